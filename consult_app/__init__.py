@@ -1,0 +1,159 @@
+"""consult_app: structured consultations on draft legal texts."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from consult_app.config import Config, ConfigError, get_config
+from consult_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the application: configuration, extensions, blueprints, handlers, commands."""
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=instance_path or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config_cls = config if isinstance(config, type) else get_config(config)
+    app.config.from_object(config_cls)
+    app.config.update(config_cls.from_env())
+    app.config.update(overrides)
+    _check_config(app)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "consult_app.sqlite"
+        )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from consult_app.core.errors import register_error_handlers
+    from consult_app.core.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    _register_request_hooks(app)
+    _register_commands(app)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if app.debug or app.testing:
+        return
+    secret = app.config.get("SECRET_KEY")
+    if not secret or secret.startswith(("dev-only", "testing-only")):
+        raise ConfigError("SECRET_KEY must be set in the environment outside development.")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys on, and WAL so that readers never block the writer."""
+    module = type(dbapi_connection).__module__
+    if module.startswith(("sqlite3", "pysqlite")):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _select_locale() -> str | None:
+    languages: list[str] = __import__("flask").current_app.config["LANGUAGES"]
+    requested = request.args.get("lang")
+    if requested in languages:
+        return requested
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(languages)
+
+
+def _select_timezone() -> str | None:
+    if current_user and current_user.is_authenticated:
+        return str(current_user.timezone)
+    return None
+
+
+def _init_extensions(app: Flask) -> None:
+    import consult_app.models  # noqa: F401  (registers every model with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
+
+    from consult_app.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consult_app.accounts.views import bp as accounts_bp
+    from consult_app.consultations.views import bp as consultations_bp
+    from consult_app.core.views import bp as core_bp
+    from consult_app.submissions.views import bp as submissions_bp
+    from consult_app.texts.views import bp as texts_bp
+
+    for blueprint in (core_bp, accounts_bp, texts_bp, consultations_bp, submissions_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def commit_and_secure(response):
+        # One commit per request: operations flush, the request commits at its end.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def _register_commands(app: Flask) -> None:
+    from consult_app.accounts.commands import users_cli
+    from consult_app.core.commands import audit_cli
+    from consult_app.demo.commands import demo_cli
+    from consult_app.texts.commands import texts_cli
+
+    for group in (users_cli, texts_cli, demo_cli, audit_cli):
+        app.cli.add_command(group)

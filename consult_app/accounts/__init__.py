@@ -1,0 +1,1 @@
+"""Organisations, users, registration, sign-in and roles."""

@@ -1,0 +1,214 @@
+"""Stakeholder organisations and the people who act for them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from consult_app.core.models import Model, UTCDateTime, enum_column
+
+
+class OrgCategory(enum.Enum):
+    MEMBER_STATE = "member_state"
+    OBSERVER_STATE = "observer_state"
+    IGO = "igo"
+    UN_ENTITY = "un_entity"
+    NHRI = "nhri"
+    NGO = "ngo"
+    ACADEMIC = "academic"
+    BUSINESS = "business"
+    INDIVIDUAL = "individual"
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS[self])
+
+    @property
+    def is_state(self) -> bool:
+        return self in (OrgCategory.MEMBER_STATE, OrgCategory.OBSERVER_STATE)
+
+
+CATEGORY_LABELS = {
+    OrgCategory.MEMBER_STATE: _l("Member State"),
+    OrgCategory.OBSERVER_STATE: _l("Observer State"),
+    OrgCategory.IGO: _l("Intergovernmental organisation"),
+    OrgCategory.UN_ENTITY: _l("United Nations entity"),
+    OrgCategory.NHRI: _l("National human rights institution"),
+    OrgCategory.NGO: _l("Civil society organisation / NGO"),
+    OrgCategory.ACADEMIC: _l("Academic or research institution"),
+    OrgCategory.BUSINESS: _l("Business"),
+    OrgCategory.INDIVIDUAL: _l("Individual"),
+}
+
+
+class RegionalGroup(enum.Enum):
+    AFRICAN = "african"
+    ASIA_PACIFIC = "asia_pacific"
+    EASTERN_EUROPEAN = "eastern_european"
+    GRULAC = "grulac"
+    WEOG = "weog"
+
+    @property
+    def label(self) -> str:
+        return str(REGIONAL_GROUP_LABELS[self])
+
+
+REGIONAL_GROUP_LABELS = {
+    RegionalGroup.AFRICAN: _l("African States"),
+    RegionalGroup.ASIA_PACIFIC: _l("Asia-Pacific States"),
+    RegionalGroup.EASTERN_EUROPEAN: _l("Eastern European States"),
+    RegionalGroup.GRULAC: _l("Latin American and Caribbean States"),
+    RegionalGroup.WEOG: _l("Western European and other States"),
+}
+
+
+class VerificationStatus(enum.Enum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                VerificationStatus.PENDING: _l("Awaiting verification"),
+                VerificationStatus.VERIFIED: _l("Verified"),
+                VerificationStatus.REJECTED: _l("Rejected"),
+            }[self]
+        )
+
+
+class Role(enum.Enum):
+    CONTRIBUTOR = "contributor"
+    SECRETARIAT = "secretariat"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                Role.CONTRIBUTOR: _l("Contributor"),
+                Role.SECRETARIAT: _l("Secretariat"),
+                Role.ADMIN: _l("Administrator"),
+            }[self]
+        )
+
+
+class Organisation(Model):
+    __tablename__ = "organisations"
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    acronym: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[OrgCategory] = mapped_column(enum_column(OrgCategory), nullable=False)
+    regional_group: Mapped[RegionalGroup | None] = mapped_column(enum_column(RegionalGroup))
+    country: Mapped[str | None] = mapped_column(String(100))
+    website: Mapped[str | None] = mapped_column(String(300))
+    ecosoc_status: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        enum_column(VerificationStatus), nullable=False, default=VerificationStatus.PENDING
+    )
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_organisations_verified_by_id_users")
+    )
+
+    members: Mapped[list[User]] = relationship(
+        back_populates="organisation", foreign_keys="User.organisation_id"
+    )
+
+    __table_args__ = (
+        # A Member State always belongs to a regional group; non-State bodies never do.
+        CheckConstraint(
+            "(category != 'member_state') OR (regional_group IS NOT NULL)",
+            name="member_state_has_group",
+        ),
+        CheckConstraint(
+            "(category IN ('member_state', 'observer_state')) OR (regional_group IS NULL)",
+            name="group_only_for_states",
+        ),
+        CheckConstraint(
+            "(verification_status != 'verified') OR (verified_at IS NOT NULL)",
+            name="verified_has_date",
+        ),
+    )
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status is VerificationStatus.VERIFIED
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class User(UserMixin, Model):
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    role: Mapped[Role] = mapped_column(enum_column(Role), nullable=False, default=Role.CONTRIBUTOR)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    locale: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation | None] = relationship(
+        back_populates="members", foreign_keys=[organisation_id]
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "(role != 'contributor') OR (organisation_id IS NOT NULL)",
+            name="contributor_has_organisation",
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.role in (Role.SECRETARIAT, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def can_manage_users(self) -> bool:
+        return self.is_admin
+
+    def can_manage_texts(self) -> bool:
+        return self.is_secretariat
+
+    def can_manage_consultations(self) -> bool:
+        return self.is_secretariat
+
+    def can_verify_organisations(self) -> bool:
+        return self.is_secretariat
+
+    def can_act_for(self, organisation: Organisation | None) -> bool:
+        """True when this user speaks for ``organisation`` (contributors only)."""
+        return (
+            organisation is not None
+            and self.role is Role.CONTRIBUTOR
+            and self.organisation_id == organisation.id
+        )

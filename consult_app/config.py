@@ -1,0 +1,124 @@
+"""Configuration read from environment variables.
+
+``DATABASE_URL`` selects the database (SQLite in the instance folder by default),
+``SECRET_KEY`` is required outside development and testing, ``REDIS_URL`` (optional)
+backs rate limits, and ``MAIL_BACKEND`` chooses how mail leaves the platform.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgres://`` URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+    MAX_IMPORT_BYTES = 5 * 1024 * 1024
+    MAX_ATTACHMENTS_PER_SUBMISSION = 10
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    REGISTER_RATE_LIMIT = "5 per minute; 30 per hour"
+    SUBMIT_RATE_LIMIT = "30 per minute"
+    PASSWORD_RESET_MAX_AGE = 3600
+    COMMENTS_PER_PAGE = 20
+    PER_PAGE = 25
+    MAIL_BACKEND = "console"
+    MAIL_FILE_PATH: str | None = None
+    MAIL_DEFAULT_SENDER = "consultations@example.org"
+    REDIS_URL: str | None = None
+
+    @classmethod
+    def from_env(cls) -> dict[str, Any]:
+        """Settings that the environment overrides for every configuration."""
+        values: dict[str, Any] = {}
+        if os.environ.get("SECRET_KEY"):
+            values["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        if os.environ.get("DATABASE_URL"):
+            values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+        redis_url = os.environ.get("REDIS_URL")
+        if redis_url:
+            values["REDIS_URL"] = redis_url
+            values["RATELIMIT_STORAGE_URI"] = redis_url
+        for name in ("MAIL_BACKEND", "MAIL_FILE_PATH", "MAIL_DEFAULT_SENDER"):
+            if os.environ.get(name):
+                values[name] = os.environ[name]
+        if os.environ.get("SESSION_COOKIE_SECURE") is not None:
+            secure = _bool("SESSION_COOKIE_SECURE", True)
+            values["SESSION_COOKIE_SECURE"] = secure
+            values["REMEMBER_COOKIE_SECURE"] = secure
+        return values
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development only, refused in production
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only"  # noqa: S105
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_RECORD_QUERIES = True
+    MAIL_BACKEND = "memory"
+
+
+class ProductionConfig(Config):
+    pass
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None) -> type[Config]:
+    name = name or os.environ.get("CONSULT_ENV") or "development"
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown configuration {name!r}; use one of {sorted(CONFIGS)}") from None

@@ -1,0 +1,1 @@
+"""Consultation rounds on a text version: dates, eligibility, publication rules."""

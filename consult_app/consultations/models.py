@@ -1,0 +1,104 @@
+"""A consultation on one text version."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult_app.accounts.models import Organisation, OrgCategory, User, VerificationStatus
+from consult_app.core.models import Model, UTCDateTime, enum_column, utcnow
+from consult_app.texts.models import TextVersion
+
+
+class PublicationMode(enum.Enum):
+    IMMEDIATE = "immediate"
+    AFTER_REVIEW = "after_review"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                PublicationMode.IMMEDIATE: _l("Published on submission"),
+                PublicationMode.AFTER_REVIEW: _l("Published after review by the secretariat"),
+            }[self]
+        )
+
+
+class Phase(enum.Enum):
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {Phase.UPCOMING: _l("Upcoming"), Phase.OPEN: _l("Open"), Phase.CLOSED: _l("Closed")}[
+                self
+            ]
+        )
+
+
+class Consultation(Model):
+    __tablename__ = "consultations"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("text_versions.id"), nullable=False, index=True
+    )
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # The zone the secretariat set the dates in; dates are shown in it and in UTC.
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    # Values of OrgCategory that may take part.
+    eligible_categories: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    publication_mode: Mapped[PublicationMode] = mapped_column(
+        enum_column(PublicationMode), nullable=False, default=PublicationMode.AFTER_REVIEW
+    )
+    publish_submissions: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    allow_attribution: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    version: Mapped[TextVersion] = relationship()
+
+    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)
+
+    def phase(self, now: datetime | None = None) -> Phase:
+        now = now or utcnow()
+        if now < self.opens_at:
+            return Phase.UPCOMING
+        if now >= self.closes_at:
+            return Phase.CLOSED
+        return Phase.OPEN
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        return self.phase(now) is Phase.OPEN
+
+    @property
+    def categories(self) -> list[OrgCategory]:
+        return [OrgCategory(value) for value in self.eligible_categories]
+
+    def is_eligible(self, organisation: Organisation) -> bool:
+        return organisation.category.value in self.eligible_categories
+
+    def can_view(self, user: User | None) -> bool:
+        return True
+
+    def can_manage(self, user: User | None) -> bool:
+        return user is not None and user.is_authenticated and user.can_manage_consultations()
+
+    def can_participate(self, user: User | None, now: datetime | None = None) -> bool:
+        """May ``user`` start or change a submission now?"""
+        return (
+            user is not None
+            and user.is_authenticated
+            and user.organisation is not None
+            and user.can_act_for(user.organisation)
+            and self.is_eligible(user.organisation)
+            and user.organisation.verification_status is not VerificationStatus.REJECTED
+            and self.is_open(now)
+        )

@@ -1,0 +1,1 @@
+"""Pieces every capability shares: base model, errors, audit log, formatting."""

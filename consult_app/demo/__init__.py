@@ -1,0 +1,1 @@
+"""The demo consultation loaded by `flask demo load`."""

@@ -1,0 +1,1 @@
+"""Submissions of organisations: comments, amendments, attachments, receipts, revisions."""

@@ -1,0 +1,322 @@
+"""A submission of one organisation in one consultation, and its comments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from consult_app.accounts.models import Organisation, RegionalGroup, User
+from consult_app.consultations.models import Consultation
+from consult_app.core.models import Model, UTCDateTime, enum_column
+from consult_app.texts.models import Paragraph, Provision
+
+
+class SubmissionStatus(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+    @property
+    def label(self) -> str:
+        return str({SubmissionStatus.DRAFT: _l("Draft"),
+                    SubmissionStatus.SUBMITTED: _l("Submitted")}[self])
+
+
+class Channel(enum.Enum):
+    ONLINE = "online"
+    EMAIL = "email"
+    LETTER = "letter"
+    NOTE_VERBALE = "note_verbale"
+    ORAL = "oral"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                Channel.ONLINE: _l("Online"),
+                Channel.EMAIL: _l("E-mail"),
+                Channel.LETTER: _l("Letter"),
+                Channel.NOTE_VERBALE: _l("Note verbale"),
+                Channel.ORAL: _l("Oral statement"),
+            }[self]
+        )
+
+
+class OnBehalfKind(enum.Enum):
+    NONE = "none"
+    REGIONAL_GROUP = "regional_group"
+    COALITION = "coalition"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                OnBehalfKind.NONE: _l("Only for our organisation"),
+                OnBehalfKind.REGIONAL_GROUP: _l("On behalf of a regional group"),
+                OnBehalfKind.COALITION: _l("On behalf of a group or coalition"),
+            }[self]
+        )
+
+
+class Position(enum.Enum):
+    SUPPORT = "support"
+    SUPPORT_WITH_AMENDMENTS = "support_with_amendments"
+    OPPOSE = "oppose"
+    RESERVATION = "reservation"
+    PROPOSE_DELETION = "propose_deletion"
+    NO_POSITION = "no_position"
+
+    @property
+    def label(self) -> str:
+        return str(POSITION_LABELS[self])
+
+
+POSITION_LABELS = {
+    Position.SUPPORT: _l("Support"),
+    Position.SUPPORT_WITH_AMENDMENTS: _l("Support with amendments"),
+    Position.OPPOSE: _l("Oppose"),
+    Position.RESERVATION: _l("Reservation"),
+    Position.PROPOSE_DELETION: _l("Propose deletion"),
+    Position.NO_POSITION: _l("No position"),
+}
+
+
+class CommentKind(enum.Enum):
+    GENERAL = "general"
+    SUBSTANTIVE = "substantive"
+    DRAFTING = "drafting"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                CommentKind.GENERAL: _l("General"),
+                CommentKind.SUBSTANTIVE: _l("Substantive"),
+                CommentKind.DRAFTING: _l("Drafting / editorial"),
+            }[self]
+        )
+
+
+class ModerationStatus(enum.Enum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    WITHHELD = "withheld"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                ModerationStatus.PENDING: _l("Pending review"),
+                ModerationStatus.PUBLISHED: _l("Published"),
+                ModerationStatus.WITHHELD: _l("Withheld"),
+            }[self]
+        )
+
+
+class Submission(Model):
+    __tablename__ = "submissions"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), nullable=False, index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[SubmissionStatus] = mapped_column(
+        enum_column(SubmissionStatus), nullable=False, default=SubmissionStatus.DRAFT
+    )
+    channel: Mapped[Channel] = mapped_column(
+        enum_column(Channel), nullable=False, default=Channel.ONLINE
+    )
+    general_remarks: Mapped[str | None] = mapped_column(Text)
+    on_behalf_kind: Mapped[OnBehalfKind] = mapped_column(
+        enum_column(OnBehalfKind), nullable=False, default=OnBehalfKind.NONE
+    )
+    on_behalf_group: Mapped[RegionalGroup | None] = mapped_column(enum_column(RegionalGroup))
+    on_behalf_name: Mapped[str | None] = mapped_column(String(300))
+    # False when the organisation asked that the submission not be published.
+    publishable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    receipt_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revision_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # True when the authors changed something since their last submission.
+    has_unsubmitted_changes: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    consultation: Mapped[Consultation] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="submission", order_by="Comment.id"
+    )
+    cosigners: Mapped[list[Cosigner]] = relationship(
+        back_populates="submission", order_by="Cosigner.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission", order_by="Attachment.id"
+    )
+    revisions: Mapped[list[SubmissionRevision]] = relationship(
+        back_populates="submission", order_by="SubmissionRevision.number"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    __table_args__ = (
+        # One submission per organisation and consultation: a double click or a second
+        # tab finds the existing one instead of creating another.
+        UniqueConstraint("consultation_id", "organisation_id"),
+        CheckConstraint(
+            "(status != 'submitted') OR "
+            "(receipt_number IS NOT NULL AND submitted_at IS NOT NULL AND revision_count > 0)",
+            name="submitted_has_receipt",
+        ),
+        CheckConstraint(
+            "(on_behalf_kind != 'regional_group') OR (on_behalf_group IS NOT NULL)",
+            name="regional_group_named",
+        ),
+        CheckConstraint(
+            "(on_behalf_kind != 'coalition') OR (on_behalf_name IS NOT NULL)",
+            name="coalition_named",
+        ),
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status is SubmissionStatus.SUBMITTED
+
+    @property
+    def active_comments(self) -> list[Comment]:
+        return [c for c in self.comments if c.withdrawn_at is None]
+
+    def can_view(self, user: User | None) -> bool:
+        """Authors of the organisation and the secretariat see a submission in full."""
+        if user is None or not user.is_authenticated:
+            return False
+        return user.is_secretariat or user.can_act_for(self.organisation)
+
+    def can_edit(self, user: User | None, now: datetime | None = None) -> bool:
+        """Authors may change it while the consultation is open, never after."""
+        return (
+            user is not None
+            and user.is_authenticated
+            and user.can_act_for(self.organisation)
+            and self.channel is Channel.ONLINE
+            and self.consultation.can_participate(user, now)
+        )
+
+    @property
+    def on_behalf_label(self) -> str | None:
+        if self.on_behalf_kind is OnBehalfKind.REGIONAL_GROUP and self.on_behalf_group:
+            return str(_l("on behalf of the %(group)s", group=self.on_behalf_group.label))
+        if self.on_behalf_kind is OnBehalfKind.COALITION and self.on_behalf_name:
+            return str(_l("on behalf of %(name)s", name=self.on_behalf_name))
+        return None
+
+
+class Cosigner(Model):
+    __tablename__ = "submission_cosigners"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), nullable=False, index=True
+    )
+
+    submission: Mapped[Submission] = relationship(back_populates="cosigners")
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (UniqueConstraint("submission_id", "organisation_id"),)
+
+
+class Comment(Model):
+    __tablename__ = "comments"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id"), nullable=False, index=True
+    )
+    provision_id: Mapped[int] = mapped_column(ForeignKey("provisions.id"), nullable=False)
+    paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraphs.id"))
+    quoted_text: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[Position] = mapped_column(enum_column(Position), nullable=False)
+    kind: Mapped[CommentKind] = mapped_column(
+        enum_column(CommentKind), nullable=False, default=CommentKind.SUBSTANTIVE
+    )
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    proposed_wording: Mapped[str | None] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    moderation_status: Mapped[ModerationStatus] = mapped_column(
+        enum_column(ModerationStatus), nullable=False, default=ModerationStatus.PENDING
+    )
+    withheld_reason: Mapped[str | None] = mapped_column(String(32))
+    # Set when the authors withdraw the comment; the row stays in the record.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Denormalised from the submission so public lists need no join to filter.
+    is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    submission: Mapped[Submission] = relationship(back_populates="comments")
+    provision: Mapped[Provision] = relationship()
+    paragraph: Mapped[Paragraph | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    __table_args__ = (
+        CheckConstraint(
+            "(moderation_status != 'withheld') OR (withheld_reason IS NOT NULL)",
+            name="withheld_has_reason",
+        ),
+        # The public list of a provision: published, visible comments, in order.
+        Index("ix_comments_provision_public", "provision_id", "is_public", "id"),
+    )
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class Attachment(Model):
+    __tablename__ = "attachments"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id"), nullable=False, index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class SubmissionRevision(Model):
+    """A snapshot of the submission as it stood each time it was submitted."""
+
+    __tablename__ = "submission_revisions"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), nullable=False)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+    submission: Mapped[Submission] = relationship(back_populates="revisions")
+    submitted_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("submission_id", "number"),)

@@ -1,0 +1,1 @@
+"""Instruments, their versions and provisions; import from files; redlines."""

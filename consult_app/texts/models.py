@@ -1,0 +1,158 @@
+"""An instrument, its versions, and each version's provisions and paragraphs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult_app.core.models import Model, enum_column
+
+
+class VersionStatus(enum.Enum):
+    DRAFT = "draft"
+    UNDER_CONSULTATION = "under_consultation"
+    SUPERSEDED = "superseded"
+    ADOPTED = "adopted"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                VersionStatus.DRAFT: _l("Draft"),
+                VersionStatus.UNDER_CONSULTATION: _l("Under consultation"),
+                VersionStatus.SUPERSEDED: _l("Superseded"),
+                VersionStatus.ADOPTED: _l("Adopted"),
+            }[self]
+        )
+
+
+class ProvisionKind(enum.Enum):
+    PREAMBLE = "preamble"
+    ARTICLE = "article"
+
+    @property
+    def label(self) -> str:
+        return str({ProvisionKind.PREAMBLE: _l("Preambular paragraph"),
+                    ProvisionKind.ARTICLE: _l("Article")}[self])
+
+
+class Instrument(Model):
+    __tablename__ = "instruments"
+
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    versions: Mapped[list[TextVersion]] = relationship(
+        back_populates="instrument", order_by="TextVersion.id"
+    )
+
+
+class TextVersion(Model):
+    __tablename__ = "text_versions"
+
+    instrument_id: Mapped[int] = mapped_column(
+        ForeignKey("instruments.id"), nullable=False, index=True
+    )
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    symbol: Mapped[str | None] = mapped_column(String(100))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[VersionStatus] = mapped_column(
+        enum_column(VersionStatus), nullable=False, default=VersionStatus.DRAFT
+    )
+    # Text that stands before the preamble (a resolution's chapeau) or closes the
+    # preamble ("Proclaims ...", "Have agreed as follows:"), kept verbatim.
+    chapeau: Mapped[str | None] = mapped_column(Text)
+    proclamation: Mapped[str | None] = mapped_column(Text)
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("text_versions.id"))
+
+    instrument: Mapped[Instrument] = relationship(back_populates="versions")
+    provisions: Mapped[list[Provision]] = relationship(
+        back_populates="version", order_by="Provision.position"
+    )
+
+    @property
+    def display_title(self) -> str:
+        return f"{self.title} ({self.symbol})" if self.symbol else self.title
+
+
+class Provision(Model):
+    """A preambular paragraph or an article of one version."""
+
+    __tablename__ = "provisions"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("text_versions.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[ProvisionKind] = mapped_column(enum_column(ProvisionKind), nullable=False)
+    number: Mapped[str] = mapped_column(String(20), nullable=False)
+    title: Mapped[str | None] = mapped_column(String(300))
+    # The marker the source used, when it differs from the number, e.g. "(a)" for PP1.
+    source_label: Mapped[str | None] = mapped_column(String(20))
+    # A heading such as "Part I. General provisions" that opens this provision.
+    part_heading: Mapped[str | None] = mapped_column(String(300))
+    # Text of the provision not inside a numbered paragraph (an article's chapeau, or the
+    # whole text of an unnumbered article or preambular paragraph).
+    intro: Mapped[str | None] = mapped_column(Text)
+    # The provision of an earlier version this one derives from (for comparisons).
+    derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("provisions.id"))
+
+    version: Mapped[TextVersion] = relationship(back_populates="provisions")
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        back_populates="provision", order_by="Paragraph.position"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("version_id", "position"),
+        UniqueConstraint("version_id", "kind", "number"),
+    )
+
+    @property
+    def label(self) -> str:
+        if self.kind is ProvisionKind.PREAMBLE:
+            return f"PP{self.number}"
+        return str(_l("Article %(number)s", number=self.number))
+
+    @property
+    def full_label(self) -> str:
+        return f"{self.label}. {self.title}" if self.title else self.label
+
+    def plain_text(self) -> str:
+        """The provision as plain text, one paragraph per line, labels included."""
+        lines = [self.intro] if self.intro else []
+        for paragraph in self.paragraphs:
+            lines.append(paragraph.labelled_text)
+        return "\n".join(lines)
+
+
+class Paragraph(Model):
+    """A numbered paragraph (level 0), or a lettered (1) or roman (2) sub-paragraph."""
+
+    __tablename__ = "paragraphs"
+
+    provision_id: Mapped[int] = mapped_column(ForeignKey("provisions.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    level: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    label: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("paragraphs.id"))
+
+    provision: Mapped[Provision] = relationship(back_populates="paragraphs")
+
+    __table_args__ = (
+        UniqueConstraint("provision_id", "position"),
+        CheckConstraint("level BETWEEN 0 AND 3", name="level_range"),
+    )
+
+    @property
+    def display_label(self) -> str:
+        if not self.label:
+            return ""
+        return self.label if self.level else f"{self.label}."
+
+    @property
+    def labelled_text(self) -> str:
+        return f"{self.display_label} {self.text}".strip()
