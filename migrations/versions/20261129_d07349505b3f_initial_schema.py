@@ -44,7 +44,6 @@ def upgrade():
     sa.CheckConstraint("(category != 'member_state') OR (regional_group IS NOT NULL)", name=op.f('ck_organisations_member_state_has_group')),
     sa.CheckConstraint("(category IN ('member_state', 'observer_state')) OR (regional_group IS NULL)", name=op.f('ck_organisations_group_only_for_states')),
     sa.CheckConstraint("(verification_status != 'verified') OR (verified_at IS NOT NULL)", name=op.f('ck_organisations_verified_has_date')),
-    sa.ForeignKeyConstraint(['verified_by_id'], ['users.id'], name='fk_organisations_verified_by_id_users', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('name', name=op.f('uq_organisations_name'))
     )
@@ -87,6 +86,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    # organisations <-> users reference each other; the second link is added afterwards.
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_organisations_verified_by_id_users', 'users', ['verified_by_id'], ['id'])
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_organisation_id'), ['organisation_id'], unique=False)
 
@@ -313,6 +316,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
 
     op.drop_table('audit_entries')
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_organisations_verified_by_id_users', type_='foreignkey')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_organisation_id'))
 
