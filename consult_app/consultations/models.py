@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.accounts.models import Organisation, OrgCategory, User, VerificationStatus
@@ -62,8 +62,14 @@ class Consultation(Model):
     publish_submissions: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     allow_attribution: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Optimistic lock: an edit made on a stale form becomes a 409, not a silent overwrite.
+    lock_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=1, server_default="1"
+    )
 
     version: Mapped[TextVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
     __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)
 
@@ -77,6 +83,10 @@ class Consultation(Model):
 
     def is_open(self, now: datetime | None = None) -> bool:
         return self.phase(now) is Phase.OPEN
+
+    def has_opened(self, now: datetime | None = None) -> bool:
+        """True once the opening date has passed (the version can no longer change)."""
+        return self.phase(now) is not Phase.UPCOMING
 
     @property
     def categories(self) -> list[OrgCategory]:

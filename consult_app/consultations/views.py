@@ -1,20 +1,294 @@
-"""Consultations: list, show, open. (Stub: being written.)"""
+"""Consultations: public list and pages, and the secretariat's forms to open and change them."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from consult_app.accounts.models import OrgCategory
+from consult_app.consultations.forms import ConsultationForm
+from consult_app.consultations.models import Consultation, Phase, PublicationMode
+from consult_app.consultations.operations import open_consultation, update_consultation
+from consult_app.consultations.queries import (
+    consultations_query,
+    neighbours,
+    provisions_with_paragraphs,
+    published_comment_counts,
+    published_comments_query,
+    version_choices,
+)
+from consult_app.core.errors import NotAllowed, NotFound
+from consult_app.core.pagination import paginate
+from consult_app.extensions import db
+from consult_app.submissions.models import Comment, OnBehalfKind, Position
+from consult_app.texts.models import Paragraph, Provision, TextVersion
+from consult_app.texts.redline import redline_html
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
+logger = logging.getLogger(__name__)
+
+PARTICIPATE_ENDPOINT = "submissions.participate"
+
+
+def _get_consultation(consultation_id: int) -> Consultation:
+    consultation = db.session.get(
+        Consultation,
+        consultation_id,
+        options=[joinedload(Consultation.version).joinedload(TextVersion.instrument)],
+    )
+    if consultation is None or not consultation.can_view(current_user):
+        raise NotFound(_("This consultation does not exist."))
+    return consultation
+
+
+def _participation_url(consultation: Consultation) -> str | None:
+    """The "Take part" link, for those who may take part now."""
+    # The submissions blueprint may not provide the endpoint yet; never build a dead link.
+    if PARTICIPATE_ENDPOINT not in current_app.view_functions:
+        return None
+    if not consultation.can_participate(current_user):
+        return None
+    return url_for(PARTICIPATE_ENDPOINT, consultation_id=consultation.id)
+
+
+# --- public pages ----------------------------------------------------------------------
 
 
 @bp.get("/")
 def list_consultations() -> str:
-    return "consultations"
+    raw_phase = request.args.get("phase") or None
+    try:
+        phase = Phase(raw_phase) if raw_phase else None
+    except ValueError:
+        abort(400)
+    pagination = paginate(consultations_query(phase), current_app.config["PER_PAGE"])
+    return render_template(
+        "consultations/list.html", pagination=pagination, phase=phase, phases=list(Phase)
+    )
 
 
 @bp.get("/<int:consultation_id>")
 def show(consultation_id: int) -> str:
-    return "consultation"
+    consultation = _get_consultation(consultation_id)
+    provisions = provisions_with_paragraphs(consultation.version_id)
+    return render_template(
+        "consultations/show.html",
+        consultation=consultation,
+        provisions=provisions,
+        counts=published_comment_counts(consultation),
+        participate_url=_participation_url(consultation),
+        participation_note=_participation_note(consultation),
+        can_manage=consultation.can_manage(current_user),
+        categories=consultation.categories,
+    )
+
+
+def _participation_note(consultation: Consultation) -> str | None:
+    """Why the reader cannot take part (shown instead of the "Take part" link)."""
+    phase = consultation.phase()
+    if phase is Phase.UPCOMING:
+        return _("The consultation is not open yet.")
+    if phase is Phase.CLOSED:
+        return _("The consultation is closed.")
+    if not current_user.is_authenticated:
+        return _("Sign in as a contributor of an eligible organisation to take part.")
+    organisation = current_user.organisation
+    if organisation is None or not current_user.can_act_for(organisation):
+        return None
+    if not consultation.is_eligible(organisation):
+        return _(
+            "Organisations of your category (%(category)s) are not invited to this consultation.",
+            category=organisation.category.label,
+        )
+    if not consultation.can_participate(current_user):
+        return _("Your organisation cannot take part in this consultation.")
+    return None
+
+
+@bp.get("/<int:consultation_id>/provisions/<int:provision_id>")
+def provision(consultation_id: int, provision_id: int) -> str:
+    consultation = _get_consultation(consultation_id)
+    item = db.session.get(Provision, provision_id)
+    if item is None or item.version_id != consultation.version_id:
+        raise NotFound(_("This provision is not part of the consulted text."))
+    raw_position = request.args.get("position") or None
+    try:
+        position = Position(raw_position) if raw_position else None
+    except ValueError:
+        abort(400)
+    previous, following = neighbours(item)
+    paragraphs = {p.id: p for p in item.paragraphs}
+    pagination = paginate(
+        published_comments_query(consultation, item, position),
+        current_app.config["COMMENTS_PER_PAGE"],
+    )
+    comments: list[Comment] = list(pagination.items)
+    return render_template(
+        "consultations/provision.html",
+        consultation=consultation,
+        provision=item,
+        previous=previous,
+        following=following,
+        pagination=pagination,
+        comments=comments,
+        targets={c.id: paragraphs.get(c.paragraph_id) for c in comments if c.paragraph_id},
+        redlines=_redlines(item, paragraphs, comments),
+        bylines={c.id: _byline(consultation, c) for c in comments},
+        position=position,
+        positions=list(Position),
+        participate_url=_participation_url(consultation),
+    )
+
+
+@dataclass
+class Byline:
+    """Who a published comment is from, as far as the consultation lets us say."""
+
+    category: str
+    name: str | None = None
+    on_behalf: str | None = None
+    cosigners: list[str] = field(default_factory=list)
+
+
+def _byline(consultation: Consultation, comment: Comment) -> Byline:
+    submission = comment.submission
+    organisation = submission.organisation
+    # An organisation that asked not to be published is never named, whatever else holds.
+    named = consultation.allow_attribution and submission.publishable
+    on_behalf = submission.on_behalf_label
+    if not named and submission.on_behalf_kind is OnBehalfKind.COALITION:
+        on_behalf = _("on behalf of a group or coalition")
+    if named:
+        cosigners = [
+            f"{c.organisation.display_name} ({c.organisation.category.label})"
+            for c in submission.cosigners
+        ]
+    else:
+        cosigners = [c.organisation.category.label for c in submission.cosigners]
+    return Byline(
+        category=organisation.category.label,
+        name=organisation.display_name if named else None,
+        on_behalf=on_behalf,
+        cosigners=cosigners,
+    )
+
+
+def _redlines(
+    provision: Provision, paragraphs: dict[int, Paragraph], comments: list[Comment]
+) -> dict[int, Markup]:
+    """Each proposed wording as a redline against the paragraph (or provision) it targets."""
+    whole_text: str | None = None
+    result: dict[int, Markup] = {}
+    for comment in comments:
+        if not comment.proposed_wording:
+            continue
+        target = paragraphs.get(comment.paragraph_id) if comment.paragraph_id else None
+        if target is not None:
+            base = target.text
+        else:
+            if whole_text is None:
+                whole_text = provision.plain_text()
+            base = whole_text
+        result[comment.id] = redline_html(base, comment.proposed_wording)
+    return result
+
+
+# --- secretariat -----------------------------------------------------------------------
+
+
+def _form_context(form: ConsultationForm, **extra: Any) -> dict[str, Any]:
+    return {
+        "form": form,
+        "category_labels": {c.value: c.label for c in OrgCategory},
+        "modes": list(PublicationMode),
+        **extra,
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def new_consultation() -> str:
-    return "new"
+@login_required
+def new_consultation() -> str | Response | tuple[str, int]:
+    if not current_user.can_manage_consultations():
+        raise NotAllowed(_("Only the secretariat can open consultations."))
+    versions = version_choices()
+    form = ConsultationForm(versions=versions)
+    if request.method == "GET":
+        form.categories.data = [c.value for c in OrgCategory]
+    if form.validate_on_submit() and not form.check.data:
+        assert form.opens_at is not None and form.closes_at is not None
+        version = db.session.get(TextVersion, form.version_id.data)
+        consultation = open_consultation(
+            current_user,
+            version,
+            title=form.title.data or "",
+            description=form.description.data,
+            opens_at=form.opens_at,
+            closes_at=form.closes_at,
+            timezone=form.timezone.data,
+            categories=form.categories.data or [],
+            publication_mode=form.publication_mode.data,
+            publish_submissions=form.publish_submissions.data,
+            allow_attribution=form.allow_attribution.data,
+        )
+        flash(_("The consultation was opened."), "success")
+        return redirect(url_for(".show", consultation_id=consultation.id))
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template(
+        "consultations/form.html",
+        **_form_context(form, consultation=None, has_versions=bool(versions)),
+    ), status
+
+
+@bp.route("/<int:consultation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_consultation(consultation_id: int) -> str | Response | tuple[str, int]:
+    consultation = _get_consultation(consultation_id)
+    if not consultation.can_manage(current_user):
+        raise NotAllowed(_("Only the secretariat can change consultations."))
+    version_locked = consultation.has_opened()
+    form = ConsultationForm(versions=version_choices(), obj=consultation)
+    if version_locked:
+        del form.version_id
+    if request.method == "GET":
+        form.set_dates(consultation.opens_at, consultation.closes_at, consultation.timezone)
+        form.categories.data = list(consultation.eligible_categories)
+        form.publication_mode.data = consultation.publication_mode.value
+        form.lock_version.data = str(consultation.lock_version)
+    if form.validate_on_submit() and not form.check.data:
+        changes: dict[str, Any] = {
+            "title": form.title.data,
+            "description": form.description.data,
+            "opens_at": form.opens_at,
+            "closes_at": form.closes_at,
+            "timezone": form.timezone.data,
+            "categories": form.categories.data or [],
+            "publication_mode": form.publication_mode.data,
+            "publish_submissions": form.publish_submissions.data,
+            "allow_attribution": form.allow_attribution.data,
+        }
+        if not version_locked:
+            changes["version"] = db.session.get(TextVersion, form.version_id.data)
+        lock = form.lock_version.data
+        update_consultation(
+            current_user,
+            consultation,
+            expected_lock_version=int(lock) if lock and lock.isdigit() else None,
+            **changes,
+        )
+        flash(_("The consultation was updated."), "success")
+        return redirect(url_for(".show", consultation_id=consultation.id))
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template(
+        "consultations/form.html",
+        **_form_context(
+            form, consultation=consultation, version_locked=version_locked, has_versions=True
+        ),
+    ), status
