@@ -1,5 +1,122 @@
-"""`flask texts ...` (stub: being written)."""
+"""`flask texts ...`: import a text from a .docx, Markdown or plain-text file."""
 
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from pathlib import Path
+
+import click
 from flask.cli import AppGroup
 
+from consult_app.core.errors import UserError
+from consult_app.extensions import db
+from consult_app.texts.importer import ImportFormatError, ImportResult, parse_document
+from consult_app.texts.models import Instrument
+from consult_app.texts.operations import import_text
+
+logger = logging.getLogger(__name__)
+
 texts_cli = AppGroup("texts", help="Import and inspect texts.")
+
+
+def summary_lines(result: ImportResult) -> list[str]:
+    """A readable account of what the importer recognised."""
+    counts = result.counts()
+    lines = [
+        f"Format: {result.format}",
+        f"Preambular paragraphs: {counts['preamble']}",
+        f"Articles: {counts['articles']}",
+        f"Paragraphs: {counts['paragraphs']}",
+        f"Sub-paragraphs: {counts['subparagraphs']}",
+        f"Chapeau: {'yes' if result.chapeau else 'no'}",
+        f"Proclaiming paragraph: {'yes' if result.proclamation else 'no'}",
+        f"Closing formula: {'yes' if result.closing else 'no'}",
+        f"Warnings: {counts['warnings']}",
+    ]
+    lines.extend(f"  - {warning}" for warning in result.warnings)
+    return lines
+
+
+@texts_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", required=True, help="Title of the new version.")
+@click.option("--symbol", default=None, help="Document symbol, e.g. A/HRC/53/32.")
+@click.option("--date", "issued_on", default=None, help="Date of the version (YYYY-MM-DD).")
+@click.option(
+    "--instrument",
+    "instrument_id",
+    type=int,
+    default=None,
+    help="Add the version to this existing instrument (id).",
+)
+@click.option("--dry-run", is_flag=True, help="Only show what was recognised; save nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the recognised structure as JSON.")
+def import_command(
+    path: Path,
+    title: str,
+    symbol: str | None,
+    issued_on: str | None,
+    instrument_id: int | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Import PATH (.docx, Markdown or plain text) as a new version of a text."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"Cannot read {path}: {error.strerror or error}") from error
+    day: date | None = None
+    if issued_on:
+        try:
+            day = datetime.strptime(issued_on, "%Y-%m-%d").date()
+        except ValueError:
+            raise click.ClickException("--date must be a date written YYYY-MM-DD.") from None
+    if not " ".join(title.split()):
+        raise click.ClickException("--title must not be empty.")
+
+    instrument: Instrument | None = None
+    if instrument_id is not None:
+        instrument = db.session.get(Instrument, instrument_id)
+        if instrument is None:
+            raise click.ClickException(f"There is no instrument with id {instrument_id}.")
+
+    try:
+        result = parse_document(data, path.name)
+    except ImportFormatError as error:
+        raise click.ClickException(f"{path.name}: {error.message}") from None
+
+    payload = result.to_json()
+    if dry_run:
+        if as_json:
+            click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n".join(summary_lines(result)))
+            click.echo("Dry run: nothing was saved.")
+        return
+
+    try:
+        version = import_text(
+            None,
+            result,
+            title=title,
+            symbol=symbol,
+            issued_on=day,
+            instrument=instrument,
+            source_filename=path.name,
+        )
+        db.session.commit()
+    except UserError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    if as_json:
+        payload["version_id"] = version.id
+        payload["instrument_id"] = version.instrument_id
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(summary_lines(result)))
+        click.echo(
+            f"Saved version {version.id} of instrument {version.instrument_id}: "
+            f"{version.display_title}"
+        )

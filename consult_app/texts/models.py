@@ -67,6 +67,8 @@ class TextVersion(Model):
     # preamble ("Proclaims ...", "Have agreed as follows:"), kept verbatim.
     chapeau: Mapped[str | None] = mapped_column(Text)
     proclamation: Mapped[str | None] = mapped_column(Text)
+    # A closing formula after the last article ("IN WITNESS WHEREOF ...", "Done at ...").
+    closing: Mapped[str | None] = mapped_column(Text)
     source_filename: Mapped[str | None] = mapped_column(String(255))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("text_versions.id"))
 
@@ -141,6 +143,12 @@ class Paragraph(Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("paragraphs.id"))
 
     provision: Mapped[Provision] = relationship(back_populates="paragraphs")
+    parent: Mapped[Paragraph | None] = relationship(
+        remote_side="Paragraph.id", back_populates="children"
+    )
+    children: Mapped[list[Paragraph]] = relationship(
+        back_populates="parent", order_by="Paragraph.position"
+    )
 
     __table_args__ = (
         UniqueConstraint("provision_id", "position"),

@@ -1,15 +1,189 @@
-"""Public reading of texts and the secretariat's import page. (Stub: being written.)"""
+"""Public reading of texts and the secretariat's import (upload -> preview -> save)."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from consult_app.core.errors import NotAllowed, NotFound
+from consult_app.core.pagination import paginate
+from consult_app.extensions import db
+from consult_app.texts import operations, uploads
+from consult_app.texts.forms import ConfirmImportForm, ImportForm
+from consult_app.texts.importer import ImportFormatError, ImportResult, parse_document
+from consult_app.texts.models import Instrument, Provision, TextVersion
 
 bp = Blueprint("texts", __name__, url_prefix="/texts")
+logger = logging.getLogger(__name__)
+
+
+def _require_text_manager() -> None:
+    if not current_user.can_manage_texts():
+        raise NotAllowed(_("Only the secretariat can import texts."))
+
+
+# --- public pages ----------------------------------------------------------------------
 
 
 @bp.get("/")
 def list_instruments() -> str:
-    return "texts"
+    query = (
+        select(Instrument)
+        .options(selectinload(Instrument.versions))
+        .order_by(Instrument.title, Instrument.id)
+    )
+    pagination = paginate(query, current_app.config["PER_PAGE"])
+    version_ids = [v.id for instrument in pagination.items for v in instrument.versions]
+    counts: dict[int, int] = {}
+    if version_ids:
+        counts = dict(
+            db.session.execute(
+                select(Provision.version_id, func.count(Provision.id))
+                .where(Provision.version_id.in_(version_ids))
+                .group_by(Provision.version_id)
+            ).all()
+        )
+    return render_template("texts/list.html", pagination=pagination, counts=counts)
+
+
+@bp.get("/versions/<int:version_id>")
+def show_version(version_id: int) -> str:
+    version = db.session.get(
+        TextVersion,
+        version_id,
+        options=[
+            selectinload(TextVersion.provisions).selectinload(Provision.paragraphs),
+            selectinload(TextVersion.instrument),
+        ],
+    )
+    if version is None:
+        raise NotFound(_("This text does not exist."))
+    return render_template("texts/version.html", version=version)
+
+
+# --- import (secretariat) --------------------------------------------------------------
+
+
+def _instrument_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Instrument.id, Instrument.title).order_by(Instrument.title, Instrument.id)
+    ).all()
+    return [(0, _("A new instrument")), *((row.id, row.title) for row in rows)]
 
 
 @bp.route("/import", methods=["GET", "POST"])
-def import_text() -> str:
-    return "import"
+@login_required
+def import_text() -> str | Response:
+    _require_text_manager()
+    form = ImportForm()
+    form.instrument.choices = _instrument_choices()
+    if form.validate_on_submit():
+        upload = form.file.data
+        limit = int(current_app.config["MAX_IMPORT_BYTES"])
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            form.file.errors.append(
+                _("The file is too large (at most %(size)s MB).", size=round(limit / 2**20, 1))
+            )
+        else:
+            try:
+                parse_document(data, upload.filename)
+            except ImportFormatError as error:
+                form.file.errors.append(error.message)
+            else:
+                token = uploads.store(
+                    current_user.id,
+                    data,
+                    (upload.filename or "upload")[-255:],
+                    form.title.data.strip(),
+                    (form.symbol.data or "").strip() or None,
+                    form.issued_on.data,
+                    form.instrument.data or None,
+                )
+                return redirect(url_for("texts.preview_import", token=token))
+    return render_template("texts/import.html", form=form)
+
+
+def _pending(token: str) -> uploads.PendingImport:
+    pending = uploads.load(token, current_user.id)
+    if pending is None:
+        raise NotFound(_("This import preview is no longer available. Upload the file again."))
+    return pending
+
+
+@bp.get("/import/<token>")
+@login_required
+def preview_import(token: str) -> str | Response:
+    _require_text_manager()
+    saved = uploads.saved_version(token, current_user.id)
+    if saved is not None:
+        return redirect(url_for("texts.show_version", version_id=saved))
+    pending = _pending(token)
+    try:
+        result: ImportResult = parse_document(pending.data(), pending.filename)
+    except (ImportFormatError, OSError) as error:
+        raise NotFound(
+            _("This import preview is no longer available. Upload the file again.")
+        ) from error
+    instrument = (
+        db.session.get(Instrument, pending.instrument_id) if pending.instrument_id else None
+    )
+    form = ConfirmImportForm(token=token)
+    return render_template(
+        "texts/preview.html",
+        pending=pending,
+        result=result,
+        counts=result.counts(),
+        instrument=instrument,
+        form=form,
+    )
+
+
+@bp.post("/import/save")
+@login_required
+def save_import() -> Response:
+    _require_text_manager()
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        raise NotFound(_("This import preview is no longer available. Upload the file again."))
+    token = form.token.data
+    saved = uploads.saved_version(token, current_user.id)
+    if saved is not None:
+        flash(_("This text was already saved."), "info")
+        return redirect(url_for("texts.show_version", version_id=saved))
+    pending = _pending(token)
+    instrument = None
+    if pending.instrument_id:
+        instrument = db.session.get(Instrument, pending.instrument_id)
+        if instrument is None:
+            raise NotFound(_("The instrument chosen for this import no longer exists."))
+    if not uploads.claim(token):
+        raise NotFound(_("This import preview is no longer available. Upload the file again."))
+    try:
+        try:
+            result = parse_document(pending.data(), pending.filename)
+        except (ImportFormatError, OSError) as error:
+            raise NotFound(
+                _("This import preview is no longer available. Upload the file again.")
+            ) from error
+        version = operations.import_text(
+            current_user,
+            result,
+            title=pending.title,
+            symbol=pending.symbol,
+            issued_on=pending.issued_on,
+            instrument=instrument,
+            source_filename=pending.filename,
+        )
+    except Exception:
+        uploads.release(token)
+        raise
+    uploads.finish(token, current_user.id, version.id)
+    flash(_("The text was saved as a new version."), "success")
+    return redirect(url_for("texts.show_version", version_id=version.id))
