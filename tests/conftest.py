@@ -48,6 +48,20 @@ def database_url(tmp_dir: str) -> str:
     return "sqlite:///" + os.path.join(tmp_dir, "test.sqlite")
 
 
+class Client(FlaskClient):
+    """A test client that forgets the signed-in user cached on ``g`` between requests.
+
+    Tests keep one application context open, so Flask-Login's per-request cache would
+    otherwise return the first user for every later request of the test.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,6 +70,7 @@ def app() -> Iterator[Flask]:
             SQLALCHEMY_DATABASE_URI=database_url(tmp),
             INSTANCE_PATH=tmp,
         )
+        application.test_client_class = Client
         with application.app_context():
             db.drop_all()
             db.create_all()
