@@ -267,6 +267,7 @@ class Comment(Model):
     # Denormalised from the submission so public lists need no join to filter.
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     submission: Mapped[Submission] = relationship(back_populates="comments")
     provision: Mapped[Provision] = relationship()
@@ -294,7 +295,10 @@ class Attachment(Model):
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submissions.id"), nullable=False, index=True
     )
+    # ``filename`` is the sanitised name used when the file is served; ``display_name`` is
+    # the name the uploader gave it, shown (escaped) in pages.
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(255), nullable=False)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -303,6 +307,10 @@ class Attachment(Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class SubmissionRevision(Model):

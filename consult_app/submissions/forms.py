@@ -1,0 +1,123 @@
+"""Forms of the submission pages (CSRF by Flask-WTF)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from consult_app.accounts.models import RegionalGroup
+from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
+from consult_app.submissions.operations import MAX_BODY, MAX_QUOTE
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Options for a select or radio field, from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _lock_field() -> IntegerField:
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class StartForm(FlaskForm):
+    submit = SubmitField(_l("Start our submission"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token is checked."""
+
+
+class CommentForm(FlaskForm):
+    paragraph = SelectField(_l("Paragraph"), choices=[], validate_choice=True)
+    quoted_text = TextAreaField(
+        _l("Words you comment on (optional)"),
+        validators=[Optional(), Length(max=MAX_QUOTE)],
+    )
+    position = SelectField(
+        _l("Position"),
+        choices=[],
+        validators=[DataRequired(message=_l("Choose a position."))],
+    )
+    kind = SelectField(
+        _l("Kind of comment"),
+        choices=[],
+        default=CommentKind.SUBSTANTIVE.value,
+        validators=[DataRequired()],
+    )
+    body = TextAreaField(
+        _l("Comment"),
+        validators=[DataRequired(message=_l("Write your comment.")), Length(max=MAX_BODY)],
+    )
+    proposed_wording = TextAreaField(
+        _l("Proposed wording (optional)"), validators=[Optional(), Length(max=MAX_BODY)]
+    )
+    rationale = TextAreaField(
+        _l("Rationale (optional)"), validators=[Optional(), Length(max=MAX_BODY)]
+    )
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField(_l("Save the comment"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Language is chosen per request, so labels are built here, not at import time.
+        self.position.choices = choices(
+            [("", _l("Choose a position"))] + [(p.value, p.label) for p in Position]
+        )
+        self.kind.choices = choices((k.value, k.label) for k in CommentKind)
+
+
+class DetailsForm(FlaskForm):
+    general_remarks = TextAreaField(
+        _l("General remarks"), validators=[Optional(), Length(max=50_000)]
+    )
+    on_behalf_kind = RadioField(
+        _l("This submission is made"),
+        choices=[],
+        default=OnBehalfKind.NONE.value,
+        validators=[InputRequired()],
+    )
+    on_behalf_group = SelectField(_l("Regional group"), choices=[], validators=[Optional()])
+    on_behalf_name = StringField(
+        _l("Name of the group or coalition"), validators=[Optional(), Length(max=300)]
+    )
+    publishable = BooleanField(_l("The submission may be published"), default=True)
+    cosigners = SelectMultipleField(_l("Co-signing organisations"), coerce=int, choices=[])
+    lock_version = _lock_field()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_behalf_kind.choices = choices((k.value, k.label) for k in OnBehalfKind)
+        self.on_behalf_group.choices = choices(
+            [("", _l("Our own regional group"))] + [(g.value, g.label) for g in RegionalGroup]
+        )
+
+
+class SubmitForm(FlaskForm):
+    lock_version = _lock_field()
+    submit = SubmitField(_l("Submit"))
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(
+        _l("File (PDF or Word .docx)"),
+        validators=[FileRequired(message=_l("Choose a file to attach."))],
+    )
+    submit = SubmitField(_l("Attach"))

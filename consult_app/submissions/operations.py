@@ -1,0 +1,788 @@
+"""What contributors do to a submission: start it, comment, attach, submit, revise.
+
+Every operation takes the acting ``user`` explicitly and reads nothing from the request,
+so the demo loader and CLI commands call the same functions as the views. Operations
+flush and write an audit entry; they never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, false, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
+
+from consult_app.accounts.models import (
+    Organisation,
+    RegionalGroup,
+    Role,
+    User,
+    VerificationStatus,
+)
+from consult_app.consultations.models import Consultation, Phase, PublicationMode
+from consult_app.core.audit import log_action
+from consult_app.core.errors import Conflict, NotAllowed, UserError
+from consult_app.core.models import utcnow
+from consult_app.extensions import db
+from consult_app.submissions.models import (
+    Attachment,
+    Channel,
+    Comment,
+    CommentKind,
+    Cosigner,
+    ModerationStatus,
+    OnBehalfKind,
+    Position,
+    Submission,
+    SubmissionRevision,
+    SubmissionStatus,
+)
+from consult_app.texts.models import Paragraph, Provision
+from consult_app.texts.redline import is_unchanged
+
+logger = logging.getLogger(__name__)
+
+RECEIPT_PREFIX = "SUB"
+PDF_TYPE = "application/pdf"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EXTENSIONS = {PDF_TYPE: ".pdf", DOCX_TYPE: ".docx"}
+MAX_BODY = 20_000
+MAX_QUOTE = 2_000
+
+
+# --- permissions -----------------------------------------------------------------------
+
+
+def participation_refusal(
+    user: User | None, consultation: Consultation, now: datetime | None = None
+) -> str | None:
+    """Why ``user`` may not take part in ``consultation`` now, or None when they may."""
+    if consultation.can_participate(user, now):
+        return None
+    phase = consultation.phase(now)
+    if phase is Phase.CLOSED:
+        return _(
+            "The deadline has passed: submissions to this consultation can no longer be "
+            "started or changed."
+        )
+    if phase is Phase.UPCOMING:
+        return _("This consultation is not open yet.")
+    if (
+        user is None
+        or not user.is_authenticated
+        or user.role is not Role.CONTRIBUTOR
+        or user.organisation is None
+    ):
+        return _("Only contributors who speak for a stakeholder organisation can take part.")
+    if user.organisation.verification_status is VerificationStatus.REJECTED:
+        return _("The registration of your organisation was not accepted, so it cannot take part.")
+    if not consultation.is_eligible(user.organisation):
+        return _(
+            "Organisations of the category “%(category)s” are not invited to this consultation.",
+            category=user.organisation.category.label,
+        )
+    return _("You cannot take part in this consultation.")
+
+
+def edit_refusal(
+    user: User | None, submission: Submission, now: datetime | None = None
+) -> str | None:
+    """Why ``user`` may not change ``submission`` now, or None when they may."""
+    if submission.can_edit(user, now):
+        return None
+    if user is None or not user.is_authenticated or not user.can_act_for(submission.organisation):
+        return _("Only contributors of the organisation that made this submission can change it.")
+    if submission.channel is not Channel.ONLINE:
+        return _("This submission was received outside the platform and is kept as received.")
+    return participation_refusal(user, submission.consultation, now) or _(
+        "You cannot change this submission."
+    )
+
+
+def _ensure_can_edit(user: User, submission: Submission, now: datetime | None) -> None:
+    reason = edit_refusal(user, submission, now)
+    if reason:
+        raise NotAllowed(reason)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _flush() -> None:
+    """Flush; a row changed by someone else meanwhile becomes a 409, not a 500."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # The caller (the request's error handler, or a script) rolls back.
+        raise Conflict(
+            _(
+                "This submission was changed in another window or by a colleague while you "
+                "were editing. Nothing was saved: reload the page and try again."
+            )
+        ) from None
+
+
+def _lock(submission: Submission) -> None:
+    """Re-read the submission row FOR UPDATE: changes to one submission run one at a time."""
+    _flush()
+    db.session.execute(
+        select(Submission)
+        .where(Submission.id == submission.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()  # the rows must be fetched for the refresh to happen
+    db.session.expire(submission, ["comments", "cosigners", "attachments", "revisions"])
+
+
+def _touch(submission: Submission, now: datetime) -> None:
+    """Record that the authors changed something (bumps the submission's lock_version)."""
+    submission.updated_at = now
+    if submission.is_submitted:
+        submission.has_unsubmitted_changes = True
+
+
+def _clean_text(value: str | None, limit: int | None = None) -> str | None:
+    if value is None:
+        return None
+    value = value.replace("\r\n", "\n").replace("\x00", "").strip()
+    if limit is not None and len(value) > limit:
+        raise UserError(_("The text is too long (at most %(limit)d characters).", limit=limit))
+    return value or None
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def amendment_base(provision: Provision, paragraph: Paragraph | None) -> str:
+    """The current wording a proposed amendment is compared with."""
+    return paragraph.text if paragraph is not None else provision.plain_text()
+
+
+def _submission_state(submission: Submission) -> dict[str, Any]:
+    return {
+        "status": submission.status.value,
+        "general_remarks": submission.general_remarks,
+        "on_behalf_kind": submission.on_behalf_kind.value,
+        "on_behalf_group": submission.on_behalf_group.value
+        if submission.on_behalf_group
+        else None,
+        "on_behalf_name": submission.on_behalf_name,
+        "publishable": submission.publishable,
+        "cosigners": sorted(c.organisation.id for c in submission.cosigners),
+        "receipt_number": submission.receipt_number,
+        "revision_count": submission.revision_count,
+        "has_unsubmitted_changes": submission.has_unsubmitted_changes,
+    }
+
+
+def _comment_state(comment: Comment) -> dict[str, Any]:
+    return {
+        "provision_id": comment.provision_id,
+        "paragraph_id": comment.paragraph_id,
+        "quoted_text": comment.quoted_text,
+        "position": comment.position.value,
+        "kind": comment.kind.value,
+        "body": comment.body,
+        "proposed_wording": comment.proposed_wording,
+        "rationale": comment.rationale,
+        "moderation_status": comment.moderation_status.value,
+        "withdrawn_at": comment.withdrawn_at,
+    }
+
+
+def _attachment_state(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "filename": attachment.filename,
+        "display_name": attachment.display_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "withdrawn_at": attachment.withdrawn_at,
+    }
+
+
+# --- starting --------------------------------------------------------------------------
+
+
+def find_submission(consultation: Consultation, organisation: Organisation) -> Submission | None:
+    """The organisation's submission in ``consultation``, if it has one."""
+    return db.session.execute(
+        select(Submission).where(
+            Submission.consultation_id == consultation.id,
+            Submission.organisation_id == organisation.id,
+        )
+    ).scalar_one_or_none()
+
+
+def start_submission(
+    user: User, consultation: Consultation, *, now: datetime | None = None
+) -> Submission:
+    """Return the organisation's submission in ``consultation``, creating it if needed."""
+    reason = participation_refusal(user, consultation, now)
+    if reason:
+        raise NotAllowed(reason)
+    organisation = user.organisation
+    assert organisation is not None  # participation_refusal checked it
+    existing = find_submission(consultation, organisation)
+    if existing is not None:
+        return existing
+    submission = Submission(
+        consultation=consultation,
+        organisation=organisation,
+        created_by=user,
+        status=SubmissionStatus.DRAFT,
+        channel=Channel.ONLINE,
+    )
+    try:
+        # A double click or a second tab may have created it a moment ago: the unique
+        # constraint decides, and the loser loads the winner's row.
+        with db.session.begin_nested():
+            db.session.add(submission)
+            db.session.flush()
+    except IntegrityError:
+        existing = find_submission(consultation, organisation)
+        if existing is None:
+            raise
+        return existing
+    log_action(user, "start_submission", submission, after=_submission_state(submission))
+    return submission
+
+
+# --- comments --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentFields:
+    """What an author writes in a comment (validated by :func:`_validated_comment`)."""
+
+    position: Position
+    body: str
+    kind: CommentKind = CommentKind.SUBSTANTIVE
+    paragraph: Paragraph | None = None
+    quoted_text: str | None = None
+    proposed_wording: str | None = None
+    rationale: str | None = None
+
+
+def _validated_comment(
+    submission: Submission, provision: Provision, fields: CommentFields
+) -> dict[str, Any]:
+    if provision.version_id != submission.consultation.version_id:
+        raise UserError(_("This provision is not part of the text under consultation."))
+    paragraph = fields.paragraph
+    if paragraph is not None and paragraph.provision_id != provision.id:
+        raise UserError(_("The paragraph chosen is not part of this provision."))
+    body = _clean_text(fields.body, MAX_BODY)
+    if not body:
+        raise UserError(_("Write your comment."))
+    quoted = _clean_text(fields.quoted_text, MAX_QUOTE)
+    if quoted:
+        quoted = _squash(quoted)
+        source = amendment_base(provision, paragraph)
+        if quoted.casefold() not in _squash(source).casefold():
+            raise UserError(
+                _("The quoted words do not occur in the paragraph or provision you comment on.")
+                if paragraph is not None
+                else _("The quoted words do not occur in the text of this provision.")
+            )
+    proposed = _clean_text(fields.proposed_wording, MAX_BODY)
+    if proposed and any(
+        is_unchanged(amendment_base(provision, base), proposed) for base in (paragraph, None)
+    ):
+        proposed = None  # the prefilled current wording, left as it was: no amendment
+    return {
+        "provision_id": provision.id,
+        "paragraph_id": paragraph.id if paragraph is not None else None,
+        "quoted_text": quoted,
+        "position": fields.position,
+        "kind": fields.kind,
+        "body": body,
+        "proposed_wording": proposed,
+        "rationale": _clean_text(fields.rationale, MAX_BODY),
+    }
+
+
+def add_comment(
+    user: User,
+    submission: Submission,
+    provision: Provision,
+    fields: CommentFields,
+    *,
+    now: datetime | None = None,
+) -> Comment:
+    """Add a comment on ``provision`` to ``submission``."""
+    _lock(submission)
+    _ensure_can_edit(user, submission, now)
+    values = _validated_comment(submission, provision, fields)
+    # A resubmitted form must not leave the same comment twice.
+    for existing in submission.active_comments:
+        if all(getattr(existing, key) == value for key, value in values.items()):
+            return existing
+    comment = Comment(
+        submission=submission,
+        created_by_id=user.id,
+        moderation_status=ModerationStatus.PENDING,
+        is_public=False,
+        **values,
+    )
+    db.session.add(comment)
+    _touch(submission, now or utcnow())
+    _flush()
+    log_action(user, "add_comment", comment, after=_comment_state(comment))
+    return comment
+
+
+def update_comment(
+    user: User,
+    comment: Comment,
+    fields: CommentFields,
+    *,
+    expected_lock_version: int | None = None,
+    now: datetime | None = None,
+) -> Comment:
+    """Change what a comment says (a stale form is a conflict)."""
+    submission = comment.submission
+    _lock(submission)
+    db.session.refresh(comment)
+    _ensure_can_edit(user, submission, now)
+    if comment.is_withdrawn:
+        raise UserError(_("This comment was withdrawn and can no longer be changed."))
+    if expected_lock_version is not None and expected_lock_version != comment.lock_version:
+        raise Conflict(
+            _(
+                "This comment was changed in another window or by a colleague since you "
+                "opened it. Nothing was saved: reload it, check it and try again."
+            )
+        )
+    values = _validated_comment(submission, comment.provision, fields)
+    before = _comment_state(comment)
+    if all(getattr(comment, key) == value for key, value in values.items()):
+        return comment
+    for key, value in values.items():
+        setattr(comment, key, value)
+    if comment.moderation_status is ModerationStatus.PUBLISHED:
+        # The published wording changed: it is shown again only once resubmitted (and,
+        # where the secretariat reviews first, reviewed again).
+        comment.moderation_status = ModerationStatus.PENDING
+    _touch(submission, now or utcnow())
+    _flush()
+    refresh_public_flags(submission)
+    log_action(user, "update_comment", comment, before=before, after=_comment_state(comment))
+    return comment
+
+
+def withdraw_comment(user: User, comment: Comment, *, now: datetime | None = None) -> Comment:
+    """Withdraw a comment; it stays in the record but no longer counts or shows."""
+    submission = comment.submission
+    _lock(submission)
+    _ensure_can_edit(user, submission, now)
+    if comment.is_withdrawn:
+        return comment
+    moment = now or utcnow()
+    before = _comment_state(comment)
+    comment.withdrawn_at = moment
+    _touch(submission, moment)
+    _flush()
+    refresh_public_flags(submission)
+    log_action(user, "withdraw_comment", comment, before=before, after=_comment_state(comment))
+    return comment
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionDetails:
+    """General remarks and how the submission is made."""
+
+    general_remarks: str | None = None
+    on_behalf_kind: OnBehalfKind = OnBehalfKind.NONE
+    on_behalf_group: RegionalGroup | None = None
+    on_behalf_name: str | None = None
+    publishable: bool = True
+    cosigner_ids: Sequence[int] = ()
+
+
+def update_submission_details(
+    user: User,
+    submission: Submission,
+    details: SubmissionDetails,
+    *,
+    expected_lock_version: int | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Set general remarks, on-behalf-of, publication wish and co-signers."""
+    _lock(submission)
+    _ensure_can_edit(user, submission, now)
+    if expected_lock_version is not None and expected_lock_version != submission.lock_version:
+        raise Conflict(
+            _(
+                "This submission was changed in another window or by a colleague since you "
+                "opened the page. Nothing was saved: reload the page, check it and try again."
+            )
+        )
+    author = submission.organisation
+    remarks = _clean_text(details.general_remarks, 50_000)
+    group: RegionalGroup | None = None
+    name: str | None = None
+    if details.on_behalf_kind is OnBehalfKind.REGIONAL_GROUP:
+        if not author.category.is_state:
+            raise UserError(_("Only a State can make a submission on behalf of a regional group."))
+        group = details.on_behalf_group or author.regional_group
+        if group is None:
+            raise UserError(_("Choose the regional group on whose behalf you submit."))
+    elif details.on_behalf_kind is OnBehalfKind.COALITION:
+        name = _clean_text(details.on_behalf_name, 300)
+        if not name:
+            raise UserError(
+                _("Give the name of the group or coalition on whose behalf you submit.")
+            )
+    wanted_ids = sorted(set(details.cosigner_ids))
+    if author.id in wanted_ids:
+        raise UserError(_("Your own organisation cannot co-sign its submission."))
+    organisations = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Organisation).where(
+                Organisation.id.in_(wanted_ids),
+                Organisation.verification_status != VerificationStatus.REJECTED,
+            )
+        )
+    }
+    if len(organisations) != len(wanted_ids):
+        raise UserError(_("One of the co-signing organisations chosen does not exist."))
+
+    before = _submission_state(submission)
+    submission.general_remarks = remarks
+    submission.on_behalf_kind = details.on_behalf_kind
+    submission.on_behalf_group = group
+    submission.on_behalf_name = name
+    submission.publishable = bool(details.publishable)
+    current = {c.organisation_id: c for c in submission.cosigners}
+    for org_id, cosigner in current.items():
+        if org_id not in organisations:
+            submission.cosigners.remove(cosigner)
+            db.session.delete(cosigner)
+    for org_id, organisation in organisations.items():
+        if org_id not in current:
+            submission.cosigners.append(Cosigner(organisation=organisation))
+    after = _submission_state(submission)
+    if after == before:
+        return submission
+    _touch(submission, now or utcnow())
+    _flush()
+    refresh_public_flags(submission)
+    log_action(user, "update_submission", submission, before=before, after=_submission_state(
+        submission
+    ))
+    return submission
+
+
+# --- attachments -----------------------------------------------------------------------
+
+
+def detect_attachment_type(data: bytes) -> str | None:
+    """PDF or DOCX by content, whatever the file is called; None for anything else."""
+    if data.startswith(b"%PDF-"):
+        return PDF_TYPE
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            return None
+        if {"[Content_Types].xml", "word/document.xml"} <= names:
+            return DOCX_TYPE
+    return None
+
+
+def _display_name(filename: str) -> str:
+    name = os.path.basename((filename or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:255]
+
+
+def _stored_filename(display_name: str, content_type: str) -> str:
+    stem = secure_filename(os.path.splitext(display_name)[0])[:100] or "attachment"
+    return stem + EXTENSIONS[content_type]
+
+
+def add_attachment(
+    user: User,
+    submission: Submission,
+    filename: str,
+    data: bytes,
+    *,
+    now: datetime | None = None,
+) -> Attachment:
+    """Attach a PDF or DOCX file, checked by its content and size."""
+    _lock(submission)
+    _ensure_can_edit(user, submission, now)
+    limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
+    if not data:
+        raise UserError(_("The file is empty."))
+    if len(data) > limit:
+        megabytes = f"{limit / 1024 / 1024:g}"
+        raise UserError(_("The file is too large: at most %(size)s MB.", size=megabytes))
+    content_type = detect_attachment_type(data)
+    if content_type is None:
+        raise UserError(_("Only PDF and Word (.docx) files can be attached; this file is neither."))
+    digest = hashlib.sha256(data).hexdigest()
+    active = [a for a in submission.attachments if not a.is_withdrawn]
+    for existing in active:
+        if existing.sha256 == digest:
+            return existing  # the same file sent twice
+    maximum = int(current_app.config["MAX_ATTACHMENTS_PER_SUBMISSION"])
+    if len(active) >= maximum:
+        raise UserError(
+            _("A submission can carry at most %(n)d attachments. Withdraw one first.", n=maximum)
+        )
+    display = _display_name(filename) or _stored_filename("", content_type)
+    attachment = Attachment(
+        submission=submission,
+        filename=_stored_filename(display, content_type),
+        display_name=display,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        data=data,
+        uploaded_by_id=user.id,
+    )
+    db.session.add(attachment)
+    _touch(submission, now or utcnow())
+    _flush()
+    log_action(user, "add_attachment", attachment, after=_attachment_state(attachment))
+    return attachment
+
+
+def withdraw_attachment(
+    user: User, attachment: Attachment, *, now: datetime | None = None
+) -> Attachment:
+    """Withdraw an attachment; the file stays in the record."""
+    submission = attachment.submission
+    _lock(submission)
+    _ensure_can_edit(user, submission, now)
+    if attachment.is_withdrawn:
+        return attachment
+    moment = now or utcnow()
+    before = _attachment_state(attachment)
+    attachment.withdrawn_at = moment
+    _touch(submission, moment)
+    _flush()
+    log_action(
+        user, "withdraw_attachment", attachment, before=before, after=_attachment_state(attachment)
+    )
+    return attachment
+
+
+# --- submitting ------------------------------------------------------------------------
+
+
+def build_snapshot(submission: Submission) -> dict[str, Any]:
+    """Everything the authors submitted, as JSON-ready data (kept in each revision)."""
+    comments = sorted(submission.active_comments, key=lambda c: c.id)
+    return {
+        "organisation": {"id": submission.organisation_id, "name": submission.organisation.name},
+        "general_remarks": submission.general_remarks,
+        "on_behalf_kind": submission.on_behalf_kind.value,
+        "on_behalf_group": submission.on_behalf_group.value
+        if submission.on_behalf_group
+        else None,
+        "on_behalf_name": submission.on_behalf_name,
+        "publishable": submission.publishable,
+        "cosigners": sorted(
+            ({"id": c.organisation.id, "name": c.organisation.name} for c in submission.cosigners),
+            key=lambda item: item["id"],
+        ),
+        "comments": [
+            {
+                "id": c.id,
+                "provision_id": c.provision_id,
+                "provision_kind": c.provision.kind.value,
+                "provision_number": c.provision.number,
+                "provision_position": c.provision.position,
+                "paragraph_id": c.paragraph_id,
+                "paragraph_label": c.paragraph.display_label if c.paragraph else None,
+                "quoted_text": c.quoted_text,
+                "position": c.position.value,
+                "kind": c.kind.value,
+                "body": c.body,
+                "proposed_wording": c.proposed_wording,
+                "rationale": c.rationale,
+            }
+            for c in comments
+        ],
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "display_name": a.display_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in sorted(submission.attachments, key=lambda a: a.id)
+            if not a.is_withdrawn
+        ],
+    }
+
+
+def _same_snapshot(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def receipt_number_for(submission: Submission) -> str:
+    return f"{RECEIPT_PREFIX}-{submission.consultation_id:03d}-{submission.id:06d}"
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission: Submission
+    revision: SubmissionRevision | None  # None: nothing had changed since the last revision
+
+    @property
+    def created_revision(self) -> bool:
+        return self.revision is not None
+
+
+def submit_submission(
+    user: User,
+    submission: Submission,
+    expected_lock_version: int | None,
+    *,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """Submit (or resubmit) the submission: a receipt, a kept revision, publication."""
+    _lock(submission)
+    _ensure_can_edit(user, submission, now)
+    moment = now or utcnow()
+    snapshot = build_snapshot(submission)
+    last = submission.revisions[-1] if submission.revisions else None
+    unchanged = (
+        submission.is_submitted and last is not None and _same_snapshot(last.snapshot, snapshot)
+    )
+    if unchanged and not submission.has_unsubmitted_changes:
+        # A double click or a resubmitted form: already done, nothing to record.
+        return SubmitResult(submission, None)
+    if not unchanged and expected_lock_version != submission.lock_version:
+        raise Conflict(
+            _(
+                "This submission was changed in another window or by a colleague since you "
+                "opened the page, so it was not submitted. Review it and submit again."
+            )
+        )
+    before = _submission_state(submission)
+    revision: SubmissionRevision | None = None
+    if not unchanged:
+        if not submission.is_submitted:
+            submission.status = SubmissionStatus.SUBMITTED
+            submission.submitted_at = moment
+            submission.receipt_number = receipt_number_for(submission)
+        submission.revision_count += 1
+        submission.last_submitted_at = moment
+        revision = SubmissionRevision(
+            submission=submission,
+            number=submission.revision_count,
+            submitted_at=moment,
+            submitted_by_id=user.id,
+            snapshot=snapshot,
+        )
+        db.session.add(revision)
+    submission.has_unsubmitted_changes = False
+    publish = submission.consultation.publication_mode is PublicationMode.IMMEDIATE
+    for comment in submission.active_comments:
+        if publish and comment.moderation_status is ModerationStatus.PENDING:
+            comment.moderation_status = ModerationStatus.PUBLISHED
+    try:
+        _flush()
+    except IntegrityError:
+        # Another process recorded this revision number first.
+        raise Conflict(
+            _("This submission was being submitted at the same moment elsewhere. Reload the page.")
+        ) from None
+    refresh_public_flags(submission)
+    log_action(
+        user,
+        "submit_submission",
+        submission,
+        before=before,
+        after={**_submission_state(submission), "revision": revision.number if revision else None},
+    )
+    logger.info(
+        "submission %s submitted by user %s (revision %s)",
+        submission.id,
+        user.id,
+        submission.revision_count,
+    )
+    return SubmitResult(submission, revision)
+
+
+def refresh_public_flags(submission: Submission) -> None:
+    """Recompute Comment.is_public for every comment of ``submission`` in one UPDATE."""
+    db.session.flush()
+    consultation = submission.consultation
+    visible = (
+        submission.is_submitted and submission.publishable and consultation.publish_submissions
+    )
+    table = Comment.__table__
+    value: Any = (
+        case(
+            (
+                and_(
+                    table.c.moderation_status == ModerationStatus.PUBLISHED,
+                    table.c.withdrawn_at.is_(None),
+                ),
+                true(),
+            ),
+            else_=false(),
+        )
+        if visible
+        else false()
+    )
+    db.session.execute(
+        update(table).where(table.c.submission_id == submission.id).values(is_public=value)
+    )
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Comment) and obj.submission_id == submission.id:
+            db.session.expire(obj, ["is_public"])
+
+
+# --- one call for scripts --------------------------------------------------------------
+
+
+def compose_submission(
+    user: User,
+    consultation: Consultation,
+    *,
+    comments: Sequence[tuple[Provision, CommentFields]] = (),
+    details: SubmissionDetails | None = None,
+    attachments: Sequence[tuple[str, bytes]] = (),
+    submit: bool = True,
+    now: datetime | None = None,
+) -> Submission:
+    """Start, fill and optionally submit a submission in one call (demo loader, CLI)."""
+    submission = start_submission(user, consultation, now=now)
+    if details is not None:
+        update_submission_details(user, submission, details, now=now)
+    for provision, fields in comments:
+        add_comment(user, submission, provision, fields, now=now)
+    for filename, data in attachments:
+        add_attachment(user, submission, filename, data, now=now)
+    if submit:
+        submit_submission(user, submission, submission.lock_version, now=now)
+    return submission

@@ -1,0 +1,520 @@
+"""The submission operations, called the way the views and the demo loader call them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from consult_app.accounts.models import OrgCategory, RegionalGroup, Role
+from consult_app.consultations.models import PublicationMode
+from consult_app.core.audit import AuditEntry, verify_chain
+from consult_app.core.errors import Conflict, NotAllowed, UserError
+from consult_app.core.models import utcnow
+from consult_app.extensions import db
+from consult_app.submissions import operations as ops
+from consult_app.submissions.models import (
+    Comment,
+    CommentKind,
+    ModerationStatus,
+    OnBehalfKind,
+    Position,
+    Submission,
+    SubmissionRevision,
+    SubmissionStatus,
+)
+from tests.conftest import make_consultation, make_org, make_user
+from tests.submissions.conftest import count_submissions
+
+
+def fields(body: str = "We support this article.", **kwargs) -> ops.CommentFields:
+    return ops.CommentFields(position=kwargs.pop("position", Position.SUPPORT), body=body, **kwargs)
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+# --- starting --------------------------------------------------------------------------
+
+
+def test_start_twice_gives_the_same_submission(world):
+    first = ops.start_submission(world.author, world.consultation)
+    second = ops.start_submission(world.colleague, world.consultation)
+    assert first.id == second.id
+    assert count_submissions() == 1
+    assert first.status is SubmissionStatus.DRAFT
+    assert actions().count("start_submission") == 1
+
+
+def test_start_race_loads_the_row_created_meanwhile(world, monkeypatch):
+    """Two requests both find nothing, both insert: the constraint lets one win."""
+    winner = ops.start_submission(world.author, world.consultation)
+    db.session.commit()
+    real_find = ops.find_submission
+    calls = {"n": 0}
+
+    def find_nothing_first(consultation, organisation):
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real_find(consultation, organisation)
+
+    monkeypatch.setattr(ops, "find_submission", find_nothing_first)
+    loser = ops.start_submission(world.colleague, world.consultation)
+    assert loser.id == winner.id
+    assert calls["n"] == 2
+    db.session.commit()  # the session is still usable after the failed INSERT
+    assert count_submissions() == 1
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["closed", "upcoming", "secretariat", "not_eligible", "rejected_org"],
+)
+def test_start_refused_with_a_reason(case):
+    org = make_org(category=OrgCategory.NGO)
+    user = make_user(organisation=org)
+    kwargs: dict = {}
+    if case == "closed":
+        kwargs = {"opens": timedelta(days=-10), "closes": timedelta(days=-1)}
+    elif case == "upcoming":
+        kwargs = {"opens": timedelta(days=1), "closes": timedelta(days=10)}
+    elif case == "not_eligible":
+        kwargs = {"categories": [OrgCategory.MEMBER_STATE]}
+    consultation = make_consultation(**kwargs)
+    if case == "secretariat":
+        user = make_user(role=Role.SECRETARIAT)
+    if case == "rejected_org":
+        from consult_app.accounts.models import VerificationStatus
+
+        org.verification_status = VerificationStatus.REJECTED
+    with pytest.raises(NotAllowed) as info:
+        ops.start_submission(user, consultation)
+    expected = {
+        "closed": "deadline has passed",
+        "upcoming": "not open yet",
+        "secretariat": "Only contributors",
+        "not_eligible": "not invited",
+        "rejected_org": "not accepted",
+    }[case]
+    assert expected in info.value.message
+    assert count_submissions() == 0
+
+
+# --- comments --------------------------------------------------------------------------
+
+
+def test_add_update_withdraw_comment(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    article = world.articles[0]
+    paragraph = article.paragraphs[0]
+    comment = ops.add_comment(
+        world.author,
+        submission,
+        article,
+        fields(
+            "Add a reference to future generations.",
+            position=Position.SUPPORT_WITH_AMENDMENTS,
+            kind=CommentKind.DRAFTING,
+            paragraph=paragraph,
+            quoted_text="  the   thing ",
+            proposed_wording="Everyone has the right to the thing, now and for the future.",
+            rationale="Intergenerational equity.",
+        ),
+    )
+    assert comment.id is not None
+    assert comment.quoted_text == "the thing"
+    assert comment.paragraph_id == paragraph.id
+    assert comment.moderation_status is ModerationStatus.PENDING
+    assert comment.is_public is False
+    version = comment.lock_version
+    ops.update_comment(
+        world.colleague, comment, fields("Better wording.", position=Position.RESERVATION),
+        expected_lock_version=version,
+    )
+    assert comment.body == "Better wording."
+    assert comment.position is Position.RESERVATION
+    assert comment.paragraph_id is None
+    ops.withdraw_comment(world.author, comment)
+    assert comment.withdrawn_at is not None
+    assert db.session.get(Comment, comment.id) is not None  # soft: the row stays
+    assert submission.active_comments == []
+    assert actions()[-3:] == ["add_comment", "update_comment", "withdraw_comment"]
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "update_comment")
+    ).one()
+    assert entry.before["body"] == "Add a reference to future generations."
+    assert entry.after["body"] == "Better wording."
+    assert verify_chain() == []
+
+
+def test_stale_comment_edit_is_a_conflict(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0], fields("First."))
+    old = comment.lock_version
+    ops.update_comment(world.author, comment, fields("Second."), expected_lock_version=old)
+    with pytest.raises(Conflict):
+        ops.update_comment(world.author, comment, fields("Third."), expected_lock_version=old)
+    assert comment.body == "Second."
+
+
+def test_unchanged_prefilled_wording_is_not_an_amendment(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    article = world.articles[1]
+    comment = ops.add_comment(
+        world.author, submission, article,
+        fields(proposed_wording=article.plain_text().replace(" ", "  ")),
+    )
+    assert comment.proposed_wording is None
+    paragraph = article.paragraphs[1]
+    # Prefilled with the whole provision, then a paragraph chosen: still no amendment.
+    comment2 = ops.add_comment(
+        world.author, submission, article,
+        fields("On paragraph 2.", paragraph=paragraph, proposed_wording=article.plain_text()),
+    )
+    assert comment2.proposed_wording is None
+
+
+def test_same_comment_twice_is_kept_once(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    first = ops.add_comment(world.author, submission, world.articles[0], fields())
+    second = ops.add_comment(world.author, submission, world.articles[0], fields())
+    assert first.id == second.id
+    assert len(submission.active_comments) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"body": "   "}, "Write your comment"),
+        ({"quoted_text": "words that are not there"}, "do not occur"),
+        ({"body": "x" * (ops.MAX_BODY + 1)}, "too long"),
+    ],
+)
+def test_invalid_comment_refused_and_nothing_saved(world, kwargs, message):
+    submission = ops.start_submission(world.author, world.consultation)
+    body = kwargs.pop("body", "A comment.")
+    with pytest.raises(UserError) as info:
+        ops.add_comment(world.author, submission, world.articles[0], fields(body, **kwargs))
+    assert message in info.value.message
+    assert db.session.scalars(select(Comment)).all() == []
+
+
+def test_paragraph_or_provision_of_another_text_refused(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    other = make_consultation()
+    foreign_article = next(p for p in other.version.provisions if p.paragraphs)
+    with pytest.raises(UserError):
+        ops.add_comment(world.author, submission, foreign_article, fields())
+    with pytest.raises(UserError):
+        ops.add_comment(
+            world.author, submission, world.articles[0],
+            fields(paragraph=world.articles[1].paragraphs[0]),
+        )
+    assert db.session.scalars(select(Comment)).all() == []
+
+
+def test_other_organisation_and_secretariat_cannot_edit(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    for user in (world.outsider, world.secretariat):
+        with pytest.raises(NotAllowed):
+            ops.add_comment(user, submission, world.articles[0], fields())
+    assert db.session.scalars(select(Comment)).all() == []
+
+
+# --- details ---------------------------------------------------------------------------
+
+
+def test_details_regional_group_defaults_to_own_group(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    cosigner = make_org("Co-signing State", category=OrgCategory.MEMBER_STATE,
+                        group=RegionalGroup.GRULAC)
+    ops.update_submission_details(
+        world.author, submission,
+        ops.SubmissionDetails(
+            general_remarks="General remarks.",
+            on_behalf_kind=OnBehalfKind.REGIONAL_GROUP,
+            publishable=False,
+            cosigner_ids=[cosigner.id],
+        ),
+        expected_lock_version=submission.lock_version,
+    )
+    assert submission.on_behalf_group is RegionalGroup.GRULAC
+    assert submission.publishable is False
+    assert [c.organisation_id for c in submission.cosigners] == [cosigner.id]
+    ops.update_submission_details(world.author, submission, ops.SubmissionDetails())
+    assert submission.cosigners == []
+    assert submission.on_behalf_kind is OnBehalfKind.NONE
+    assert submission.on_behalf_group is None
+
+
+@pytest.mark.parametrize(
+    ("details", "message"),
+    [
+        ({"on_behalf_kind": OnBehalfKind.COALITION}, "name of the group"),
+        ({"cosigner_ids": [999_999]}, "does not exist"),
+        ({"cosigner_ids": ["own"]}, "own organisation"),
+    ],
+)
+def test_invalid_details_refused(world, details, message):
+    submission = ops.start_submission(world.author, world.consultation)
+    if details.get("cosigner_ids") == ["own"]:
+        details["cosigner_ids"] = [world.org.id]
+    with pytest.raises(UserError) as info:
+        ops.update_submission_details(world.author, submission, ops.SubmissionDetails(**details))
+    assert message in info.value.message
+    assert submission.cosigners == []
+
+
+def test_regional_group_only_for_states(world):
+    user = make_user(organisation=world.other_org)
+    submission = ops.start_submission(user, world.consultation)
+    with pytest.raises(UserError) as info:
+        ops.update_submission_details(
+            user, submission, ops.SubmissionDetails(on_behalf_kind=OnBehalfKind.REGIONAL_GROUP,
+                                                    on_behalf_group=RegionalGroup.WEOG)
+        )
+    assert "Only a State" in info.value.message
+    ops.update_submission_details(
+        user, submission,
+        ops.SubmissionDetails(on_behalf_kind=OnBehalfKind.COALITION, on_behalf_name="Coalition X"),
+    )
+    assert submission.on_behalf_label == "on behalf of Coalition X"
+
+
+def test_stale_details_form_is_a_conflict(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    old = submission.lock_version
+    ops.add_comment(world.author, submission, world.articles[0], fields())
+    with pytest.raises(Conflict):
+        ops.update_submission_details(
+            world.author, submission, ops.SubmissionDetails(general_remarks="x"),
+            expected_lock_version=old,
+        )
+    assert submission.general_remarks is None
+
+
+# --- submitting ------------------------------------------------------------------------
+
+
+def test_submit_gives_receipt_revision_and_publishes(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
+    result = ops.submit_submission(world.author, submission, submission.lock_version)
+    assert result.revision is not None and result.revision.number == 1
+    assert submission.status is SubmissionStatus.SUBMITTED
+    assert submission.receipt_number == (
+        f"SUB-{world.consultation.id:03d}-{submission.id:06d}"
+    )
+    assert submission.submitted_at is not None
+    assert submission.last_submitted_at == submission.submitted_at
+    assert submission.revision_count == 1
+    assert submission.has_unsubmitted_changes is False
+    snapshot = result.revision.snapshot
+    assert snapshot["comments"][0]["body"] == "We support this article."
+    assert snapshot["organisation"]["name"] == "Republic of Testland"
+    db.session.refresh(comment)
+    assert comment.moderation_status is ModerationStatus.PUBLISHED
+    assert comment.is_public is True
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "submit_submission")
+    ).one()
+    assert entry.before["status"] == "draft"
+    assert entry.after["status"] == "submitted"
+
+
+def test_double_submit_gives_one_receipt_and_one_revision(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    ops.add_comment(world.author, submission, world.articles[0], fields())
+    lock = submission.lock_version
+    first = ops.submit_submission(world.author, submission, lock)
+    receipt = submission.receipt_number
+    second = ops.submit_submission(world.author, submission, lock)
+    assert first.revision is not None
+    assert second.revision is None
+    assert submission.receipt_number == receipt
+    assert db.session.scalars(select(SubmissionRevision)).all() == [first.revision]
+    assert submission.revision_count == 1
+
+
+def test_revise_and_resubmit_keeps_every_revision(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0], fields("First."))
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    receipt = submission.receipt_number
+    first_at = submission.submitted_at
+    ops.update_comment(world.author, comment, fields("Second."))
+    assert submission.has_unsubmitted_changes is True
+    db.session.refresh(comment)
+    # The changed wording is not public until it is submitted again.
+    assert comment.is_public is False
+    result = ops.submit_submission(world.author, submission, submission.lock_version)
+    assert result.revision is not None and result.revision.number == 2
+    assert submission.receipt_number == receipt
+    assert submission.submitted_at == first_at
+    assert submission.has_unsubmitted_changes is False
+    revisions = db.session.scalars(
+        select(SubmissionRevision).order_by(SubmissionRevision.number)
+    ).all()
+    assert [r.snapshot["comments"][0]["body"] for r in revisions] == ["First.", "Second."]
+    db.session.refresh(comment)
+    assert comment.is_public is True
+
+
+def test_every_edit_marks_unsubmitted_changes(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    edits = [
+        lambda: ops.add_comment(world.author, submission, world.articles[1], fields("New.")),
+        lambda: ops.withdraw_comment(world.author, comment),
+        lambda: ops.update_submission_details(
+            world.author, submission, ops.SubmissionDetails(general_remarks="Remarks.")
+        ),
+    ]
+    for edit in edits:
+        edit()
+        assert submission.has_unsubmitted_changes is True
+        ops.submit_submission(world.author, submission, submission.lock_version)
+        assert submission.has_unsubmitted_changes is False
+    assert submission.revision_count == 4
+
+
+def test_stale_submit_with_changes_is_a_conflict(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    ops.add_comment(world.author, submission, world.articles[0], fields())
+    stale = submission.lock_version
+    ops.add_comment(world.author, submission, world.articles[1], fields("Another."))
+    with pytest.raises(Conflict) as info:
+        ops.submit_submission(world.author, submission, stale)
+    assert "changed" in info.value.message
+    assert submission.status is SubmissionStatus.DRAFT
+
+
+def test_after_review_comments_stay_pending(world):
+    consultation = make_consultation(publication_mode=PublicationMode.AFTER_REVIEW)
+    submission = ops.start_submission(world.author, consultation)
+    article = consultation.version.provisions[-1]
+    comment = ops.add_comment(world.author, submission, article, fields())
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    db.session.refresh(comment)
+    assert comment.moderation_status is ModerationStatus.PENDING
+    assert comment.is_public is False
+    # Once the secretariat publishes it, the flag follows.
+    comment.moderation_status = ModerationStatus.PUBLISHED
+    ops.refresh_public_flags(submission)
+    db.session.refresh(comment)
+    assert comment.is_public is True
+
+
+@pytest.mark.parametrize("hide", ["not_publishable", "consultation_private", "withdrawn"])
+def test_public_flag_requires_everything(world, hide):
+    if hide == "consultation_private":
+        world.consultation.publish_submissions = False
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    if hide == "not_publishable":
+        ops.update_submission_details(
+            world.author, submission, ops.SubmissionDetails(publishable=False)
+        )
+    if hide == "withdrawn":
+        ops.withdraw_comment(world.author, comment)
+    db.session.refresh(comment)
+    assert comment.is_public is False
+
+
+# --- the deadline ----------------------------------------------------------------------
+
+
+def test_after_the_deadline_nothing_changes(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0], fields("Before."))
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    db.session.commit()
+    after = world.consultation.closes_at + timedelta(seconds=1)
+    state = (submission.lock_version, comment.lock_version, len(actions()))
+    attempts = [
+        lambda: ops.start_submission(world.author, world.consultation, now=after),
+        lambda: ops.add_comment(world.author, submission, world.articles[1], fields(), now=after),
+        lambda: ops.update_comment(world.author, comment, fields("After."), now=after),
+        lambda: ops.withdraw_comment(world.author, comment, now=after),
+        lambda: ops.update_submission_details(
+            world.author, submission, ops.SubmissionDetails(general_remarks="Late."), now=after
+        ),
+        lambda: ops.add_attachment(world.author, submission, "a.pdf", b"%PDF-1.4", now=after),
+        lambda: ops.submit_submission(world.author, submission, submission.lock_version,
+                                      now=after),
+    ]
+    for attempt in attempts:
+        with pytest.raises(NotAllowed) as info:
+            attempt()
+        assert "deadline has passed" in info.value.message
+    db.session.rollback()
+    db.session.refresh(submission)
+    db.session.refresh(comment)
+    assert (submission.lock_version, comment.lock_version, len(actions())) == state
+    assert comment.body == "Before."
+    assert comment.withdrawn_at is None
+    assert submission.general_remarks is None
+
+
+def test_compose_submission_for_scripts(world):
+    first, second = world.articles[:2]
+    submission = ops.compose_submission(
+        world.author,
+        world.consultation,
+        comments=[(first, fields("One.")), (second, fields("Two."))],
+        details=ops.SubmissionDetails(general_remarks="Overall."),
+        attachments=[("note.pdf", b"%PDF-1.7\n%%EOF\n")],
+        now=utcnow(),
+    )
+    assert submission.is_submitted
+    assert submission.revision_count == 1
+    snapshot = submission.revisions[0].snapshot
+    assert [c["body"] for c in snapshot["comments"]] == ["One.", "Two."]
+    assert snapshot["general_remarks"] == "Overall."
+    assert snapshot["attachments"][0]["display_name"] == "note.pdf"
+    assert db.session.scalar(select(Submission.id)) == submission.id
+
+
+def test_concurrent_double_submit_records_one_revision(app, world):
+    """Two requests submit at the same moment: one revision, one receipt, nothing lost."""
+    import threading
+
+    from consult_app.accounts.models import User
+
+    submission = ops.start_submission(world.author, world.consultation)
+    ops.add_comment(world.author, submission, world.articles[0], fields())
+    db.session.commit()
+    ids = (submission.id, world.author.id, submission.lock_version)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def worker() -> None:
+        with app.app_context():
+            try:
+                sub = db.session.get(Submission, ids[0])
+                user = db.session.get(User, ids[1])
+                barrier.wait(timeout=30)
+                result = ops.submit_submission(user, sub, ids[2])
+                db.session.commit()
+                results.append("revision" if result.revision else "unchanged")
+            except Conflict:
+                db.session.rollback()
+                results.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) in (["revision", "unchanged"], ["conflict", "revision"])
+    if db.engine.dialect.name == "postgresql":
+        # The row lock makes the second request see the first one's result.
+        assert sorted(results) == ["revision", "unchanged"]
+    db.session.expire_all()
+    assert len(db.session.scalars(select(SubmissionRevision)).all()) == 1
+    assert db.session.get(Submission, ids[0]).revision_count == 1
