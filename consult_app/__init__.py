@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -76,6 +76,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 def _select_locale() -> str | None:
     languages: list[str] = __import__("flask").current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background jobs: the default locale
+        return None
     requested = request.args.get("lang")
     if requested in languages:
         return requested
@@ -117,14 +119,39 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from consult_app.accounts.admin_views import bp as accounts_admin_bp
+    from consult_app.accounts.verification_views import bp as verification_bp
     from consult_app.accounts.views import bp as accounts_bp
+    from consult_app.api.views import bp as api_bp
     from consult_app.consultations.views import bp as consultations_bp
+    from consult_app.core.audit_views import bp as audit_bp
     from consult_app.core.views import bp as core_bp
+    from consult_app.exports.views import bp as exports_bp
+    from consult_app.review.disposition_views import bp as dispositions_bp
+    from consult_app.review.views import bp as review_bp
+    from consult_app.submissions.offline_views import bp as offline_bp
     from consult_app.submissions.views import bp as submissions_bp
+    from consult_app.summaries.views import bp as summaries_bp
     from consult_app.texts.views import bp as texts_bp
 
-    for blueprint in (core_bp, accounts_bp, texts_bp, consultations_bp, submissions_bp):
+    for blueprint in (
+        core_bp,
+        accounts_bp,
+        accounts_admin_bp,
+        verification_bp,
+        texts_bp,
+        consultations_bp,
+        submissions_bp,
+        offline_bp,
+        review_bp,
+        dispositions_bp,
+        audit_bp,
+        summaries_bp,
+        exports_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # read-only JSON API: GET only, no session-changing requests
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -153,7 +180,11 @@ def _register_commands(app: Flask) -> None:
     from consult_app.accounts.commands import users_cli
     from consult_app.core.commands import audit_cli
     from consult_app.demo.commands import demo_cli
+    from consult_app.exports.commands import exports_cli
+    from consult_app.review.commands import review_cli
+    from consult_app.submissions.commands import submissions_cli
     from consult_app.texts.commands import texts_cli
 
-    for group in (users_cli, texts_cli, demo_cli, audit_cli):
+    for group in (users_cli, texts_cli, demo_cli, audit_cli, review_cli, submissions_cli,
+                  exports_cli):
         app.cli.add_command(group)

@@ -63,6 +63,11 @@ class Config:
     MAIL_BACKEND = "console"
     MAIL_FILE_PATH: str | None = None
     MAIL_DEFAULT_SENDER = "consultations@example.org"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
     REDIS_URL: str | None = None
 
     @classmethod
@@ -77,9 +82,20 @@ class Config:
         if redis_url:
             values["REDIS_URL"] = redis_url
             values["RATELIMIT_STORAGE_URI"] = redis_url
-        for name in ("MAIL_BACKEND", "MAIL_FILE_PATH", "MAIL_DEFAULT_SENDER"):
+        for name in (
+            "MAIL_BACKEND",
+            "MAIL_FILE_PATH",
+            "MAIL_DEFAULT_SENDER",
+            "MAIL_SERVER",
+            "MAIL_USERNAME",
+            "MAIL_PASSWORD",
+        ):
             if os.environ.get(name):
                 values[name] = os.environ[name]
+        if os.environ.get("MAIL_PORT", "").strip().isdigit():
+            values["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
+        if os.environ.get("MAIL_USE_TLS") is not None:
+            values["MAIL_USE_TLS"] = _bool("MAIL_USE_TLS", False)
         if os.environ.get("SESSION_COOKIE_SECURE") is not None:
             secure = _bool("SESSION_COOKIE_SECURE", True)
             values["SESSION_COOKIE_SECURE"] = secure

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in :func:`consult_app.create_app`."""
 
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,4 +29,28 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class ConfiguredLimiter(Limiter):
+    """A limiter that reads ``RATELIMIT_ENABLED`` on each request, not once at start-up.
+
+    Flask-Limiter reads the flag in ``init_app`` on a module-level instance, so an app built
+    later (a test building a production app) would switch limits on or off for every app.
+    Here the storage is always set up and each app's own setting decides per request.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        enabled = app.config.get("RATELIMIT_ENABLED", True)
+        app.config["RATELIMIT_ENABLED"] = True
+        try:
+            super().init_app(app)
+        finally:
+            app.config["RATELIMIT_ENABLED"] = enabled
+
+
+limiter = ConfiguredLimiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _limits_switched_off() -> bool:
+    return not current_app.config.get("RATELIMIT_ENABLED", True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult_app.core.models import Model, UTCDateTime, enum_column
@@ -148,6 +148,11 @@ class Organisation(Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
+def normalise_email(value: str) -> str:
+    """The stored form of an e-mail address: trimmed and lower-case."""
+    return value.strip().lower()
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
 
@@ -155,9 +160,7 @@ class User(UserMixin, Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
     role: Mapped[Role] = mapped_column(enum_column(Role), nullable=False, default=Role.CONTRIBUTOR)
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id"), index=True
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     job_title: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
     locale: Mapped[str | None] = mapped_column(String(8))
@@ -174,6 +177,11 @@ class User(UserMixin, Model):
             name="contributor_has_organisation",
         ),
     )
+
+    @validates("email")
+    def _normalise_email(self, key: str, value: str) -> str:
+        # Addresses are unique regardless of case: store them in one form only.
+        return normalise_email(value)
 
     @property
     def is_active(self) -> bool:
@@ -203,6 +211,9 @@ class User(UserMixin, Model):
         return self.is_secretariat
 
     def can_verify_organisations(self) -> bool:
+        return self.is_secretariat
+
+    def can_list_organisations(self) -> bool:
         return self.is_secretariat
 
     def can_act_for(self, organisation: Organisation | None) -> bool:

@@ -1,5 +1,35 @@
-"""`flask demo ...` (stub: being written)."""
+"""`flask demo load`: the demo consultation, with one sign-in account per role."""
 
+from __future__ import annotations
+
+import click
 from flask.cli import AppGroup
 
+from consult_app.demo.loader import DEMO_ACCOUNTS, database_is_empty, load_demo
+from consult_app.extensions import db
+
 demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
+def load_command(if_empty: bool) -> None:
+    """Load the demo consultation and print the demo sign-in accounts."""
+    if not database_is_empty():
+        if if_empty:
+            click.echo("The database already has data; demo not loaded.")
+            return
+        raise click.ClickException(
+            "The database already has users. Load the demo into an empty database "
+            "(or use --if-empty to skip quietly)."
+        )
+    summary = load_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo loaded: consultation {summary.consultation.id} "
+        f"({summary.organisations} organisations, {summary.submissions} submissions, "
+        f"{summary.comments} comments)."
+    )
+    click.echo("Sign in at http://127.0.0.1:5000/account/login with:")
+    for role, (email, password) in DEMO_ACCOUNTS.items():
+        click.echo(f"  {role.value:<12} {email:<28} {password}")

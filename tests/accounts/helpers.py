@@ -1,0 +1,25 @@
+"""Small helpers shared by the account tests."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from werkzeug.test import TestResponse
+
+
+def csrf_token_from(response: TestResponse, name: str = "csrf_token") -> str:
+    """The CSRF token of the first form on the page with a field named ``name``."""
+    match = re.search(
+        rf'name="{re.escape(name)}" type="hidden" value="([^"]+)"', response.get_data(as_text=True)
+    ) or re.search(rf'name="{re.escape(name)}" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def reset_link(message: EmailMessage) -> str:
+    """The path of the password reset link in ``message``."""
+    body = message.get_content()
+    match = re.search(r"https?://[^/\s]+(/account/password/reset/\S+)", body)
+    assert match, body
+    return match.group(1)

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from consult_app.accounts.models import OrgCategory, Organisation, RegionalGroup, Role, User
+from consult_app.consultations.models import Consultation
+from consult_app.demo.loader import DEMO_ACCOUNTS
+from consult_app.extensions import db
+from consult_app.submissions.models import Comment, Submission, SubmissionStatus
+from consult_app.texts.models import Provision, ProvisionKind
+
+
+def _load(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_covers_every_category_group_and_role(app):
+    result = _load(app)
+    for email, password in DEMO_ACCOUNTS.values():
+        assert email in result.output and password in result.output
+    categories = set(db.session.scalars(select(Organisation.category)))
+    assert categories == set(OrgCategory)
+    groups = set(db.session.scalars(select(Organisation.regional_group)).all()) - {None}
+    assert groups == set(RegionalGroup)
+    roles = {u.role for u in db.session.scalars(select(User).where(User.email.in_(
+        [email for email, _ in DEMO_ACCOUNTS.values()])))}
+    assert roles == {Role.CONTRIBUTOR, Role.SECRETARIAT, Role.ADMIN}
+
+
+def test_demo_text_and_submissions(app):
+    _load(app)
+    consultation = db.session.scalars(select(Consultation)).one()
+    assert consultation.is_open()
+    kinds = db.session.execute(
+        select(Provision.kind, func.count()).where(
+            Provision.version_id == consultation.version_id).group_by(Provision.kind)
+    ).all()
+    assert dict(kinds) == {ProvisionKind.PREAMBLE: 7, ProvisionKind.ARTICLE: 10}
+    submitted = db.session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.status == SubmissionStatus.SUBMITTED))
+    assert submitted >= 20
+    amendments = db.session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.proposed_wording.is_not(None)))
+    assert amendments >= 5
+    # The demo contributor's organisation is left for the user to try the workflow.
+    email, _ = DEMO_ACCOUNTS[Role.CONTRIBUTOR]
+    contributor = db.session.scalars(select(User).where(User.email == email)).one()
+    assert db.session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.organisation_id == contributor.organisation_id)) == 0
+
+
+def test_demo_accounts_can_sign_in(app, client):
+    _load(app)
+    for email, password in DEMO_ACCOUNTS.values():
+        response = client.post("/account/login", data={"email": email, "password": password})
+        assert response.status_code == 302, email
+        client.post("/account/logout")
+
+
+def test_every_public_page_of_the_demo_shows_something(app, client):
+    _load(app)
+    consultation = db.session.scalars(select(Consultation)).one()
+    page = client.get(f"/consultations/{consultation.id}")
+    assert page.status_code == 200
+    assert b"Article 4" in page.data
+    provisions = db.session.scalars(
+        select(Provision).where(Provision.version_id == consultation.version_id)).all()
+    with_comments = 0
+    for provision in provisions:
+        response = client.get(f"/consultations/{consultation.id}/provisions/{provision.id}")
+        assert response.status_code == 200
+        # The submission that asked not to be published is never named.
+        assert b"Forum of Medicine Producers" not in response.data
+        with_comments += b'class="comment' in response.data
+    assert with_comments >= len(provisions) // 2
+
+
+def test_load_if_empty_does_nothing_the_second_time(app):
+    _load(app)
+    before = db.session.scalar(select(func.count()).select_from(Comment))
+    again = app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
+    refused = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert refused.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == before
