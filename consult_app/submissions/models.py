@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -26,6 +27,9 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.models import Model, UTCDateTime, enum_column
 from consult_app.texts.models import Paragraph, Provision
 
+if TYPE_CHECKING:
+    from consult_app.review.models import Disposition, Theme
+
 
 class SubmissionStatus(enum.Enum):
     DRAFT = "draft"
@@ -33,8 +37,9 @@ class SubmissionStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({SubmissionStatus.DRAFT: _l("Draft"),
-                    SubmissionStatus.SUBMITTED: _l("Submitted")}[self])
+        return str(
+            {SubmissionStatus.DRAFT: _l("Draft"), SubmissionStatus.SUBMITTED: _l("Submitted")}[self]
+        )
 
 
 class Channel(enum.Enum):
@@ -156,6 +161,11 @@ class Submission(Model):
     revision_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # True when the authors changed something since their last submission.
     has_unsubmitted_changes: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Submissions received outside the platform: who recorded them, when they arrived, and
+    # the reference or the meeting (for an oral statement).
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel_detail: Mapped[str | None] = mapped_column(String(300))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     consultation: Mapped[Consultation] = relationship()
@@ -192,6 +202,12 @@ class Submission(Model):
         CheckConstraint(
             "(on_behalf_kind != 'coalition') OR (on_behalf_name IS NOT NULL)",
             name="coalition_named",
+        ),
+        CheckConstraint(
+            "(channel != 'oral') OR (channel_detail IS NOT NULL)", name="oral_names_meeting"
+        ),
+        CheckConstraint(
+            "(channel = 'online') OR (recorded_by_id IS NOT NULL)", name="offline_has_recorder"
         ),
     )
 
@@ -248,6 +264,11 @@ class Comment(Model):
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submissions.id"), nullable=False, index=True
     )
+    # Denormalised from the submission (set on insert) so the review queue and the figures
+    # filter a consultation's comments without a join.
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id"), nullable=False, index=True
+    )
     provision_id: Mapped[int] = mapped_column(ForeignKey("provisions.id"), nullable=False)
     paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraphs.id"))
     quoted_text: Mapped[str | None] = mapped_column(Text)
@@ -269,9 +290,22 @@ class Comment(Model):
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # Review: a redacted public text (the original is kept), who moderated it and when,
+    # the reviewer it is assigned to, and the duplicate group it belongs to.
+    redacted_body: Mapped[str | None] = mapped_column(Text)
+    redaction_reason: Mapped[str | None] = mapped_column(String(300))
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    duplicate_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("duplicate_groups.id"), index=True
+    )
+
     submission: Mapped[Submission] = relationship(back_populates="comments")
     provision: Mapped[Provision] = relationship()
     paragraph: Mapped[Paragraph | None] = relationship()
+    themes: Mapped[list[Theme]] = relationship(secondary="comment_themes", order_by="Theme.name")
+    disposition: Mapped[Disposition | None] = relationship(uselist=False)
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -328,3 +362,9 @@ class SubmissionRevision(Model):
     submitted_by: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("submission_id", "number"),)
+
+
+@event.listens_for(Comment, "before_insert")
+def _copy_consultation(mapper: Any, connection: Any, comment: Comment) -> None:
+    if comment.consultation_id is None:
+        comment.consultation_id = comment.submission.consultation_id

@@ -72,3 +72,39 @@ def test_downgrade_and_upgrade_again(migration_app):
     assert names == set()
     upgrade()
     assert "comments" in inspect(db.engine).get_table_names()
+
+
+def test_existing_rows_are_carried_forward(migration_app):
+    """Comments get their consultation and attachments their display name on upgrade."""
+    upgrade(revision="d07349505b3f")
+    statements = [
+        "INSERT INTO organisations (id, name, category, ecosoc_status, verification_status)"
+        " VALUES (1, 'Org', 'ngo', false, 'pending')",
+        "INSERT INTO instruments (id, title) VALUES (1, 'Instrument')",
+        "INSERT INTO text_versions (id, instrument_id, title, status)"
+        " VALUES (1, 1, 'Draft', 'draft')",
+        "INSERT INTO provisions (id, version_id, position, kind, number)"
+        " VALUES (1, 1, 1, 'article', '1')",
+        "INSERT INTO consultations (id, version_id, title, opens_at, closes_at, timezone,"
+        " eligible_categories, publication_mode, publish_submissions, allow_attribution)"
+        " VALUES (7, 1, 'C', '2026-01-01 00:00:00+00', '2026-02-01 00:00:00+00', 'UTC',"
+        " '[]', 'immediate', true, true)",
+        "INSERT INTO submissions (id, consultation_id, organisation_id, status, channel,"
+        " on_behalf_kind, publishable, revision_count, has_unsubmitted_changes, lock_version)"
+        " VALUES (1, 7, 1, 'draft', 'online', 'none', true, 0, false, 1)",
+        "INSERT INTO comments (id, submission_id, provision_id, position, kind, body,"
+        " moderation_status, is_public, lock_version)"
+        " VALUES (1, 1, 1, 'support', 'general', 'Fine', 'pending', false, 1)",
+        "INSERT INTO attachments (id, submission_id, filename, content_type, size, sha256, data)"
+        " VALUES (1, 1, 'letter.pdf', 'application/pdf', 4, 'x', :data)",
+    ]
+    with db.engine.begin() as conn:
+        for statement in statements:
+            params = {"data": b"%PDF"} if ":data" in statement else {}
+            conn.execute(text(statement), params)
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT consultation_id FROM comments")).scalar_one() == 7
+        assert conn.execute(text("SELECT display_name FROM attachments")).scalar_one() == (
+            "letter.pdf"
+        )
