@@ -40,6 +40,14 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
             app.instance_path, "consult_app.sqlite"
         )
 
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+
     _init_extensions(app)
     _register_blueprints(app)
 

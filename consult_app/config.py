@@ -57,6 +57,7 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     REGISTER_RATE_LIMIT = "5 per minute; 30 per hour"
     SUBMIT_RATE_LIMIT = "30 per minute"
+    API_RATE_LIMIT = "600 per minute"
     PASSWORD_RESET_MAX_AGE = 3600
     COMMENTS_PER_PAGE = 20
     PER_PAGE = 25
@@ -69,6 +70,21 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     REDIS_URL: str | None = None
+    # Number of reverse proxies (load balancers) in front of the app whose X-Forwarded-*
+    # headers are trusted, so that rate limits see the real client address.
+    TRUSTED_PROXIES = 0
+    # Consensus rule (docs/consensus.md): shares are of the States that took a position.
+    CONSENSUS_MIN_STATES = 5
+    CONSENSUS_MIN_GROUPS = 2
+    CONSENSUS_BRACKETED_OPPOSITION = 0.33
+    CONSENSUS_CONTESTED_OPPOSITION = 0.15
+    CONSENSUS_BROAD_SUPPORT = 0.75
+    CONSENSUS_AGREED_SUPPORT = 0.9
+    CONSENSUS_AGREED_MIN_GROUPS = 4
+    CONSENSUS_AGREED_MAX_RESERVATIONS = 0
+    CONSENSUS_MAX_GROUPS_WITHOUT_SUPPORT = 1
+    # Proposed amendments whose word sets overlap at least this much are grouped together.
+    AMENDMENT_SIMILARITY = 0.6
 
     @classmethod
     def from_env(cls) -> dict[str, Any]:
@@ -89,6 +105,7 @@ class Config:
             "MAIL_SERVER",
             "MAIL_USERNAME",
             "MAIL_PASSWORD",
+            "API_RATE_LIMIT",
         ):
             if os.environ.get(name):
                 values[name] = os.environ[name]
@@ -96,6 +113,9 @@ class Config:
             values["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
         if os.environ.get("MAIL_USE_TLS") is not None:
             values["MAIL_USE_TLS"] = _bool("MAIL_USE_TLS", False)
+        proxies = os.environ.get("TRUSTED_PROXIES", "").strip()
+        if proxies.isdigit():
+            values["TRUSTED_PROXIES"] = int(proxies)
         if os.environ.get("SESSION_COOKIE_SECURE") is not None:
             secure = _bool("SESSION_COOKIE_SECURE", True)
             values["SESSION_COOKIE_SECURE"] = secure

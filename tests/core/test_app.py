@@ -61,3 +61,17 @@ def test_default_database_is_sqlite_in_instance_folder(monkeypatch, tmp_path):
 def test_normalise_database_url():
     assert normalise_database_url("postgresql://x/y") == "postgresql+psycopg://x/y"
     assert normalise_database_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+def test_trusted_proxies_give_the_real_client_address(monkeypatch, tmp_path):
+    from flask import request
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app("testing", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI="sqlite://")
+
+    @app.get("/whoami")
+    def whoami():
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == "203.0.113.9"
