@@ -1,4 +1,4 @@
-"""Verification of organisations by the secretariat."""
+"""Verification of organisations."""
 
 from flask import Blueprint
 

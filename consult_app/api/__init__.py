@@ -1,0 +1,1 @@
+"""The public JSON read API, version 1."""

@@ -1,0 +1,5 @@
+"""The audit trail for the secretariat."""
+
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")

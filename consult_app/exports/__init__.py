@@ -1,0 +1,1 @@
+"""Reports and compilations and background export jobs."""

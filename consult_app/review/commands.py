@@ -1,0 +1,5 @@
+"""`flask review ...`."""
+
+from flask.cli import AppGroup
+
+review_cli = AppGroup("review", help="Review of comments.")

@@ -1,0 +1,1 @@
+"""Aggregation, consensus indicators, dashboard and narrative summaries."""
