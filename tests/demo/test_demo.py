@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from consult_app.accounts.models import OrgCategory, Organisation, RegionalGroup, Role, User
+from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup, Role, User
 from consult_app.consultations.models import Consultation
 from consult_app.demo.loader import DEMO_ACCOUNTS
 from consult_app.extensions import db
