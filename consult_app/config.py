@@ -58,6 +58,7 @@ class Config:
     REGISTER_RATE_LIMIT = "5 per minute; 30 per hour"
     SUBMIT_RATE_LIMIT = "30 per minute"
     API_RATE_LIMIT = "600 per minute"
+    API_COUNT_CACHE_SECONDS = 30
     PASSWORD_RESET_MAX_AGE = 3600
     COMMENTS_PER_PAGE = 20
     PER_PAGE = 25
@@ -70,6 +71,11 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     REDIS_URL: str | None = None
+    # Export files (default: <instance>/exports); jobs go on this RQ queue when REDIS_URL
+    # is set, run in a thread otherwise, or inline when EXPORTS_SYNC is true.
+    EXPORTS_DIR: str | None = None
+    EXPORTS_QUEUE = "exports"
+    EXPORTS_SYNC = False
     # Number of reverse proxies (load balancers) in front of the app whose X-Forwarded-*
     # headers are trusted, so that rate limits see the real client address.
     TRUSTED_PROXIES = 0
@@ -85,6 +91,8 @@ class Config:
     CONSENSUS_MAX_GROUPS_WITHOUT_SUPPORT = 1
     # Proposed amendments whose word sets overlap at least this much are grouped together.
     AMENDMENT_SIMILARITY = 0.6
+    # A duplicate group with comments from at least this many organisations is a campaign.
+    CAMPAIGN_MIN_ORGS = 3
 
     @classmethod
     def from_env(cls) -> dict[str, Any]:
@@ -109,6 +117,8 @@ class Config:
         ):
             if os.environ.get(name):
                 values[name] = os.environ[name]
+        if os.environ.get("EXPORTS_DIR"):
+            values["EXPORTS_DIR"] = os.environ["EXPORTS_DIR"]
         if os.environ.get("MAIL_PORT", "").strip().isdigit():
             values["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
         if os.environ.get("MAIL_USE_TLS") is not None:
@@ -139,6 +149,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_RECORD_QUERIES = True
     MAIL_BACKEND = "memory"
+    API_COUNT_CACHE_SECONDS = 0
+    EXPORTS_SYNC = True
 
 
 class ProductionConfig(Config):

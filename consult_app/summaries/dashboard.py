@@ -1,0 +1,130 @@
+"""What the dashboard shows, built from the public functions of the aggregation module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from consult_app.accounts.models import OrgCategory, RegionalGroup
+from consult_app.consultations.models import Consultation
+from consult_app.summaries import charts
+from consult_app.summaries.aggregation import (
+    GroupFigures,
+    Participation,
+    ProvisionFigures,
+    participation,
+    provision_figures,
+)
+from consult_app.summaries.consensus import ConsensusResult, classify, rule_from_config
+
+RANKED = 5
+
+
+@dataclass(frozen=True)
+class HeatColumn:
+    label: str
+    regional_group: RegionalGroup | None = None
+    category: OrgCategory | None = None
+
+    def slice_of(self, figures: ProvisionFigures) -> GroupFigures | None:
+        if self.regional_group is not None:
+            return figures.by_regional_group.get(self.regional_group)
+        assert self.category is not None
+        return figures.by_category.get(self.category)
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    figures: ProvisionFigures
+    cells: list[tuple[GroupFigures | None, charts.HeatCell]]
+
+
+@dataclass
+class Dashboard:
+    participation: Participation
+    figures: list[ProvisionFigures]
+    consensus: dict[int, ConsensusResult]
+    columns: list[HeatColumn]
+    heat_rows: list[HeatRow]
+    most_contested: list[ProvisionFigures]
+    least_contested: list[ProvisionFigures]
+    charts: dict[str, Markup]
+
+
+def _cell(part: GroupFigures | None) -> charts.HeatCell:
+    if part is None or not part.taking_position:
+        return charts.HeatCell(None, _("no position"))
+    dominant = part.dominant_stance
+    net = part.net_support
+    return charts.HeatCell(
+        net,
+        _(
+            "%(stance)s (%(n)d of %(total)d); net support %(net)+.2f",
+            stance=dominant.label if dominant else "",
+            n=part.stances[dominant] if dominant else 0,
+            total=part.taking_position,
+            net=net or 0.0,
+        ),
+    )
+
+
+def build_dashboard(consultation: Consultation, *, public_only: bool) -> Dashboard:
+    """Participation, per-provision figures, consensus, heat map and rankings."""
+    rule = rule_from_config(current_app.config)
+    figures = provision_figures(consultation, public_only=public_only, details=False)
+    people = participation(consultation, public_only=public_only)
+    consensus = {f.provision_id: classify(f, rule) for f in figures}
+    present = {c for f in figures for c in f.by_category if not c.is_state}
+    columns = [HeatColumn(g.label, regional_group=g) for g in RegionalGroup] + [
+        HeatColumn(c.label, category=c) for c in OrgCategory if c in present
+    ]
+    heat_rows = []
+    for f in figures:
+        cells = []
+        for column in columns:
+            part = column.slice_of(f)
+            cells.append((part, _cell(part)))
+        heat_rows.append(HeatRow(f, cells))
+    ranked = [f for f in figures if f.contestation is not None]
+    most = sorted(ranked, key=lambda f: (-(f.contestation or 0), f.position))[:RANKED]
+    most_ids = {f.provision_id for f in most}
+    least = sorted(
+        (f for f in ranked if f.provision_id not in most_ids),
+        key=lambda f: (f.contestation or 0, f.position),
+    )[:RANKED]
+    chart_map = {
+        "states": charts.bar_chart(
+            "chart-states",
+            _("States per regional group"),
+            _("Number of States that made a submission, by regional group."),
+            [(g.label, n) for g, n in people.states_by_group.items()],
+        ),
+        "categories": charts.bar_chart(
+            "chart-categories",
+            _("Organisations per category"),
+            _("Number of organisations that made a submission, by category."),
+            [(c.label, n) for c, n in people.by_category.items()],
+        ),
+        "days": charts.column_chart(
+            "chart-days",
+            _("Submissions over time"),
+            _("Number of submissions first submitted on each day (UTC)."),
+            [(d.isoformat(), n) for d, n in people.by_day],
+        ),
+        "heat": charts.heat_map(
+            "chart-heat",
+            _("Positions by provision and stakeholder group"),
+            _(
+                "Each cell is coloured by net support among the organisations of that "
+                "regional group or category that took a position: green for support, red "
+                "for opposition, grey for none. The table below gives the figures."
+            ),
+            [f.label for f in figures],
+            [c.label for c in columns],
+            [[cell for _part, cell in row.cells] for row in heat_rows],
+        ),
+    }
+    return Dashboard(people, figures, consensus, columns, heat_rows, most, least, chart_map)
