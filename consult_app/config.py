@@ -114,6 +114,8 @@ class Config:
             "MAIL_USERNAME",
             "MAIL_PASSWORD",
             "API_RATE_LIMIT",
+            "LOGIN_RATE_LIMIT",
+            "SUBMIT_RATE_LIMIT",
         ):
             if os.environ.get(name):
                 values[name] = os.environ[name]
@@ -121,6 +123,8 @@ class Config:
             values["EXPORTS_DIR"] = os.environ["EXPORTS_DIR"]
         if os.environ.get("MAIL_PORT", "").strip().isdigit():
             values["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
+        if os.environ.get("RATELIMIT_ENABLED") is not None:
+            values["RATELIMIT_ENABLED"] = _bool("RATELIMIT_ENABLED", True)
         if os.environ.get("MAIL_USE_TLS") is not None:
             values["MAIL_USE_TLS"] = _bool("MAIL_USE_TLS", False)
         proxies = os.environ.get("TRUSTED_PROXIES", "").strip()

@@ -1,0 +1,948 @@
+"""The OpenAPI 3.1 document of the API, built here from the same vocabularies as the models.
+
+Descriptions are lazy translatable strings: the document served at /api/v1/openapi.json is
+always in English (a stable contract), while the HTML page at /api/v1/docs shows the same
+text in the reader's language. Every schema forbids additional properties, and the tests
+validate real responses against them, so a field leaving the API unannounced fails a test.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from consult_app.accounts.models import OrgCategory, RegionalGroup
+from consult_app.api.params import DEFAULT_PER_PAGE, MAX_ID, MAX_PAGE, MAX_PER_PAGE
+from consult_app.consultations.models import Phase, PublicationMode
+from consult_app.review.models import Outcome
+from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
+from consult_app.summaries.consensus import ConsensusLevel
+from consult_app.texts.models import ProvisionKind, VersionStatus
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+
+# The vocabularies of the API: (schema name, enum, description).
+VOCABULARIES: list[tuple[str, type[enum.Enum], Any]] = [
+    ("Category", OrgCategory, _l("Category of a stakeholder organisation.")),
+    ("RegionalGroup", RegionalGroup, _l("United Nations regional group of a State.")),
+    ("Position", Position, _l("Position a comment takes on the provision.")),
+    ("CommentKind", CommentKind, _l("Kind of comment.")),
+    ("Outcome", Outcome, _l("Outcome of the secretariat's disposition of a comment.")),
+    ("Phase", Phase, _l("Phase of a consultation at the time of the request.")),
+    ("VersionStatus", VersionStatus, _l("Status of a text version.")),
+    ("ProvisionKind", ProvisionKind, _l("Preambular paragraph or article.")),
+    ("PublicationMode", PublicationMode, _l("When submitted comments are published.")),
+    ("OnBehalfKind", OnBehalfKind, _l("On whose behalf a submission speaks.")),
+    ("ConsensusLevel", ConsensusLevel, _l("Consensus indicator of a provision.")),
+]
+
+
+# --- schema helpers --------------------------------------------------------------------
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    result = dict(schema)
+    result["type"] = [schema["type"], "null"]
+    return result
+
+
+def _str(description: Any = None, *, nullable: bool = False, fmt: str | None = None):
+    schema: dict[str, Any] = {"type": "string"}
+    if fmt:
+        schema["format"] = fmt
+    if description is not None:
+        schema["description"] = description
+    return _nullable(schema) if nullable else schema
+
+
+def _int(description: Any = None, *, nullable: bool = False, minimum: int | None = None):
+    schema: dict[str, Any] = {"type": "integer"}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    if description is not None:
+        schema["description"] = description
+    return _nullable(schema) if nullable else schema
+
+
+def _bool(description: Any) -> dict[str, Any]:
+    return {"type": "boolean", "description": description}
+
+
+def _array(items: dict[str, Any], description: Any = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "array", "items": items}
+    if description is not None:
+        schema["description"] = description
+    return schema
+
+
+def _object(properties: dict[str, Any], description: Any = None) -> dict[str, Any]:
+    """An object with exactly these properties, every one present (possibly null)."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
+    }
+    if description is not None:
+        schema["description"] = description
+    return schema
+
+
+def _url(description: Any = None, *, nullable: bool = False) -> dict[str, Any]:
+    return _str(
+        description or _l("Path of the resource on this server."),
+        nullable=nullable,
+        fmt="uri-reference",
+    )
+
+
+def _links(*names: str, **described: Any) -> dict[str, Any]:
+    properties = {name: _url() for name in names}
+    properties.update({name: _url(text) for name, text in described.items()})
+    return _object(properties)
+
+
+def _page_of(item: str, description: Any) -> dict[str, Any]:
+    return _object(
+        {"data": _array(_ref(item)), "meta": _ref("PageMeta"), "links": _ref("PageLinks")},
+        description,
+    )
+
+
+def _one(item: str) -> dict[str, Any]:
+    return _object({"data": _ref(item)})
+
+
+# --- components ------------------------------------------------------------------------
+
+
+def _vocabulary_schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for name, enum_cls, description in VOCABULARIES:
+        schemas[name] = {
+            "type": "string",
+            "enum": [member.value for member in enum_cls],
+            "description": description,
+        }
+    return schemas
+
+
+def _schemas() -> dict[str, Any]:
+    version_summary = {
+        "id": _int(),
+        "title": _str(),
+        "symbol": _str(_l("Document symbol, e.g. A/HRC/52/XX."), nullable=True),
+        "issued_on": _str(_l("Date of issue."), nullable=True, fmt="date"),
+        "status": _ref("VersionStatus"),
+        "previous_id": _int(_l("The version this one revises."), nullable=True),
+        "links": _links("self"),
+    }
+    consultation = {
+        "id": _int(),
+        "title": _str(),
+        "description": _str(nullable=True),
+        "version": _object(
+            {
+                "id": _int(),
+                "title": _str(),
+                "symbol": _str(nullable=True),
+                "instrument_id": _int(),
+                "instrument_title": _str(),
+                "links": _links("self"),
+            },
+            _l("The version consulted on."),
+        ),
+        "opens_at": _str(_l("Opening, in UTC, ISO 8601 with offset."), fmt="date-time"),
+        "closes_at": _str(_l("Deadline, in UTC, ISO 8601 with offset."), fmt="date-time"),
+        "timezone": _str(_l("IANA time zone the secretariat set the dates in.")),
+        "opens_at_local": _str(
+            _l("Opening in the consultation's time zone, with its offset."),
+            fmt="date-time",
+        ),
+        "closes_at_local": _str(
+            _l("Deadline in the consultation's time zone, with its offset."),
+            fmt="date-time",
+        ),
+        "phase": _ref("Phase"),
+        "eligible_categories": _array(
+            _ref("Category"), _l("Categories of organisation invited to take part.")
+        ),
+        "publication": _ref("Publication"),
+        "links": _links(
+            "self",
+            "comments",
+            "dispositions",
+            "figures",
+            html=_l("The public page of the consultation."),
+        ),
+    }
+    organisation = {
+        "name": _str(
+            _l(
+                "Name of the organisation; null when the consultation does not allow "
+                "attribution or the organisation asked not to be published."
+            ),
+            nullable=True,
+        ),
+        "acronym": _str(_l("Acronym, under the same rule as the name."), nullable=True),
+        "category": _ref("Category"),
+        "regional_group": _nullable(_ref("RegionalGroup")),
+    }
+    return {
+        **_vocabulary_schemas(),
+        "Error": _object(
+            {
+                "error": _object(
+                    {
+                        "status": _int(_l("HTTP status code.")),
+                        "title": _str(_l("Short name of the error.")),
+                        "message": _str(_l("What went wrong, in the requested language.")),
+                    }
+                )
+            },
+            _l("Every error answers this object."),
+        ),
+        "PageMeta": _object(
+            {
+                "page": _int(_l("Number of this page, from 1."), minimum=1),
+                "per_page": _int(_l("Items per page."), minimum=1),
+                "total": _int(_l("Items on all pages."), minimum=0),
+                "pages": _int(_l("Number of pages (at least 1)."), minimum=1),
+            }
+        ),
+        "PageLinks": _object(
+            {
+                "self": _url(_l("This page.")),
+                "next": _url(_l("The next page; null on the last page."), nullable=True),
+                "prev": _url(_l("The previous page; null on the first page."), nullable=True),
+            }
+        ),
+        "Index": _object(
+            {
+                "name": _str(),
+                "version": _str(_l("Version of the API (the path prefix).")),
+                "links": _links("self", "openapi", "docs", "instruments", "consultations"),
+            }
+        ),
+        "VersionSummary": _object(version_summary, _l("A version of an instrument.")),
+        "Instrument": _object(
+            {
+                "id": _int(),
+                "title": _str(),
+                "description": _str(nullable=True),
+                "versions": _array(_ref("VersionSummary"), _l("Versions, oldest first.")),
+                "links": _links("self"),
+            },
+            _l("A text (a declaration, a convention, guidelines) and its versions."),
+        ),
+        "Paragraph": _object(
+            {
+                "id": _int(),
+                "position": _int(_l("Order within the provision.")),
+                "level": _int(
+                    _l("0 for a numbered paragraph, 1 for a lettered sub-paragraph, 2 or 3 below.")
+                ),
+                "label": _str(_l("Its number or letter as printed."), nullable=True),
+                "text": _str(),
+                "children": _array(_ref("Paragraph"), _l("Sub-paragraphs.")),
+            },
+            _l("A paragraph of a provision, with its sub-paragraphs nested."),
+        ),
+        "Provision": _object(
+            {
+                "id": _int(),
+                "position": _int(_l("Order within the version.")),
+                "kind": _ref("ProvisionKind"),
+                "number": _str(_l("1 for PP1 or Article 1.")),
+                "title": _str(nullable=True),
+                "source_label": _str(_l("The marker used in the source."), nullable=True),
+                "part_heading": _str(_l("Heading of the part it opens."), nullable=True),
+                "intro": _str(_l("Text outside numbered paragraphs."), nullable=True),
+                "derived_from_id": _int(
+                    _l("The provision of the previous version it derives from."), nullable=True
+                ),
+                "paragraphs": _array(_ref("Paragraph"), _l("Top-level paragraphs.")),
+            },
+            _l("A preambular paragraph or an article."),
+        ),
+        "Version": _object(
+            {
+                **version_summary,
+                "instrument": _object({"id": _int(), "title": _str(), "links": _links("self")}),
+                "chapeau": _str(_l("Text before the preamble."), nullable=True),
+                "proclamation": _str(_l("Text closing the preamble."), nullable=True),
+                "closing": _str(_l("Closing formula after the last article."), nullable=True),
+                "provisions": _array(_ref("Provision"), _l("Provisions in order.")),
+            },
+            _l("A version with its whole text."),
+        ),
+        "Publication": _object(
+            {
+                "mode": _ref("PublicationMode"),
+                "publish_submissions": _bool(_l("Whether submissions are published at all.")),
+                "allow_attribution": _bool(
+                    _l("Whether published comments name their organisations.")
+                ),
+            },
+            _l("Publication settings of the consultation."),
+        ),
+        "Consultation": _object(consultation, _l("A consultation on one version of a text.")),
+        "ConsultationProvision": _object(
+            {
+                "id": _int(),
+                "kind": _ref("ProvisionKind"),
+                "number": _str(),
+                "title": _str(nullable=True),
+                "public_comments": _int(_l("Number of published comments."), minimum=0),
+                "links": _links("comments"),
+            }
+        ),
+        "ConsultationDetail": _object(
+            {
+                **consultation,
+                "provisions": _array(
+                    _ref("ConsultationProvision"),
+                    _l("The consulted provisions in order, with their published comment counts."),
+                ),
+            },
+            _l("A consultation with its provisions."),
+        ),
+        "CommentOrganisation": _object(
+            organisation, _l("An organisation, named only where the consultation allows it.")
+        ),
+        "OnBehalf": _object(
+            {
+                "kind": _ref("OnBehalfKind"),
+                "regional_group": _nullable(_ref("RegionalGroup")),
+                "name": _str(
+                    _l("Name of the group or coalition, under the same rule as names."),
+                    nullable=True,
+                ),
+            }
+        ),
+        "Author": _object(
+            {
+                **organisation,
+                "on_behalf": _nullable(_ref("OnBehalf")),
+                "cosigners": _array(_ref("CommentOrganisation"), _l("Co-signing organisations.")),
+            },
+            _l(
+                "Who made the submission: the organisation is named only when the "
+                "consultation allows attribution and the submission may be published; "
+                "otherwise only its category and regional group are given."
+            ),
+        ),
+        "CommentDisposition": _object(
+            {
+                "outcome": _ref("Outcome"),
+                "public_explanation": _str(),
+                "change_reference": _str(_l("The change it led to."), nullable=True),
+                "resulting_provision_id": _int(nullable=True),
+                "published_at": _str(fmt="date-time"),
+            },
+            _l("The secretariat's published answer to the comment."),
+        ),
+        "Comment": _object(
+            {
+                "id": _int(),
+                "consultation_id": _int(),
+                "provision_id": _int(),
+                "paragraph_id": _int(_l("The paragraph commented on, if any."), nullable=True),
+                "paragraph_label": _str(nullable=True),
+                "position": _ref("Position"),
+                "kind": _ref("CommentKind"),
+                "body": _str(_l("The comment (its redacted text where it was redacted).")),
+                "redacted": _bool(_l("Whether the secretariat redacted the body.")),
+                "quoted_text": _str(_l("The words of the text it quotes."), nullable=True),
+                "proposed_wording": _str(_l("Proposed new wording."), nullable=True),
+                "rationale": _str(nullable=True),
+                "submitted_at": _str(
+                    _l("When the submission was first made, in UTC."),
+                    nullable=True,
+                    fmt="date-time",
+                ),
+                "author": _ref("Author"),
+                "disposition": _nullable(_ref("CommentDisposition")),
+                "links": _links(
+                    "provision_comments", html=_l("The comment on the public provision page.")
+                ),
+            },
+            _l("A published comment."),
+        ),
+        "Disposition": _object(
+            {
+                "comment_id": _int(),
+                "provision_id": _int(),
+                "outcome": _ref("Outcome"),
+                "public_explanation": _str(),
+                "change_reference": _str(nullable=True),
+                "resulting_provision_id": _int(nullable=True),
+                "published_at": _str(fmt="date-time"),
+            },
+            _l("A published disposition of a published comment."),
+        ),
+        "PositionCounts": _object(
+            {p.value: _int(minimum=0) for p in Position}, _l("A count for each position.")
+        ),
+        "GroupFigures": _object(
+            {
+                "comments": _int(_l("Comments counted."), minimum=0),
+                "organisations": _int(_l("Organisations (submissions) counted."), minimum=0),
+                "comment_positions": _ref("PositionCounts"),
+                "positions": _ref("PositionCounts"),
+                "stances": _ref("PositionCounts"),
+            },
+            _l(
+                "Figures of one slice of participants. comment_positions counts comments; "
+                "positions counts organisations that took each position at least once; "
+                "stances counts each organisation once, by its strongest position."
+            ),
+        ),
+        "ProvisionFigures": _object(
+            {
+                "provision_id": _int(),
+                "label": _str(_l("PP1, Article 1...")),
+                "position": _int(_l("Order within the version.")),
+                "total": _ref("GroupFigures"),
+                "states": _ref("GroupFigures"),
+                "other_stakeholders": _ref("GroupFigures"),
+                "by_category": {
+                    "type": "object",
+                    "propertyNames": _ref("Category"),
+                    "additionalProperties": _ref("GroupFigures"),
+                    "description": _l("Figures by category of organisation (present ones only)."),
+                },
+                "by_regional_group": {
+                    "type": "object",
+                    "propertyNames": _ref("RegionalGroup"),
+                    "additionalProperties": _ref("GroupFigures"),
+                    "description": _l("Figures of States by regional group (present ones only)."),
+                },
+                "unverified": _ref("GroupFigures"),
+                "campaign_items": _int(_l("Comments in confirmed campaigns."), minimum=0),
+                "on_behalf": _array(
+                    _object(
+                        {
+                            "kind": _ref("OnBehalfKind"),
+                            "regional_group": _nullable(_ref("RegionalGroup")),
+                            "name": _str(
+                                _l("The coalition, only where it may be named."), nullable=True
+                            ),
+                            "lead_category": _ref("Category"),
+                            "stance": _ref("Position"),
+                            "submissions": _int(minimum=0),
+                        }
+                    ),
+                    _l("Submissions made on behalf of a group."),
+                ),
+                "joint": _array(
+                    _object(
+                        {
+                            "organisations": _int(_l("Lead and co-signers."), minimum=1),
+                            "lead_category": _ref("Category"),
+                            "stance": _ref("Position"),
+                            "submissions": _int(minimum=0),
+                        }
+                    ),
+                    _l("Joint submissions."),
+                ),
+                "themes": _array(
+                    _object(
+                        {
+                            "name": _str(),
+                            "comments": _int(minimum=0),
+                            "organisations": _int(minimum=0),
+                        }
+                    ),
+                    _l("Themes raised."),
+                ),
+                "contestation": {
+                    "type": ["number", "null"],
+                    "description": _l(
+                        "Share of States taking a position that oppose, propose deletion or "
+                        "reserve (all organisations when no State did); null without positions."
+                    ),
+                },
+                "consensus": _object(
+                    {
+                        "level": _ref("ConsensusLevel"),
+                        "reasons": _array(_str(), _l("Why, in English.")),
+                    }
+                ),
+                "links": _links("comments", html=_l("The public figures page.")),
+            },
+            _l(
+                "Public figures of a provision: published comments, including those of "
+                "submissions that asked not to be published, which are counted but never named."
+            ),
+        ),
+        "FiguresList": _page_of("ProvisionFigures", _l("A page of provisions' figures.")),
+        "InstrumentList": _page_of("Instrument", _l("A page of instruments.")),
+        "InstrumentResponse": _one("Instrument"),
+        "VersionResponse": _one("Version"),
+        "ConsultationList": _page_of("Consultation", _l("A page of consultations.")),
+        "ConsultationResponse": _one("ConsultationDetail"),
+        "CommentList": _page_of("Comment", _l("A page of published comments, oldest first.")),
+        "DispositionList": _page_of(
+            "Disposition", _l("A page of published dispositions, by comment.")
+        ),
+    }
+
+
+def _parameters() -> dict[str, Any]:
+    def path_id(name: str, description: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": description,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        }
+
+    def query(name: str, schema: dict[str, Any], description: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": schema,
+        }
+
+    return {
+        "page": query(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+            _l("Page number, from 1. A page past the last one is a 404."),
+        ),
+        "per_page": query(
+            "per_page",
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PER_PAGE,
+                "default": DEFAULT_PER_PAGE,
+            },
+            _l("Items per page."),
+        ),
+        "lang": query(
+            "lang",
+            {"type": "string", "enum": ["en", "fr", "es", "ar", "zh", "ru"]},
+            _l("Language of error messages (otherwise taken from Accept-Language)."),
+        ),
+        "instrument_id": path_id("instrument_id", _l("Id of the instrument.")),
+        "version_id": path_id("version_id", _l("Id of the text version.")),
+        "consultation_id": path_id("consultation_id", _l("Id of the consultation.")),
+        "provision_id": path_id("provision_id", _l("Id of a provision of the consulted version.")),
+        "phase": query("phase", _ref("Phase"), _l("Only consultations in this phase.")),
+        "provision": query(
+            "provision",
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            _l("Only items on this provision (an id of a provision of the consulted version)."),
+        ),
+        "position": query("position", _ref("Position"), _l("Only comments with this position.")),
+        "category": query(
+            "category",
+            _ref("Category"),
+            _l("Only comments of submissions made by an organisation of this category."),
+        ),
+        "regional_group": query(
+            "regional_group",
+            _ref("RegionalGroup"),
+            _l("Only comments of submissions made by a State of this regional group."),
+        ),
+        "outcome": query("outcome", _ref("Outcome"), _l("Only dispositions with this outcome.")),
+    }
+
+
+def _error(description: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+def _responses() -> dict[str, Any]:
+    return {
+        "BadRequest": _error(
+            _l("A parameter is unknown or has a value out of range; the message says which.")
+        ),
+        "NotFound": _error(_l("No such object, or no such page.")),
+        "TooManyRequests": _error(
+            _l("Too many requests from this client; wait as the Retry-After header says.")
+        ),
+        "NotModified": {
+            "description": _l("The representation matching If-None-Match has not changed.")
+        },
+    }
+
+
+def _ok(schema: str, description: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {
+            "ETag": {
+                "description": _l("Send it back in If-None-Match to get a 304 when unchanged."),
+                "schema": {"type": "string"},
+            },
+            "Cache-Control": {
+                "description": _l("public, max-age=30: caches may keep the answer 30 seconds."),
+                "schema": {"type": "string"},
+            },
+        },
+        "content": {"application/json": {"schema": _ref(schema)}},
+    }
+
+
+def _operation(
+    operation_id: str,
+    summary: Any,
+    description: Any,
+    parameters: list[str],
+    schema: str,
+    ok: Any,
+    tag: str,
+    not_found: bool = False,
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": _ok(schema, ok),
+        "304": {"$ref": "#/components/responses/NotModified"},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "429": {"$ref": "#/components/responses/TooManyRequests"},
+    }
+    if not_found or "page" in parameters:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    return {
+        "get": {
+            "operationId": operation_id,
+            "tags": [tag],
+            "summary": summary,
+            "description": description,
+            "parameters": [
+                {"$ref": f"#/components/parameters/{name}"} for name in [*parameters, "lang"]
+            ],
+            "responses": dict(sorted(responses.items())),
+        }
+    }
+
+
+PAGED = ["page", "per_page"]
+COMMENT_FILTERS = ["position", "category", "regional_group"]
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/": _operation(
+            "getIndex",
+            _l("Index"),
+            _l("Links to the collections and documents of the API."),
+            [],
+            "Index",
+            _l("The index."),
+            "general",
+        ),
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "tags": ["general"],
+                "summary": _l("This OpenAPI document"),
+                "description": _l("The description of every endpoint, parameter and response."),
+                "parameters": [{"$ref": "#/components/parameters/lang"}],
+                "responses": {
+                    "200": {
+                        "description": _l("An OpenAPI 3.1 document."),
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "429": {"$ref": "#/components/responses/TooManyRequests"},
+                },
+            }
+        },
+        "/docs": {
+            "get": {
+                "operationId": "getDocs",
+                "tags": ["general"],
+                "summary": _l("Documentation page"),
+                "description": _l("This documentation as an HTML page, in the reader's language."),
+                "parameters": [{"$ref": "#/components/parameters/lang"}],
+                "responses": {
+                    "200": {
+                        "description": _l("An HTML page."),
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "429": {"$ref": "#/components/responses/TooManyRequests"},
+                },
+            }
+        },
+        "/instruments": _operation(
+            "listInstruments",
+            _l("List texts"),
+            _l("Instruments by title, each with its versions."),
+            PAGED,
+            "InstrumentList",
+            _l("A page of instruments."),
+            "texts",
+        ),
+        "/instruments/{instrument_id}": _operation(
+            "getInstrument",
+            _l("One text"),
+            _l("An instrument and its versions."),
+            ["instrument_id"],
+            "InstrumentResponse",
+            _l("The instrument."),
+            "texts",
+            not_found=True,
+        ),
+        "/versions/{version_id}": _operation(
+            "getVersion",
+            _l("One version with its whole text"),
+            _l("A version with its provisions in order and their paragraphs, nested."),
+            ["version_id"],
+            "VersionResponse",
+            _l("The version."),
+            "texts",
+            not_found=True,
+        ),
+        "/consultations": _operation(
+            "listConsultations",
+            _l("List consultations"),
+            _l("Consultations, latest opening first."),
+            ["phase", *PAGED],
+            "ConsultationList",
+            _l("A page of consultations."),
+            "consultations",
+        ),
+        "/consultations/{consultation_id}": _operation(
+            "getConsultation",
+            _l("One consultation"),
+            _l(
+                "A consultation: its dates (UTC and local), phase, eligible categories, "
+                "publication settings, and its provisions with their published comment counts."
+            ),
+            ["consultation_id"],
+            "ConsultationResponse",
+            _l("The consultation."),
+            "consultations",
+            not_found=True,
+        ),
+        "/consultations/{consultation_id}/comments": _operation(
+            "listComments",
+            _l("Published comments of a consultation"),
+            _l(
+                "Published comments only, oldest first. A submission that asked not to be "
+                "published never appears; organisations are named only when the "
+                "consultation allows attribution."
+            ),
+            ["consultation_id", "provision", *COMMENT_FILTERS, *PAGED],
+            "CommentList",
+            _l("A page of published comments."),
+            "comments",
+            not_found=True,
+        ),
+        "/consultations/{consultation_id}/provisions/{provision_id}/comments": _operation(
+            "listProvisionComments",
+            _l("Published comments on one provision"),
+            _l("The published comments on one provision, oldest first, under the same rules."),
+            ["consultation_id", "provision_id", *COMMENT_FILTERS, *PAGED],
+            "CommentList",
+            _l("A page of published comments."),
+            "comments",
+            not_found=True,
+        ),
+        "/consultations/{consultation_id}/dispositions": _operation(
+            "listDispositions",
+            _l("Published dispositions"),
+            _l(
+                "The secretariat's published answers to published comments: outcome, "
+                "explanation and the change they led to."
+            ),
+            ["consultation_id", "provision", "outcome", *PAGED],
+            "DispositionList",
+            _l("A page of dispositions."),
+            "comments",
+            not_found=True,
+        ),
+        "/consultations/{consultation_id}/figures": _operation(
+            "listFigures",
+            _l("Figures per provision"),
+            _l(
+                "Per provision, in text order: published comments and organisations by "
+                "category and regional group, the spread of positions, and the consensus "
+                "indicator with its reasons. Organisations are never named here."
+            ),
+            ["consultation_id", *PAGED],
+            "FiguresList",
+            _l("A page of provisions' figures."),
+            "comments",
+            not_found=True,
+        ),
+    }
+
+
+def _build() -> dict[str, Any]:
+    return {
+        "openapi": OPENAPI_VERSION,
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "consult_app public API",
+            "version": API_VERSION,
+            "summary": _l("Read-only access to published consultation data."),
+            "description": _l(
+                "Texts, consultations, published comments and published dispositions, as "
+                "JSON. Only what the public pages show is exposed: drafts, comments pending "
+                "review, withheld or withdrawn comments, submissions that asked not to be "
+                "published, internal notes and personal data never are. Lists are paginated "
+                "with page and per_page. Requests are rate-limited per client."
+            ),
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "servers": [{"url": "/api/v1"}],
+        "tags": [
+            {"name": "general", "description": _l("Index and documentation.")},
+            {"name": "texts", "description": _l("Instruments and their versions.")},
+            {"name": "consultations", "description": _l("Consultations and their settings.")},
+            {"name": "comments", "description": _l("Published comments and dispositions.")},
+        ],
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(),
+            "parameters": _parameters(),
+            "responses": _responses(),
+        },
+    }
+
+
+def _resolve(value: Any) -> Any:
+    """The document with every lazy string turned into text in the current language."""
+    if isinstance(value, dict):
+        return {key: _resolve(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve(item) for item in value]
+    if isinstance(value, LazyString):
+        return str(value)
+    return value
+
+
+_english: dict[str, Any] | None = None
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document, in English (built once per process)."""
+    global _english
+    if _english is None:
+        with force_locale("en"):
+            _english = _resolve(_build())
+    return _english
+
+
+def openapi_for_docs() -> dict[str, Any]:
+    """The same document in the reader's language, for the HTML page."""
+    return dict(_resolve(_build()))
+
+
+def vocabularies() -> list[tuple[str, Any, list[tuple[str, str]]]]:
+    """Each vocabulary with its values and their labels in the reader's language."""
+    return [
+        (name, str(description), [(m.value, str(getattr(m, "label", m.value))) for m in cls])
+        for name, cls, description in VOCABULARIES
+    ]
+
+
+# --- the HTML documentation page -------------------------------------------------------
+
+
+def _type_label(schema: dict[str, Any]) -> str:
+    """A short reading of a schema's type: "integer", "Comment or null", "array of Paragraph"."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "anyOf" in schema:
+        return " | ".join(_type_label(s) for s in schema["anyOf"])
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        return " | ".join(kind)
+    if kind == "array":
+        return f"array[{_type_label(schema.get('items', {}))}]"
+    if kind == "object" and "properties" in schema:
+        return "object"
+    fmt = schema.get("format")
+    return f"{kind} ({fmt})" if fmt else str(kind)
+
+
+def _limits(schema: dict[str, Any]) -> str:
+    parts = []
+    if "minimum" in schema and "maximum" in schema:
+        parts.append(f"{schema['minimum']} .. {schema['maximum']}")
+    if "default" in schema:
+        parts.append(f"= {schema['default']}")
+    if "enum" in schema:
+        parts.append(", ".join(schema["enum"]))
+    return "; ".join(parts)
+
+
+def docs_context(spec: dict[str, Any]) -> dict[str, Any]:
+    """What the HTML page shows, read from the (translated) document."""
+    components = spec["components"]
+    parameters = components["parameters"]
+    endpoints = []
+    for path, item in spec["paths"].items():
+        operation = item["get"]
+        params = []
+        for ref in operation.get("parameters", []):
+            p = parameters[ref["$ref"].rsplit("/", 1)[-1]]
+            params.append(
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p.get("required", False),
+                    "type": _type_label(p["schema"]),
+                    "limits": _limits(p["schema"]),
+                    "description": p.get("description", ""),
+                }
+            )
+        ok = operation["responses"]["200"]
+        content = ok.get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        endpoints.append(
+            {
+                "path": spec["servers"][0]["url"] + ("" if path == "/" else path),
+                "slug": operation["operationId"],
+                "summary": operation["summary"],
+                "description": operation["description"],
+                "parameters": params,
+                "media_type": next(iter(content), ""),
+                "schema": schema["$ref"].rsplit("/", 1)[-1] if "$ref" in schema else None,
+                "statuses": sorted(operation["responses"]),
+            }
+        )
+    schemas = []
+    for name, schema in components["schemas"].items():
+        if "properties" not in schema:
+            continue
+        required = set(schema.get("required", ()))
+        schemas.append(
+            {
+                "name": name,
+                "description": schema.get("description", ""),
+                "properties": [
+                    {
+                        "name": prop,
+                        "type": _type_label(sub),
+                        "required": prop in required,
+                        "description": sub.get("description", ""),
+                    }
+                    for prop, sub in schema["properties"].items()
+                ],
+            }
+        )
+    return {"info": spec["info"], "endpoints": endpoints, "schemas": schemas}
