@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.core.views import bp as core_bp
     from consult_app.exports.views import bp as exports_bp
     from consult_app.review.disposition_views import bp as dispositions_bp
+    from consult_app.review.group_views import bp as duplicate_groups_bp
     from consult_app.review.views import bp as review_bp
     from consult_app.submissions.offline_views import bp as offline_bp
     from consult_app.submissions.views import bp as submissions_bp
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
         offline_bp,
         review_bp,
         dispositions_bp,
+        duplicate_groups_bp,
         audit_bp,
         summaries_bp,
         exports_bp,

@@ -51,6 +51,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
+    BABEL_TRANSLATION_DIRECTORIES = os.path.dirname(os.path.abspath(__file__)) + "/translations"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -180,6 +181,9 @@ class DuplicateGroup(Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A dismissed group's comments leave it (their duplicate_group_id is cleared); their ids
+    # are kept here so that detection never suggests the same set again.
+    dismissed_comment_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     __table_args__ = (
         CheckConstraint(
