@@ -12,8 +12,8 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, event, select, text
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column
 
 from consult_app.core.models import UTCDateTime
 from consult_app.extensions import db
@@ -60,6 +60,29 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.payload().encode()).hexdigest()
+
+
+class AuditLogAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit entry."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+def _refuse_update(mapper: Mapper[AuditEntry], connection: Any, entry: AuditEntry) -> None:
+    raise AuditLogAppendOnly(f"audit entry {entry.id} cannot be changed: the log is append-only")
+
+
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_delete(mapper: Mapper[AuditEntry], connection: Any, entry: AuditEntry) -> None:
+    raise AuditLogAppendOnly(f"audit entry {entry.id} cannot be deleted: the log is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    # ``session.execute(update(AuditEntry))`` bypasses the mapper events above.
+    if (state.is_update or state.is_delete) and any(
+        m.class_ is AuditEntry for m in state.all_mappers
+    ):
+        raise AuditLogAppendOnly("audit entries cannot be changed or deleted: append-only")
 
 
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:

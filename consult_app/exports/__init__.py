@@ -1,1 +1,1 @@
-"""Reports and compilations and background export jobs."""
+"""Reports and compilations (docx, pdf, html, xlsx, csv) and background export jobs."""

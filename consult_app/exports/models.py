@@ -1,1 +1,159 @@
-"""Tables of the exports capability."""
+"""Tables of the exports capability: background export jobs and the files they produce."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult_app.accounts.models import User
+from consult_app.consultations.models import Consultation
+from consult_app.core.models import Model, UTCDateTime, enum_column
+
+
+class ExportKind(enum.Enum):
+    REPORT = "report"
+    COMPILATION = "compilation"
+    DISPOSITIONS = "dispositions"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                ExportKind.REPORT: _l("Consensus report"),
+                ExportKind.COMPILATION: _l("Compilation of comments by provision"),
+                ExportKind.DISPOSITIONS: _l("Disposition of comments"),
+            }[self]
+        )
+
+
+class ExportFormat(enum.Enum):
+    DOCX = "docx"
+    PDF = "pdf"
+    HTML = "html"
+    XLSX = "xlsx"
+    CSV = "csv"
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self]
+
+    @property
+    def label(self) -> str:
+        return {
+            ExportFormat.DOCX: "Word (.docx)",
+            ExportFormat.PDF: "PDF",
+            ExportFormat.HTML: "HTML",
+            ExportFormat.XLSX: "Excel (.xlsx)",
+            ExportFormat.CSV: "CSV",
+        }[self]
+
+
+CONTENT_TYPES = {
+    ExportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ExportFormat.PDF: "application/pdf",
+    ExportFormat.HTML: "text/html; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+}
+
+# Which formats each kind of export is built in.
+FORMATS_BY_KIND: dict[ExportKind, tuple[ExportFormat, ...]] = {
+    ExportKind.REPORT: (ExportFormat.DOCX, ExportFormat.PDF, ExportFormat.HTML),
+    ExportKind.COMPILATION: (ExportFormat.XLSX, ExportFormat.CSV),
+    ExportKind.DISPOSITIONS: (ExportFormat.XLSX, ExportFormat.CSV),
+}
+
+
+class JobStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                JobStatus.QUEUED: _l("Waiting to start"),
+                JobStatus.RUNNING: _l("Running"),
+                JobStatus.DONE: _l("Ready"),
+                JobStatus.FAILED: _l("Failed"),
+            }[self]
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class ExportJob(Model):
+    """One export built in the background; the file stays under EXPORTS_DIR for download."""
+
+    __tablename__ = "export_jobs"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id"), nullable=False
+    )
+    kind: Mapped[ExportKind] = mapped_column(enum_column(ExportKind), nullable=False)
+    format: Mapped[ExportFormat] = mapped_column(enum_column(ExportFormat), nullable=False)
+    # Internal exports (secretariat only) include unpublished comments and internal notes.
+    internal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[JobStatus] = mapped_column(
+        enum_column(JobStatus), nullable=False, default=JobStatus.QUEUED
+    )
+    progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    message: Mapped[str | None] = mapped_column(String(300))
+    # Relative to EXPORTS_DIR; never a user-supplied name.
+    file_path: Mapped[str | None] = mapped_column(String(255))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(Integer)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+
+    consultation: Mapped[Consultation] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
+        CheckConstraint(
+            "(status != 'done') OR (file_path IS NOT NULL AND finished_at IS NOT NULL)",
+            name="done_has_file",
+        ),
+        CheckConstraint(
+            "(status != 'failed') OR (error IS NOT NULL AND finished_at IS NOT NULL)",
+            name="failed_has_error",
+        ),
+        # The exports page: a consultation's jobs newest first, and the latest public file
+        # of each kind and format.
+        Index("ix_export_jobs_consultation", "consultation_id", "id"),
+        Index(
+            "ix_export_jobs_latest",
+            "consultation_id", "kind", "format", "internal", "status", "id",
+        ),
+    )
+
+    @property
+    def extension(self) -> str:
+        return self.format.value
+
+    def can_view_status(self, user: User | None) -> bool:
+        """Job pages (progress, errors) are for the secretariat."""
+        return user is not None and user.is_authenticated and user.is_secretariat
+
+    def can_download(self, user: User | None, *, is_latest_public: bool) -> bool:
+        """Internal files: secretariat only; public files: anyone, latest of its kind only.
+
+        An older public file may still hold a comment withheld since; only the newest one
+        is offered to the public (the secretariat rebuilds after moderation changes).
+        """
+        if self.status is not JobStatus.DONE:
+            return False
+        if user is not None and user.is_authenticated and user.is_secretariat:
+            return True
+        return not self.internal and is_latest_public

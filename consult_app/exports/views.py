@@ -1,5 +1,153 @@
-"""Downloads and export jobs."""
+"""Downloads and background export jobs.
 
-from flask import Blueprint
+Anyone may download the newest public file of each export; the secretariat starts jobs,
+follows their progress and downloads internal files. Pages refresh themselves (an HTTP
+``Refresh`` header, no JavaScript) while a job is queued or running.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from consult_app.consultations.models import Consultation
+from consult_app.core.errors import NotAllowed, NotFound
+from consult_app.core.pagination import paginate
+from consult_app.exports.forms import ExportForm, parse_choice
+from consult_app.exports.jobs import (
+    download_name,
+    is_latest_public,
+    job_file,
+    latest_public_job_ids,
+    request_export,
+)
+from consult_app.exports.models import FORMATS_BY_KIND, ExportJob
+from consult_app.extensions import db, login_manager
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
+logger = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 3
+JOBS_PER_PAGE = 20
+
+
+def _get_consultation(consultation_id: int) -> Consultation:
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or not consultation.can_view(current_user):
+        raise NotFound(_("This consultation does not exist."))
+    return consultation
+
+
+def _get_job(job_id: int) -> ExportJob:
+    job = db.session.get(ExportJob, job_id, options=[joinedload(ExportJob.consultation)])
+    if job is None:
+        raise NotFound(_("This export does not exist."))
+    return job
+
+
+def _page(consultation: Consultation, form: ExportForm, status: int = 200) -> Response:
+    latest_ids = latest_public_job_ids(consultation)
+    latest = {
+        job.id: job
+        for job in db.session.scalars(
+            select(ExportJob).where(ExportJob.id.in_(list(latest_ids.values())))
+        )
+    }
+    available = [
+        (kind, fmt, latest.get(latest_ids[(kind, fmt)]) if (kind, fmt) in latest_ids else None)
+        for kind, formats in FORMATS_BY_KIND.items()
+        for fmt in formats
+    ]
+    can_manage = consultation.can_manage(current_user)
+    pagination = None
+    if can_manage:
+        pagination = paginate(
+            select(ExportJob)
+            .options(joinedload(ExportJob.requested_by))
+            .where(ExportJob.consultation_id == consultation.id)
+            .order_by(ExportJob.id.desc()),
+            JOBS_PER_PAGE,
+        )
+    active = pagination is not None and any(job.status.is_active for job in pagination.items)
+    response = current_app.make_response(
+        (
+            render_template(
+                "exports/index.html",
+                consultation=consultation,
+                available=available,
+                can_manage=can_manage,
+                form=form,
+                pagination=pagination,
+                active=active,
+            ),
+            status,
+        )
+    )
+    if active:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@bp.get("/<int:consultation_id>")
+def index(consultation_id: int) -> Response:
+    consultation = _get_consultation(consultation_id)
+    return _page(consultation, ExportForm())
+
+
+@bp.post("/<int:consultation_id>")
+@login_required
+def start(consultation_id: int) -> Response:
+    consultation = _get_consultation(consultation_id)
+    if not consultation.can_manage(current_user):
+        raise NotAllowed(_("Only the secretariat can build exports."))
+    form = ExportForm()
+    if not form.validate_on_submit():
+        return _page(consultation, form, status=400)
+    kind, fmt = parse_choice(form.export.data or "")
+    job = request_export(
+        current_user, consultation, kind, fmt, internal=bool(form.internal.data)
+    )
+    flash(_("The export has been queued; this page shows its progress."), "success")
+    return redirect(url_for("exports.job_status", job_id=job.id))
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+def job_status(job_id: int) -> Response:
+    job = _get_job(job_id)
+    if not job.can_view_status(current_user):
+        raise NotFound(_("This export does not exist."))
+    response = current_app.make_response(
+        render_template("exports/job.html", job=job, has_file=job_file(job) is not None)
+    )
+    if job.status.is_active:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@bp.get("/jobs/<int:job_id>/download")
+def download(job_id: int) -> Response:
+    job = _get_job(job_id)
+    if not job.can_download(current_user, is_latest_public=is_latest_public(job)):
+        if job.internal and not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        raise NotFound(_("This export does not exist."))
+    path = job_file(job)
+    if path is None:
+        raise NotFound(_("The file of this export is no longer available; build it again."))
+    logger.info("export job %s downloaded by %s", job.id, getattr(current_user, "id", None))
+    response = send_file(
+        path,
+        mimetype=job.format.content_type,
+        as_attachment=True,
+        download_name=download_name(job),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store" if job.internal else "no-cache"
+    return response

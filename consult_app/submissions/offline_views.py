@@ -1,5 +1,235 @@
-"""Submissions received outside the platform."""
+"""Submissions received outside the platform, recorded by the secretariat."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from consult_app.accounts.models import Organisation, RegionalGroup, User, VerificationStatus
+from consult_app.accounts.util import signed_in_user
+from consult_app.consultations.models import Consultation
+from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.pagination import paginate
+from consult_app.extensions import db
+from consult_app.submissions import offline
+from consult_app.submissions.models import (
+    Channel,
+    Comment,
+    OnBehalfKind,
+    Submission,
+    SubmissionStatus,
+)
+from consult_app.submissions.offline_forms import (
+    ImportForm,
+    OfflineSubmissionForm,
+    rows_arg,
+)
 
 bp = Blueprint("offline", __name__, url_prefix="/secretariat/submissions")
+
+
+def _secretariat_consultation(consultation_id: int) -> tuple[User, Consultation]:
+    me = signed_in_user()
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound(_("This consultation does not exist."))
+    if not consultation.can_manage(me):
+        raise NotAllowed(_("Only the secretariat records submissions received outside."))
+    return me, consultation
+
+
+@bp.get("/<int:consultation_id>/")
+@login_required
+def index(consultation_id: int) -> str:
+    _me, consultation = _secretariat_consultation(consultation_id)
+    page = paginate(
+        select(Submission)
+        .where(
+            Submission.consultation_id == consultation.id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+        )
+        .options(joinedload(Submission.organisation))
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc()),
+        int(current_app.config["PER_PAGE"]),
+    )
+    ids = [s.id for s in page.items]
+    counts = (
+        dict(
+            db.session.execute(
+                select(Comment.submission_id, func.count(Comment.id))
+                .where(Comment.submission_id.in_(ids), Comment.withdrawn_at.is_(None))
+                .group_by(Comment.submission_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return render_template(
+        "offline/index.html", consultation=consultation, page=page, counts=counts
+    )
+
+
+def _organisation_options(consultation: Consultation) -> list[tuple[int, str]]:
+    existing = dict(
+        db.session.execute(
+            select(Submission.organisation_id, Submission.receipt_number).where(
+                Submission.consultation_id == consultation.id
+            )
+        ).all()
+    )
+    options = []
+    for org in db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.verification_status != VerificationStatus.REJECTED,
+            Organisation.category.in_(consultation.categories),
+        )
+        .order_by(Organisation.name)
+    ):
+        label = org.display_name
+        if org.id in existing:
+            receipt = existing[org.id] or _("draft")
+            label = _("%(name)s — has a submission (%(receipt)s): added as a new revision",
+                      name=label, receipt=receipt)
+        options.append((org.id, label))
+    return options
+
+
+def _render_form(
+    consultation: Consultation, form: OfflineSubmissionForm, rows: int, status: int
+) -> tuple[str, int]:
+    return (
+        render_template("offline/new.html", consultation=consultation, form=form, rows=rows),
+        status,
+    )
+
+
+@bp.route("/<int:consultation_id>/new", methods=["GET", "POST"])
+@login_required
+def new(consultation_id: int) -> tuple[str, int] | Response:
+    me, consultation = _secretariat_consultation(consultation_id)
+    rows = rows_arg(request.args.get("rows"))
+    options = _organisation_options(consultation)
+    index = offline.ProvisionIndex(consultation)
+    if request.method == "GET":
+        form = OfflineSubmissionForm(
+            organisations=options,
+            index=index,
+            timezone=consultation.timezone,
+            comments=[{} for _ in range(rows)],
+        )
+        return _render_form(consultation, form, rows, 200)
+    form = OfflineSubmissionForm(organisations=options, index=index)
+    if not form.validate_on_submit() or form.received_at is None:
+        return _render_form(consultation, form, rows, 400)
+    organisation = db.session.get(Organisation, int(form.organisation.data))
+    assert organisation is not None  # the form checked it is in the list
+    try:
+        result = offline.record_offline_submission(
+            me,
+            consultation,
+            organisation,
+            channel=Channel(form.channel.data),
+            channel_detail=form.channel_detail.data,
+            received_at=form.received_at,
+            general_remarks=form.general_remarks.data,
+            comments=form.comment_items,
+            publishable=bool(form.publishable.data),
+            on_behalf_kind=OnBehalfKind(form.on_behalf_kind.data),
+            on_behalf_group=RegionalGroup(form.on_behalf_group.data)
+            if form.on_behalf_group.data
+            else None,
+            on_behalf_name=form.on_behalf_name.data,
+            cosigner_ids=form.cosigners.data or [],
+        )
+    except UserError as error:
+        if error.status_code != 400:
+            raise
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _render_form(consultation, form, rows, 400)
+    submission = result.submission
+    if result.revision is None:
+        flash(_("Nothing new: this was already recorded (receipt %(number)s).",
+                number=submission.receipt_number), "info")
+    elif result.created:
+        flash(_("Recorded with receipt number %(number)s.", number=submission.receipt_number),
+              "success")
+    else:
+        flash(
+            _("Added to the existing submission of %(name)s as revision %(n)d (receipt "
+              "%(number)s).", name=organisation.name, n=result.revision.number,
+              number=submission.receipt_number),
+            "success",
+        )
+    return redirect(url_for("submissions.receipt", submission_id=submission.id))
+
+
+def _render_import(
+    consultation: Consultation,
+    form: ImportForm,
+    status: int,
+    errors: list[offline.RowError] | None = None,
+    result: offline.ImportResult | None = None,
+) -> tuple[str, int]:
+    return (
+        render_template(
+            "offline/import.html",
+            consultation=consultation,
+            form=form,
+            columns=offline.COLUMNS,
+            errors=errors or [],
+            result=result,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:consultation_id>/import", methods=["GET", "POST"])
+@login_required
+def import_file(consultation_id: int) -> tuple[str, int] | Response:
+    me, consultation = _secretariat_consultation(consultation_id)
+    form = ImportForm()
+    if request.method == "GET":
+        return _render_import(consultation, form, 200)
+    if not form.validate_on_submit():
+        return _render_import(consultation, form, 400)
+    limit = int(current_app.config["MAX_IMPORT_BYTES"])
+    data = form.file.data.stream.read(limit + 1)
+    if len(data) > limit:
+        form.file.errors = [
+            _("The file is too large: at most %(size)s MB.", size=f"{limit / 1024 / 1024:g}")
+        ]
+        return _render_import(consultation, form, 400)
+    try:
+        result = offline.import_offline_file(
+            me, consultation, data, dry_run=bool(form.dry_run.data)
+        )
+    except offline.ImportRejected as rejected:
+        db.session.rollback()
+        return _render_import(consultation, form, 400, errors=rejected.errors)
+    except UserError as error:
+        if error.status_code != 400:
+            raise
+        db.session.rollback()
+        form.file.errors = [error.message]
+        return _render_import(consultation, form, 400)
+    if result.dry_run:
+        return _render_import(consultation, ImportForm(formdata=None), 200, result=result)
+    flash(
+        _(
+            "Imported %(submissions)d submission(s) (%(created)d new, %(added)d added to an "
+            "existing submission) with %(comments)d comment(s). Receipts: %(receipts)s.",
+            submissions=len(result.submissions),
+            created=result.created_count,
+            added=result.added_count,
+            comments=result.comment_count,
+            receipts=", ".join(s.receipt_number for s in result.submissions),
+        ),
+        "success",
+    )
+    return redirect(url_for("offline.index", consultation_id=consultation.id))

@@ -38,6 +38,7 @@ from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
+from consult_app.review.notifications import notify_submission_received
 from consult_app.submissions.models import (
     Attachment,
     Channel,
@@ -136,7 +137,7 @@ def _flush() -> None:
         ) from None
 
 
-def _lock(submission: Submission) -> None:
+def lock_submission(submission: Submission) -> None:
     """Re-read the submission row FOR UPDATE: changes to one submission run one at a time."""
     _flush()
     db.session.execute(
@@ -155,7 +156,7 @@ def _touch(submission: Submission, now: datetime) -> None:
         submission.has_unsubmitted_changes = True
 
 
-def _clean_text(value: str | None, limit: int | None = None) -> str | None:
+def clean_text(value: str | None, limit: int | None = None) -> str | None:
     if value is None:
         return None
     value = value.replace("\r\n", "\n").replace("\x00", "").strip()
@@ -173,7 +174,7 @@ def amendment_base(provision: Provision, paragraph: Paragraph | None) -> str:
     return paragraph.text if paragraph is not None else provision.plain_text()
 
 
-def _submission_state(submission: Submission) -> dict[str, Any]:
+def submission_state(submission: Submission) -> dict[str, Any]:
     return {
         "status": submission.status.value,
         "general_remarks": submission.general_remarks,
@@ -190,7 +191,7 @@ def _submission_state(submission: Submission) -> dict[str, Any]:
     }
 
 
-def _comment_state(comment: Comment) -> dict[str, Any]:
+def comment_state(comment: Comment) -> dict[str, Any]:
     return {
         "provision_id": comment.provision_id,
         "paragraph_id": comment.paragraph_id,
@@ -259,7 +260,7 @@ def start_submission(
         if existing is None:
             raise
         return existing
-    log_action(user, "start_submission", submission, after=_submission_state(submission))
+    log_action(user, "start_submission", submission, after=submission_state(submission))
     return submission
 
 
@@ -268,7 +269,7 @@ def start_submission(
 
 @dataclass(frozen=True)
 class CommentFields:
-    """What an author writes in a comment (validated by :func:`_validated_comment`)."""
+    """What an author writes in a comment (validated by :func:`validated_comment`)."""
 
     position: Position
     body: str
@@ -279,7 +280,7 @@ class CommentFields:
     rationale: str | None = None
 
 
-def _validated_comment(
+def validated_comment(
     submission: Submission, provision: Provision, fields: CommentFields
 ) -> dict[str, Any]:
     if provision.version_id != submission.consultation.version_id:
@@ -287,10 +288,10 @@ def _validated_comment(
     paragraph = fields.paragraph
     if paragraph is not None and paragraph.provision_id != provision.id:
         raise UserError(_("The paragraph chosen is not part of this provision."))
-    body = _clean_text(fields.body, MAX_BODY)
+    body = clean_text(fields.body, MAX_BODY)
     if not body:
         raise UserError(_("Write your comment."))
-    quoted = _clean_text(fields.quoted_text, MAX_QUOTE)
+    quoted = clean_text(fields.quoted_text, MAX_QUOTE)
     if quoted:
         quoted = _squash(quoted)
         source = amendment_base(provision, paragraph)
@@ -300,7 +301,7 @@ def _validated_comment(
                 if paragraph is not None
                 else _("The quoted words do not occur in the text of this provision.")
             )
-    proposed = _clean_text(fields.proposed_wording, MAX_BODY)
+    proposed = clean_text(fields.proposed_wording, MAX_BODY)
     if proposed and any(
         is_unchanged(amendment_base(provision, base), proposed) for base in (paragraph, None)
     ):
@@ -313,7 +314,7 @@ def _validated_comment(
         "kind": fields.kind,
         "body": body,
         "proposed_wording": proposed,
-        "rationale": _clean_text(fields.rationale, MAX_BODY),
+        "rationale": clean_text(fields.rationale, MAX_BODY),
     }
 
 
@@ -326,9 +327,9 @@ def add_comment(
     now: datetime | None = None,
 ) -> Comment:
     """Add a comment on ``provision`` to ``submission``."""
-    _lock(submission)
+    lock_submission(submission)
     _ensure_can_edit(user, submission, now)
-    values = _validated_comment(submission, provision, fields)
+    values = validated_comment(submission, provision, fields)
     # A resubmitted form must not leave the same comment twice.
     for existing in submission.active_comments:
         if all(getattr(existing, key) == value for key, value in values.items()):
@@ -343,7 +344,7 @@ def add_comment(
     db.session.add(comment)
     _touch(submission, now or utcnow())
     _flush()
-    log_action(user, "add_comment", comment, after=_comment_state(comment))
+    log_action(user, "add_comment", comment, after=comment_state(comment))
     return comment
 
 
@@ -357,7 +358,7 @@ def update_comment(
 ) -> Comment:
     """Change what a comment says (a stale form is a conflict)."""
     submission = comment.submission
-    _lock(submission)
+    lock_submission(submission)
     db.session.refresh(comment)
     _ensure_can_edit(user, submission, now)
     if comment.is_withdrawn:
@@ -369,8 +370,8 @@ def update_comment(
                 "opened it. Nothing was saved: reload it, check it and try again."
             )
         )
-    values = _validated_comment(submission, comment.provision, fields)
-    before = _comment_state(comment)
+    values = validated_comment(submission, comment.provision, fields)
+    before = comment_state(comment)
     if all(getattr(comment, key) == value for key, value in values.items()):
         return comment
     for key, value in values.items():
@@ -382,24 +383,24 @@ def update_comment(
     _touch(submission, now or utcnow())
     _flush()
     refresh_public_flags(submission)
-    log_action(user, "update_comment", comment, before=before, after=_comment_state(comment))
+    log_action(user, "update_comment", comment, before=before, after=comment_state(comment))
     return comment
 
 
 def withdraw_comment(user: User, comment: Comment, *, now: datetime | None = None) -> Comment:
     """Withdraw a comment; it stays in the record but no longer counts or shows."""
     submission = comment.submission
-    _lock(submission)
+    lock_submission(submission)
     _ensure_can_edit(user, submission, now)
     if comment.is_withdrawn:
         return comment
     moment = now or utcnow()
-    before = _comment_state(comment)
+    before = comment_state(comment)
     comment.withdrawn_at = moment
     _touch(submission, moment)
     _flush()
     refresh_public_flags(submission)
-    log_action(user, "withdraw_comment", comment, before=before, after=_comment_state(comment))
+    log_action(user, "withdraw_comment", comment, before=before, after=comment_state(comment))
     return comment
 
 
@@ -418,26 +419,19 @@ class SubmissionDetails:
     cosigner_ids: Sequence[int] = ()
 
 
-def update_submission_details(
-    user: User,
-    submission: Submission,
-    details: SubmissionDetails,
-    *,
-    expected_lock_version: int | None = None,
-    now: datetime | None = None,
-) -> Submission:
-    """Set general remarks, on-behalf-of, publication wish and co-signers."""
-    _lock(submission)
-    _ensure_can_edit(user, submission, now)
-    if expected_lock_version is not None and expected_lock_version != submission.lock_version:
-        raise Conflict(
-            _(
-                "This submission was changed in another window or by a colleague since you "
-                "opened the page. Nothing was saved: reload the page, check it and try again."
-            )
-        )
-    author = submission.organisation
-    remarks = _clean_text(details.general_remarks, 50_000)
+@dataclass(frozen=True)
+class ValidDetails:
+    """Submission details checked by :func:`validated_details`."""
+
+    general_remarks: str | None
+    on_behalf_group: RegionalGroup | None
+    on_behalf_name: str | None
+    cosigners: dict[int, Organisation]
+
+
+def validated_details(author: Organisation, details: SubmissionDetails) -> ValidDetails:
+    """Check remarks, on-behalf-of and co-signers of a submission made by ``author``."""
+    remarks = clean_text(details.general_remarks, 50_000)
     group: RegionalGroup | None = None
     name: str | None = None
     if details.on_behalf_kind is OnBehalfKind.REGIONAL_GROUP:
@@ -447,7 +441,7 @@ def update_submission_details(
         if group is None:
             raise UserError(_("Choose the regional group on whose behalf you submit."))
     elif details.on_behalf_kind is OnBehalfKind.COALITION:
-        name = _clean_text(details.on_behalf_name, 300)
+        name = clean_text(details.on_behalf_name, 300)
         if not name:
             raise UserError(
                 _("Give the name of the group or coalition on whose behalf you submit.")
@@ -466,8 +460,32 @@ def update_submission_details(
     }
     if len(organisations) != len(wanted_ids):
         raise UserError(_("One of the co-signing organisations chosen does not exist."))
+    return ValidDetails(remarks, group, name, organisations)
 
-    before = _submission_state(submission)
+
+def update_submission_details(
+    user: User,
+    submission: Submission,
+    details: SubmissionDetails,
+    *,
+    expected_lock_version: int | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Set general remarks, on-behalf-of, publication wish and co-signers."""
+    lock_submission(submission)
+    _ensure_can_edit(user, submission, now)
+    if expected_lock_version is not None and expected_lock_version != submission.lock_version:
+        raise Conflict(
+            _(
+                "This submission was changed in another window or by a colleague since you "
+                "opened the page. Nothing was saved: reload the page, check it and try again."
+            )
+        )
+    valid = validated_details(submission.organisation, details)
+    remarks, group, name = valid.general_remarks, valid.on_behalf_group, valid.on_behalf_name
+    organisations = valid.cosigners
+
+    before = submission_state(submission)
     submission.general_remarks = remarks
     submission.on_behalf_kind = details.on_behalf_kind
     submission.on_behalf_group = group
@@ -481,13 +499,13 @@ def update_submission_details(
     for org_id, organisation in organisations.items():
         if org_id not in current:
             submission.cosigners.append(Cosigner(organisation=organisation))
-    after = _submission_state(submission)
+    after = submission_state(submission)
     if after == before:
         return submission
     _touch(submission, now or utcnow())
     _flush()
     refresh_public_flags(submission)
-    log_action(user, "update_submission", submission, before=before, after=_submission_state(
+    log_action(user, "update_submission", submission, before=before, after=submission_state(
         submission
     ))
     return submission
@@ -531,7 +549,7 @@ def add_attachment(
     now: datetime | None = None,
 ) -> Attachment:
     """Attach a PDF or DOCX file, checked by its content and size."""
-    _lock(submission)
+    lock_submission(submission)
     _ensure_can_edit(user, submission, now)
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     if not data:
@@ -575,7 +593,7 @@ def withdraw_attachment(
 ) -> Attachment:
     """Withdraw an attachment; the file stays in the record."""
     submission = attachment.submission
-    _lock(submission)
+    lock_submission(submission)
     _ensure_can_edit(user, submission, now)
     if attachment.is_withdrawn:
         return attachment
@@ -668,7 +686,7 @@ def submit_submission(
     now: datetime | None = None,
 ) -> SubmitResult:
     """Submit (or resubmit) the submission: a receipt, a kept revision, publication."""
-    _lock(submission)
+    lock_submission(submission)
     _ensure_can_edit(user, submission, now)
     moment = now or utcnow()
     snapshot = build_snapshot(submission)
@@ -686,7 +704,7 @@ def submit_submission(
                 "opened the page, so it was not submitted. Review it and submit again."
             )
         )
-    before = _submission_state(submission)
+    before = submission_state(submission)
     revision: SubmissionRevision | None = None
     if not unchanged:
         if not submission.is_submitted:
@@ -721,7 +739,7 @@ def submit_submission(
         "submit_submission",
         submission,
         before=before,
-        after={**_submission_state(submission), "revision": revision.number if revision else None},
+        after={**submission_state(submission), "revision": revision.number if revision else None},
     )
     logger.info(
         "submission %s submitted by user %s (revision %s)",
@@ -729,6 +747,9 @@ def submit_submission(
         user.id,
         submission.revision_count,
     )
+    if revision is not None:
+        # Sent once the transaction commits; a mail failure is logged, never raised.
+        notify_submission_received(user, submission, revision)
     return SubmitResult(submission, revision)
 
 

@@ -1,0 +1,336 @@
+"""Background export jobs: request, dispatch (RQ, a thread, or inline), run, record progress.
+
+A job is dispatched only once the transaction that created it has committed (a session
+``after_commit`` hook), so a worker never looks for a row that does not exist yet, and a
+rolled-back request starts nothing.
+
+- ``REDIS_URL`` set: the job goes on the RQ queue ``EXPORTS_QUEUE`` ("exports"), run by
+  ``flask --app consult_app exports worker``.
+- ``EXPORTS_SYNC`` true (tests): the job runs at once, in its own application context.
+- otherwise: a daemon thread of the process that received the request runs it.
+
+Progress is written through its own short transaction so that the long read of the
+build (a streaming cursor) is never committed half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from consult_app.accounts.models import User
+from consult_app.consultations.models import Consultation
+from consult_app.core.audit import log_action
+from consult_app.core.errors import NotAllowed, UserError
+from consult_app.core.models import utcnow
+from consult_app.exports.models import (
+    FORMATS_BY_KIND,
+    ExportFormat,
+    ExportJob,
+    ExportKind,
+    JobStatus,
+)
+from consult_app.extensions import db
+
+logger = logging.getLogger(__name__)
+
+PENDING_KEY = "consult_app.exports.pending_jobs"
+DEFAULT_QUEUE = "exports"
+DEFAULT_TIMEOUT = 3600
+
+# The application RQ tasks run in (set by the worker command; created on demand otherwise).
+_worker_app: Flask | None = None
+_worker_pid: int | None = None
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def exports_dir(app: Flask | None = None) -> Path:
+    """Where export files are kept (``EXPORTS_DIR``, by default ``<instance>/exports``)."""
+    app = app or current_app
+    configured = app.config.get("EXPORTS_DIR")
+    path = Path(configured) if configured else Path(app.instance_path) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def download_name(job: ExportJob) -> str:
+    """The name a downloaded file gets, e.g. ``consultation-3-compilation-20260105.xlsx``."""
+    stamp = (job.finished_at or utcnow()).strftime("%Y%m%d-%H%M")
+    audience = "-internal" if job.internal else ""
+    return f"consultation-{job.consultation_id}-{job.kind.value}{audience}-{stamp}.{job.extension}"
+
+
+def check_combination(kind: ExportKind, fmt: ExportFormat) -> None:
+    if fmt not in FORMATS_BY_KIND[kind]:
+        raise UserError(
+            _("%(kind)s is not available as %(format)s.", kind=kind.label, format=fmt.label)
+        )
+
+
+def build_export(
+    consultation: Consultation,
+    kind: ExportKind,
+    fmt: ExportFormat,
+    path: Path,
+    *,
+    internal: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write one export of ``consultation`` to ``path`` (used by jobs and the CLI)."""
+    check_combination(kind, fmt)
+    if kind is ExportKind.COMPILATION:
+        from consult_app.exports.compilation import build_compilation
+
+        build_compilation(consultation, fmt, path, internal=internal, progress=progress)
+    elif kind is ExportKind.DISPOSITIONS:
+        from consult_app.exports.compilation import build_dispositions
+
+        build_dispositions(consultation, fmt, path, internal=internal, progress=progress)
+    else:
+        from consult_app.exports.report import build_report
+
+        build_report(consultation, fmt, path, internal=internal, progress=progress)
+
+
+# --- requesting ----------------------------------------------------------------------------
+
+
+def request_export(
+    user: User,
+    consultation: Consultation,
+    kind: ExportKind,
+    fmt: ExportFormat,
+    *,
+    internal: bool = False,
+) -> ExportJob:
+    """Queue an export of ``consultation``; it starts once the transaction commits."""
+    if not consultation.can_manage(user):
+        raise NotAllowed(_("Only the secretariat can build exports."))
+    check_combination(kind, fmt)
+    job = ExportJob(
+        consultation=consultation,
+        kind=kind,
+        format=fmt,
+        internal=internal,
+        status=JobStatus.QUEUED,
+        progress=0,
+        message=_("Waiting to start."),
+        requested_by_id=user.id,
+    )
+    db.session.add(job)
+    db.session.flush()
+    log_action(
+        user,
+        "request_export",
+        job,
+        after={"consultation_id": consultation.id, "kind": kind.value, "format": fmt.value,
+               "internal": internal},
+    )
+    schedule_after_commit(job.id)
+    logger.info("user %s requested export job %s (%s %s)", user.id, job.id, kind.value, fmt.value)
+    return job
+
+
+def schedule_after_commit(job_id: int) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pending: list[tuple[Flask, int]] = db.session().info.setdefault(PENDING_KEY, [])
+    pending.append((app, job_id))
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_committed(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    for app, job_id in pending or []:
+        dispatch(app, job_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def dispatch(app: Flask, job_id: int) -> None:
+    """Hand a committed job to the queue, a thread, or run it now (EXPORTS_SYNC)."""
+    try:
+        if app.config.get("REDIS_URL"):
+            enqueue(app, job_id)
+        elif app.config.get("EXPORTS_SYNC"):
+            run_in_app(app, job_id)
+        else:
+            thread = threading.Thread(
+                target=run_in_app, args=(app, job_id), name=f"export-{job_id}", daemon=True
+            )
+            thread.start()
+    except Exception as error:  # the queue is down: say so on the job rather than hang
+        logger.exception("could not start export job %s", job_id)
+        with app.app_context():
+            _mark_failed(job_id, _("The job could not be started: %(error)s", error=str(error)))
+
+
+def _queue(app: Flask) -> Any:
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    return Queue(app.config.get("EXPORTS_QUEUE") or DEFAULT_QUEUE, connection=connection)
+
+
+def enqueue(app: Flask, job_id: int) -> None:
+    queue = _queue(app)
+    queue.enqueue(
+        "consult_app.exports.jobs.run_job_task",
+        job_id,
+        job_timeout=app.config.get("EXPORTS_JOB_TIMEOUT", DEFAULT_TIMEOUT),
+        description=f"export job {job_id}",
+    )
+
+
+def set_worker_app(app: Flask) -> None:
+    global _worker_app, _worker_pid
+    _worker_app = app
+    _worker_pid = os.getpid()
+
+
+def run_job_task(job_id: int) -> None:
+    """The RQ task: run the job in the worker's application."""
+    app = _worker_app
+    if app is None:
+        from consult_app import create_app
+
+        app = create_app()
+        set_worker_app(app)
+    with app.app_context():
+        if _worker_pid != os.getpid():
+            # A forked work horse must not share the parent's database sockets.
+            db.engine.dispose(close=False)
+        run_job(job_id)
+
+
+def run_in_app(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        run_job(job_id)
+
+
+def worker(app: Flask, *, burst: bool = False) -> bool:
+    """Run an RQ worker on the exports queue (``burst``: stop when the queue is empty)."""
+    from rq import Worker
+
+    set_worker_app(app)
+    queue = _queue(app)
+    return bool(Worker([queue], connection=queue.connection).work(burst=burst))
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _set(job_id: int, **values: Any) -> None:
+    """Write job fields in their own short transaction (progress while the build reads)."""
+    with db.engine.begin() as connection:
+        connection.execute(update(ExportJob.__table__).where(ExportJob.id == job_id).values(
+            updated_at=utcnow(), **values))
+
+
+def _mark_failed(job_id: int, error: str) -> None:
+    _set(job_id, status=JobStatus.FAILED, error=error[:4000], finished_at=utcnow(),
+         message=_("The export failed."))
+
+
+class _ProgressWriter:
+    """Turns (rows done, rows in all) into a percentage written at most once per step."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 99 if total <= 0 else min(99, int(done * 100 / total))
+        if percent > self.last:
+            self.last = percent
+            _set(self.job_id, progress=percent,
+                 message=_("%(done)d of %(total)d rows written.", done=done, total=total))
+
+
+def run_job(job_id: int) -> ExportJob | None:
+    """Build the file of a queued job, recording progress; a failure is recorded, not raised."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None:
+        logger.warning("export job %s does not exist", job_id)
+        return None
+    if job.status is not JobStatus.QUEUED:
+        logger.info("export job %s is %s; not run again", job_id, job.status.value)
+        return job
+    consultation_id = job.consultation_id
+    kind, fmt, internal = job.kind, job.format, job.internal
+    db.session.rollback()
+    _set(job_id, status=JobStatus.RUNNING, started_at=utcnow(), progress=0,
+         message=_("Started."))
+    folder = exports_dir()
+    name = f"job-{job_id}-{secrets.token_hex(8)}.{fmt.value}"
+    final = folder / name
+    partial = folder / (name + ".part")
+    try:
+        consultation = db.session.get(Consultation, consultation_id)
+        if consultation is None:
+            raise UserError(_("This consultation does not exist."))
+        build_export(consultation, kind, fmt, partial, internal=internal,
+                     progress=_ProgressWriter(job_id))
+        os.replace(partial, final)
+    except Exception as error:
+        db.session.rollback()
+        partial.unlink(missing_ok=True)
+        logger.exception("export job %s failed", job_id)
+        _mark_failed(job_id, f"{type(error).__name__}: {error}")
+    else:
+        db.session.rollback()  # the build only read; end its snapshot before writing
+        _set(job_id, status=JobStatus.DONE, progress=100, file_path=name,
+             size=final.stat().st_size, finished_at=utcnow(), message=_("Ready to download."))
+        logger.info("export job %s done: %s (%d bytes)", job_id, name, final.stat().st_size)
+    db.session.expire_all()
+    return db.session.get(ExportJob, job_id)
+
+
+# --- finding files -----------------------------------------------------------------------------
+
+
+def job_file(job: ExportJob) -> Path | None:
+    """The file of a finished job, if it is still on disk."""
+    if job.status is not JobStatus.DONE or not job.file_path:
+        return None
+    folder = exports_dir().resolve()
+    path = (folder / job.file_path).resolve()
+    if path.parent != folder or not path.is_file():
+        return None
+    return path
+
+
+def latest_public_job_ids(consultation: Consultation) -> dict[tuple[ExportKind, ExportFormat], int]:
+    """The newest finished public job of each kind and format (one grouped query)."""
+    rows = db.session.execute(
+        select(ExportJob.kind, ExportJob.format, func.max(ExportJob.id))
+        .where(
+            ExportJob.consultation_id == consultation.id,
+            ExportJob.internal.is_(False),
+            ExportJob.status == JobStatus.DONE,
+        )
+        .group_by(ExportJob.kind, ExportJob.format)
+    )
+    return {(kind, fmt): job_id for kind, fmt, job_id in rows}
+
+
+def is_latest_public(job: ExportJob) -> bool:
+    if job.internal or job.status is not JobStatus.DONE:
+        return False
+    latest = latest_public_job_ids(job.consultation).get((job.kind, job.format))
+    return latest == job.id

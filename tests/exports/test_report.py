@@ -1,0 +1,152 @@
+"""The consensus report as .docx, PDF and HTML: sections, redline, notes, confidentiality."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from consult_app.exports.models import ExportFormat
+from consult_app.exports.report import build_report, gather_report
+from tests.exports.conftest import CONFIDENTIAL_TEXT, INTERNAL_NOTE, MARKERS, ExportWorld
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_text(path: Path) -> str:
+    """Every piece of text in the package: body, tables, headers and footnotes."""
+    with zipfile.ZipFile(path) as archive:
+        return "\n".join(
+            archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.endswith(".xml")
+        )
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
+def text_of(path: Path, fmt: ExportFormat) -> str:
+    if fmt is ExportFormat.DOCX:
+        return docx_text(path)
+    if fmt is ExportFormat.PDF:
+        return pdf_text(path)
+    return path.read_text(encoding="utf-8")
+
+
+def test_docx_has_the_sections_and_a_redline(world: ExportWorld, tmp_path: Path) -> None:
+    path = tmp_path / "report.docx"
+    build_report(world.consultation, ExportFormat.DOCX, path)
+    document = docx.Document(str(path))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for expected in ("Introduction", "Participation", "States by regional group",
+                     "Participants by category", "Views expressed on each provision",
+                     "Article 1. Title of article 1", "Text under consultation",
+                     "Summary of views", "Figures", "Proposed amendments", "Reservations",
+                     "Annex I. Participants who agreed to be named",
+                     "Annex II. Disposition of comments"):
+        assert expected in headings, expected
+    title = [p.text for p in document.paragraphs if p.style.name == "Title"]
+    assert title == ["Consensus report: Consultation on the draft declaration"]
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "A/HRC/TEST/1" in body
+    runs = [run for p in document.paragraphs for run in p.runs]
+    struck = [run.text for run in runs if run.font.strike]
+    underlined = [run.text for run in runs if run.font.underline]
+    assert any("inalienable" in text for text in underlined)
+    assert any("shall" in text for text in struck)
+    # Figures table, participants annex and disposition table are real tables.
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "African States" in cells
+    assert "Republic of Exportland" in cells
+    assert "The wording was strengthened." in cells
+
+
+def test_docx_reservations_are_footnotes(world: ExportWorld, tmp_path: Path) -> None:
+    path = tmp_path / "report.docx"
+    build_report(world.consultation, ExportFormat.DOCX, path)
+    with zipfile.ZipFile(path) as archive:
+        assert "word/footnotes.xml" in archive.namelist()
+        footnotes = archive.read("word/footnotes.xml").decode()
+        document_xml = archive.read("word/document.xml").decode()
+        rels = archive.read("word/_rels/document.xml.rels").decode()
+        types = archive.read("[Content_Types].xml").decode()
+    assert "footnoteReference" in document_xml
+    assert "relationships/footnotes" in rels
+    assert "footnotes+xml" in types
+    assert "Friends of Exports: '=cmd" in footnotes or "Friends of Exports: =cmd" in footnotes
+    # The confidential reservation is counted but its author is not named, nor its text.
+    assert "ZQXCONFTEXT" not in footnotes
+    assert "A Member State (Western European and other States)" in footnotes
+    docx.Document(io.BytesIO(path.read_bytes()))  # still opens
+
+
+@pytest.mark.parametrize("fmt", [ExportFormat.DOCX, ExportFormat.PDF, ExportFormat.HTML])
+def test_public_report_keeps_confidential_things_out(
+    world: ExportWorld, tmp_path: Path, fmt: ExportFormat
+) -> None:
+    path = tmp_path / f"report.{fmt.value}"
+    build_report(world.consultation, fmt, path)
+    text = text_of(path, fmt)
+    assert "Article 1" in text and "Disposition of comments" in text
+    for marker in MARKERS:
+        assert marker not in text, marker
+
+
+@pytest.mark.parametrize("fmt", [ExportFormat.DOCX, ExportFormat.PDF, ExportFormat.HTML])
+def test_report_without_attribution_names_no_one(
+    anonymous_world: ExportWorld, tmp_path: Path, fmt: ExportFormat
+) -> None:
+    path = tmp_path / f"report.{fmt.value}"
+    build_report(anonymous_world.consultation, fmt, path)
+    text = text_of(path, fmt)
+    for name in ("Exportland", "Friends of Exports", "Cosigning", "Coalition X", "ZQXCONFORG"):
+        assert name not in text
+    assert "Participants who agreed to be named" not in text
+    assert "Annex I. Disposition of comments" in text
+
+
+@pytest.mark.parametrize("fmt", [ExportFormat.PDF, ExportFormat.HTML])
+def test_pdf_and_html_have_the_same_sections(
+    world: ExportWorld, tmp_path: Path, fmt: ExportFormat
+) -> None:
+    path = tmp_path / f"report.{fmt.value}"
+    build_report(world.consultation, fmt, path)
+    text = text_of(path, fmt)
+    for expected in ("Introduction", "Participation", "States by regional group",
+                     "Views expressed on each provision", "Text under consultation",
+                     "Summary of views", "Proposed amendments", "Reservations",
+                     "Participants who agreed to be named", "Disposition of comments",
+                     "Republic of Exportland", "A/HRC/TEST/1"):
+        assert expected in text, expected
+    if fmt is ExportFormat.HTML:
+        assert "<ins>" in text and "<del>" in text
+        assert "&#39;=cmd" in text or "&#x27;=cmd" in text or "=cmd" in text
+        assert "<script" not in text
+
+
+def test_internal_report_is_marked_and_complete(world: ExportWorld, tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    build_report(world.consultation, ExportFormat.HTML, path, internal=True)
+    text = path.read_text(encoding="utf-8")
+    assert "INTERNAL" in text
+    assert CONFIDENTIAL_TEXT in text
+    docx_path = tmp_path / "report.docx"
+    build_report(world.consultation, ExportFormat.DOCX, docx_path, internal=True)
+    assert "INTERNAL" in docx_text(docx_path)
+    assert INTERNAL_NOTE not in docx_text(docx_path)  # the report prints no internal note
+
+
+def test_report_sections_are_produced_lazily(world: ExportWorld) -> None:
+    data = gather_report(world.consultation)
+    assert not isinstance(data.sections, list)
+    sections = list(data.sections)
+    assert [s.heading for s in sections][:3] == ["PP1", "PP2", "Article 1. Title of article 1"]
+    article1 = sections[2]
+    assert article1.reservations_total == 2  # the confidential one counts
+    assert len(article1.amendments) == 1  # the confidential wording is not quoted
