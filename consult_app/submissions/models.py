@@ -316,6 +316,23 @@ class Comment(Model):
         ),
         # The public list of a provision: published, visible comments, in order.
         Index("ix_comments_provision_public", "provision_id", "is_public", "id"),
+        # The public list of a consultation (the JSON API): counted and paged on the index.
+        Index("ix_comments_consultation_public", "consultation_id", "is_public", "id"),
+        # The review queue: a consultation's comments newest first, by submission, by
+        # status, by provision or by reviewer, each already in id order (no sort of
+        # 100,000 rows), and counted from an index without reading the table.
+        Index("ix_comments_queue", "consultation_id", "id"),
+        Index("ix_comments_queue_submission", "consultation_id", "submission_id", "id"),
+        Index("ix_comments_queue_status", "consultation_id", "moderation_status", "id"),
+        Index("ix_comments_queue_provision", "consultation_id", "provision_id", "id"),
+        # "Mine and pending", "unassigned and pending": counted from the index alone.
+        Index(
+            "ix_comments_queue_assignee",
+            "consultation_id",
+            "assigned_to_id",
+            "moderation_status",
+            "id",
+        ),
     )
 
     @property

@@ -1,0 +1,188 @@
+"""Forms of the review pages (CSRF by Flask-WTF); choices are filled per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from consult_app.accounts.models import User
+from consult_app.review.models import Theme, WithheldReason
+from consult_app.review.moderation import MAX_NOTE, MAX_REASON
+from consult_app.review.themes import MAX_DESCRIPTION, MAX_NAME
+from consult_app.submissions.operations import MAX_BODY
+
+BULK_ACTIONS = ("publish", "withhold", "pending", "tag", "untag", "assign")
+MAX_SELECTION = 500
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def reason_choices() -> list[SelectChoice]:
+    return [SelectChoice("", str(_l("Choose a reason")))] + [
+        SelectChoice(r.value, r.label) for r in WithheldReason
+    ]
+
+
+def theme_choices(themes: Iterable[Theme]) -> list[SelectChoice]:
+    inactive = str(_l("no longer in use"))
+    return [SelectChoice(None, str(_l("Choose a theme")))] + [
+        SelectChoice(t.id, t.name if t.active else f"{t.name} ({inactive})") for t in themes
+    ]
+
+
+def reviewer_choices(reviewers: Iterable[User], none_label: str) -> list[SelectChoice]:
+    return [SelectChoice(None, none_label)] + [
+        SelectChoice(u.id, f"{u.name} <{u.email}>") for u in reviewers
+    ]
+
+
+_name_length = Length(
+    max=MAX_NAME, message=_l("The name is too long: at most %(max)d characters.")
+)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token is checked."""
+
+
+class WithholdForm(FlaskForm):
+    reason = SelectField(
+        _l("Reason"),
+        choices=[],
+        default="",
+        validators=[DataRequired(message=_l("Choose a reason."))],
+    )
+    note = TextAreaField(_l("Note (internal, optional)"), validators=[Length(max=MAX_NOTE)])
+    submit = SubmitField(_l("Withhold"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.choices = reason_choices()
+
+
+class RedactForm(FlaskForm):
+    redacted_body = TextAreaField(
+        _l("Text to publish instead of the comment"),
+        validators=[
+            DataRequired(message=_l("Write the redacted text.")),
+            Length(max=MAX_BODY),
+        ],
+    )
+    reason = StringField(
+        _l("Reason for the redaction"),
+        validators=[
+            DataRequired(message=_l("Say why the comment is redacted.")),
+            Length(max=MAX_REASON),
+        ],
+    )
+    submit = SubmitField(_l("Redact"))
+
+
+class TagForm(FlaskForm):
+    theme_id = SelectField(
+        _l("Theme"),
+        choices=[],
+        coerce=_optional_int,
+        validators=[DataRequired(message=_l("Choose a theme."))],
+    )
+    submit = SubmitField(_l("Add the theme"))
+
+    def __init__(self, *args: Any, themes: Iterable[Theme] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.theme_id.choices = theme_choices(themes)
+
+
+class AssignForm(FlaskForm):
+    reviewer_id = SelectField(_l("Reviewer"), choices=[], coerce=_optional_int)
+    submit = SubmitField(_l("Assign"))
+
+    def __init__(self, *args: Any, reviewers: Iterable[User] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reviewer_id.choices = reviewer_choices(reviewers, str(_l("Nobody (unassigned)")))
+
+
+class ProvisionAssignForm(AssignForm):
+    include_comments = BooleanField(_l("Also assign its comments that nobody reviews yet"))
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Give the theme a name.")), _name_length],
+    )
+    description = TextAreaField(
+        _l("Description (optional)"), validators=[Optional(), Length(max=MAX_DESCRIPTION)]
+    )
+    submit = SubmitField(_l("Add the theme"))
+
+
+class RenameThemeForm(FlaskForm):
+    name = StringField(
+        _l("New name"),
+        validators=[DataRequired(message=_l("Give the theme a name.")), _name_length],
+    )
+    submit = SubmitField(_l("Rename"))
+
+
+class BulkForm(FlaskForm):
+    """One form for every bulk action: the chosen button says which (works without JS)."""
+
+    comment_ids = SelectMultipleField(
+        _l("Selected comments"), choices=[], coerce=int, validate_choice=False
+    )
+    action = SelectField(choices=[SelectChoice(a, a) for a in BULK_ACTIONS])
+    reason = SelectField(_l("Reason"), choices=[], default="")
+    note = StringField(_l("Note (internal, optional)"), validators=[Length(max=MAX_NOTE)])
+    theme_id = SelectField(_l("Theme"), choices=[], coerce=_optional_int)
+    reviewer_id = SelectField(_l("Reviewer"), choices=[], coerce=_optional_int)
+    back = HiddenField()
+
+    def __init__(
+        self,
+        *args: Any,
+        themes: Iterable[Theme] = (),
+        reviewers: Iterable[User] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.choices = reason_choices()
+        self.theme_id.choices = theme_choices(themes)
+        self.reviewer_id.choices = reviewer_choices(reviewers, str(_l("Nobody (unassigned)")))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        ids = self.comment_ids.data or []
+        if not ids and not self.comment_ids.errors:
+            self.comment_ids.errors = [str(_l("Select at least one comment."))]
+            ok = False
+        elif len(ids) > MAX_SELECTION:
+            self.comment_ids.errors = [
+                str(_l("Select at most %(n)d comments at a time.", n=MAX_SELECTION))
+            ]
+            ok = False
+        action = self.action.data
+        if action == "withhold" and not self.reason.data:
+            self.reason.errors = [str(_l("Choose why the comments are withheld."))]
+            ok = False
+        if action in ("tag", "untag") and self.theme_id.data is None and not self.theme_id.errors:
+            self.theme_id.errors = [str(_l("Choose a theme."))]
+            ok = False
+        return ok
