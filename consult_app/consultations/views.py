@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,17 +19,23 @@ from consult_app.consultations.forms import ConsultationForm
 from consult_app.consultations.models import Consultation, Phase, PublicationMode
 from consult_app.consultations.operations import open_consultation, update_consultation
 from consult_app.consultations.queries import (
+    CommentPage,
+    CosignerRow,
+    PublicComment,
     consultations_query,
+    cosigners_of,
     neighbours,
     provisions_with_paragraphs,
     published_comment_counts,
-    published_comments_query,
+    published_comment_total,
+    published_comments_page,
+    shares_version,
     version_choices,
 )
 from consult_app.core.errors import NotAllowed, NotFound
-from consult_app.core.pagination import paginate
+from consult_app.core.pagination import page_arg, paginate
 from consult_app.extensions import db
-from consult_app.submissions.models import Comment, OnBehalfKind, Position
+from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
 from consult_app.texts.models import Paragraph, Provision, TextVersion
 from consult_app.texts.redline import redline_html
 
@@ -126,11 +133,22 @@ def provision(consultation_id: int, provision_id: int) -> str:
         abort(400)
     previous, following = neighbours(item)
     paragraphs = {p.id: p for p in item.paragraphs}
-    pagination = paginate(
-        published_comments_query(consultation, item, position),
-        current_app.config["COMMENTS_PER_PAGE"],
+    page = page_arg()
+    per_page = int(current_app.config["COMMENTS_PER_PAGE"])
+    shared = shares_version(consultation)
+    total = published_comment_total(consultation, item, position, shared=shared)
+    if page > 1 and (page - 1) * per_page >= total:
+        abort(404)
+    comments = (
+        published_comments_page(
+            consultation, item, position, page=page, per_page=per_page, shared=shared
+        )
+        if total
+        else []
     )
-    comments: list[Comment] = list(pagination.items)
+    pagination = CommentPage(page, per_page, comments, total)
+    cosigners = cosigners_of({c.submission_id for c in comments})
+    category_labels = {c: c.label for c in OrgCategory}
     return render_template(
         "consultations/provision.html",
         consultation=consultation,
@@ -141,9 +159,14 @@ def provision(consultation_id: int, provision_id: int) -> str:
         comments=comments,
         targets={c.id: paragraphs.get(c.paragraph_id) for c in comments if c.paragraph_id},
         redlines=_redlines(item, paragraphs, comments),
-        bylines={c.id: _byline(consultation, c) for c in comments},
+        bylines={
+            c.id: _byline(consultation, c, cosigners.get(c.submission_id, []), category_labels)
+            for c in comments
+        },
         position=position,
         positions=list(Position),
+        position_labels={p: p.label for p in Position},
+        kind_labels={k: k.label for k in CommentKind},
         participate_url=_participation_url(consultation),
     )
 
@@ -158,31 +181,37 @@ class Byline:
     cosigners: list[str] = field(default_factory=list)
 
 
-def _byline(consultation: Consultation, comment: Comment) -> Byline:
-    submission = comment.submission
-    organisation = submission.organisation
+def _byline(
+    consultation: Consultation,
+    comment: PublicComment,
+    cosigners: list[CosignerRow],
+    category_labels: dict[OrgCategory, str],
+) -> Byline:
     # An organisation that asked not to be published is never named, whatever else holds.
-    named = consultation.allow_attribution and submission.publishable
-    on_behalf = submission.on_behalf_label
-    if not named and submission.on_behalf_kind is OnBehalfKind.COALITION:
+    named = consultation.allow_attribution and comment.publishable
+    # The row carries the submission's on_behalf_* fields under the same names.
+    on_behalf: str | None = Submission.on_behalf_label.fget(comment)  # type: ignore[attr-defined]
+    if not named and comment.on_behalf_kind is OnBehalfKind.COALITION:
         on_behalf = _("on behalf of a group or coalition")
     if named:
-        cosigners = [
-            f"{c.organisation.display_name} ({c.organisation.category.label})"
-            for c in submission.cosigners
-        ]
+        names = [f"{c.display_name} ({category_labels[c.category]})" for c in cosigners]
     else:
-        cosigners = [c.organisation.category.label for c in submission.cosigners]
+        names = [category_labels[c.category] for c in cosigners]
+    author = (
+        f"{comment.author_name} ({comment.author_acronym})"
+        if comment.author_acronym
+        else comment.author_name
+    )
     return Byline(
-        category=organisation.category.label,
-        name=organisation.display_name if named else None,
+        category=category_labels[comment.author_category],
+        name=author if named else None,
         on_behalf=on_behalf,
-        cosigners=cosigners,
+        cosigners=names,
     )
 
 
 def _redlines(
-    provision: Provision, paragraphs: dict[int, Paragraph], comments: list[Comment]
+    provision: Provision, paragraphs: dict[int, Paragraph], comments: list[PublicComment]
 ) -> dict[int, Markup]:
     """Each proposed wording as a redline against the paragraph (or provision) it targets."""
     whole_text: str | None = None
@@ -197,8 +226,18 @@ def _redlines(
             if whole_text is None:
                 whole_text = provision.plain_text()
             base = whole_text
-        result[comment.id] = redline_html(base, comment.proposed_wording)
+        result[comment.id] = _redline(base, comment.proposed_wording)
     return result
+
+
+@lru_cache(maxsize=4096)
+def _redline(base: str, proposed: str) -> Markup:
+    """``redline_html``, remembered: a word diff costs milliseconds and a page shows many.
+
+    The result depends only on the two texts (the key), so an edited comment or a new
+    version of the text simply misses the cache; 4,096 entries of a few KB each at most.
+    """
+    return redline_html(base, proposed)
 
 
 # --- secretariat -----------------------------------------------------------------------

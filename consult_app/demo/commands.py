@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from consult_app.demo.loader import DEMO_ACCOUNTS, database_is_empty, load_demo
@@ -23,8 +24,14 @@ def load_command(if_empty: bool) -> None:
             "The database already has users. Load the demo into an empty database "
             "(or use --if-empty to skip quietly)."
         )
-    summary = load_demo()
-    db.session.commit()
+    # The demo's delegates are fictional: their receipt e-mails are not sent anywhere.
+    backend = current_app.config["MAIL_BACKEND"]
+    current_app.config["MAIL_BACKEND"] = "memory"
+    try:
+        summary = load_demo()
+        db.session.commit()
+    finally:
+        current_app.config["MAIL_BACKEND"] = backend
     click.echo(
         f"Demo loaded: consultation {summary.consultation.id} "
         f"({summary.organisations} organisations, {summary.submissions} submissions, "

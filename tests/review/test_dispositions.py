@@ -778,3 +778,14 @@ def test_public_dispositions_query_ignores_unsubmitted(scene: Scene) -> None:
     comments = db.session.scalars(ops.public_dispositions_query(scene.consultation)).unique().all()
     assert all(isinstance(c, Comment) and c.is_public for c in comments)
     assert len(comments) == 3
+
+
+def test_queue_offers_to_answer_the_selection_the_same_way(app, client):
+    from tests.conftest import login
+    from tests.review.dispositions_support import build_scene
+
+    scene = build_scene()
+    login(client, scene.ana)
+    page = client.get(f"/review/{scene.consultation.id}/queue")
+    assert page.status_code == 200
+    assert b'formaction="/dispositions/bulk"' in page.data
