@@ -72,6 +72,8 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     REDIS_URL: str | None = None
+    # Dashboard and per-provision figures are recomputed at most this often per process.
+    FIGURES_CACHE_SECONDS = 30
     # Export files (default: <instance>/exports); jobs go on this RQ queue when REDIS_URL
     # is set, run in a thread otherwise, or inline when EXPORTS_SYNC is true.
     EXPORTS_DIR: str | None = None
@@ -155,6 +157,7 @@ class TestingConfig(Config):
     SQLALCHEMY_RECORD_QUERIES = True
     MAIL_BACKEND = "memory"
     API_COUNT_CACHE_SECONDS = 0
+    FIGURES_CACHE_SECONDS = 0
     EXPORTS_SYNC = True
 
 

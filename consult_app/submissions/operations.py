@@ -330,10 +330,19 @@ def add_comment(
     lock_submission(submission)
     _ensure_can_edit(user, submission, now)
     values = validated_comment(submission, provision, fields)
-    # A resubmitted form must not leave the same comment twice.
-    for existing in submission.active_comments:
-        if all(getattr(existing, key) == value for key, value in values.items()):
-            return existing
+    # A resubmitted form must not leave the same comment twice (asked of the database, so
+    # the cost does not grow with the number of comments already in the submission).
+    same = [
+        getattr(Comment, key).is_(None) if value is None else getattr(Comment, key) == value
+        for key, value in values.items()
+    ]
+    existing = db.session.scalars(
+        select(Comment)
+        .where(Comment.submission_id == submission.id, Comment.withdrawn_at.is_(None), *same)
+        .limit(1)
+    ).first()
+    if existing is not None:
+        return existing
     comment = Comment(
         submission=submission,
         created_by_id=user.id,

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from consult_app.consultations.models import Consultation
+from consult_app.core.cache import cached
 from consult_app.core.errors import Conflict, NotAllowed, NotFound, UserError
 from consult_app.extensions import db
 from consult_app.summaries.aggregation import provision_figures
@@ -69,7 +71,13 @@ def _summary_url(consultation: Consultation, provision: Provision | None) -> str
 def dashboard(consultation_id: int) -> str:
     consultation = _consultation(consultation_id)
     secretariat = consultation.can_manage(current_user)
-    data = build_dashboard(consultation, public_only=not secretariat)
+    key = (consultation.id, secretariat, str(get_locale()))
+    data = cached(
+        "dashboard",
+        key,
+        "FIGURES_CACHE_SECONDS",
+        lambda: build_dashboard(consultation, public_only=not secretariat),
+    )
     return render_template(
         "summaries/dashboard.html", consultation=consultation, data=data,
         secretariat_view=secretariat,
@@ -82,7 +90,13 @@ def figures(consultation_id: int, provision_id: int) -> str:
     provision = _provision(consultation, provision_id)
     assert provision is not None
     secretariat = consultation.can_manage(current_user)
-    (item,) = provision_figures(consultation, [provision.id], public_only=not secretariat)
+    key = (consultation.id, provision.id, secretariat, str(get_locale()))
+    (item,) = cached(
+        "figures",
+        key,
+        "FIGURES_CACHE_SECONDS",
+        lambda: provision_figures(consultation, [provision.id], public_only=not secretariat),
+    )
     result = classify(item, rule_from_config(current_app.config))
     return render_template(
         "summaries/figures.html", consultation=consultation, provision=provision,
