@@ -28,10 +28,10 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo load --if-empty
 
-run: demo
+run: demo compile-translations
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev
+test: install-dev compile-translations
 	$(BIN)/ruff check consult_app tests
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -42,6 +42,32 @@ lint: install-dev
 
 typecheck: install-dev
 	$(BIN)/mypy
+
+# Translations (docs/translations.md). The .po catalogs are committed; the compiled .mo
+# files are not: they are built here from the .po files (before `run` and `test`).
+# `make translations` re-extracts the strings, updates every catalog and compiles them.
+.PHONY: translations compile-translations
+I18N_DIR := consult_app/translations
+I18N_LOCALES := fr es ar zh ru
+I18N_MO := $(foreach l,$(I18N_LOCALES),$(I18N_DIR)/$(l)/LC_MESSAGES/messages.mo)
+
+$(I18N_DIR)/%/LC_MESSAGES/messages.mo: $(I18N_DIR)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --locale $* --input-file $< --output-file $@
+
+compile-translations: $(I18N_MO)
+
+translations: $(VENV)/.installed
+	mkdir -p $(I18N_DIR)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword lazy_gettext \
+		--add-comments TRANSLATORS: --add-location file --width 100 \
+		--ignore-dirs '.* _* bench build dist instance' \
+		--project consult_app --output-file $(I18N_DIR)/messages.pot .
+	for locale in $(I18N_LOCALES); do \
+		$(BIN)/pybabel update --init-missing --ignore-obsolete --width 100 \
+			--input-file $(I18N_DIR)/messages.pot --output-dir $(I18N_DIR) --locale $$locale || exit 1; \
+	done
+	$(BIN)/pybabel compile --directory $(I18N_DIR) --statistics
+	$(BIN)/python scripts/untranslated.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
