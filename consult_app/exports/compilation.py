@@ -1,24 +1,29 @@
 """The compilation of comments by provision and the disposition table, as .xlsx and .csv.
 
-Both are written to a file row by row: openpyxl in write-only mode keeps constant memory,
-and the CSV is written line by line. Every text cell goes through the formula-injection
-guard of :mod:`consult_app.core.spreadsheets`.
+Both are written to a file row by row. The .xlsx goes through XlsxWriter in
+``constant_memory`` mode: each row is flushed to a temporary file as soon as the next one
+starts, so memory stays flat however many comments there are (openpyxl, about three times
+slower at writing, is kept for reading uploaded workbooks). The CSV is written line by line.
+
+Formula injection is kept out twice: every text cell goes through the guard of
+:mod:`consult_app.core.spreadsheets` (text that looks like a formula gets a leading
+apostrophe), and text is written with ``write_string``, which stores it as a string
+whatever it starts with (XlsxWriter's generic ``write`` would turn "=..." into a formula).
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
 
 from consult_app.consultations.models import Consultation
 from consult_app.core.spreadsheets import csv_line, safe_cell
@@ -36,60 +41,86 @@ from consult_app.exports.rows import (
 logger = logging.getLogger(__name__)
 
 EXCEL_CELL_LIMIT = 32_767
+# Control characters an XML 1.0 document may not hold (those openpyxl refuses too); they
+# are dropped rather than written as _xHHHH_ escapes.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# XlsxWriter's set_column() adds Excel's cell padding to a width; widths are given in
+# pixels instead (max digit width of Calibri 11: 7 px) so that the file stores the width
+# of each column exactly as declared.
+MAX_DIGIT_WIDTH_PX = 7
 
 
-def _xlsx_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+def _xlsx_text(value: str) -> str:
+    """Text made fit for a cell: no control characters, within Excel's limit, guarded."""
+    if not value.isprintable():  # fast path: printable text holds no control character
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(value) > EXCEL_CELL_LIMIT - 1:
         value = value[: EXCEL_CELL_LIMIT - 2] + "…"
-    return safe_cell(value)
+    return str(safe_cell(value))
+
+
+class _TextCache:
+    """:func:`_xlsx_text` memoised for short text (labels and names repeat on every row)."""
+
+    MAX_LENGTH = 80
+    MAX_ENTRIES = 20_000
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, value: str) -> str:
+        cached = self._cache.get(value)
+        if cached is not None:
+            return cached
+        text = _xlsx_text(value)
+        if len(value) <= self.MAX_LENGTH and len(self._cache) < self.MAX_ENTRIES:
+            self._cache[value] = text
+        return text
 
 
 def write_xlsx(
     path: Path, sheet_title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]
 ) -> int:
     """Write an .xlsx file (frozen header, widths, wrapped long text); return the row count."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    bold = Font(bold=True)
-    top = Alignment(vertical="top", wrap_text=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=_xlsx_text(str(column.header)))
-        cell.font = bold
-        cell.alignment = top
-        header.append(cell)
-    sheet.append(header)
-    # The sheet writes each row as it is appended, so one styled cell per wrapped column
-    # is reused for every row (no cell object, no style lookup per value).
-    styled: list[WriteOnlyCell | None] = []
-    for column in columns:
-        if column.wrap:
-            cell = WriteOnlyCell(sheet)
-            cell.alignment = top
-            styled.append(cell)
-        else:
-            styled.append(None)
-    count = 0
-    for row in rows:
-        cells: list[Any] = []
-        for value, template in zip(row, styled, strict=True):
-            value = _xlsx_text(value)
-            if value == "" or value is None:
-                cells.append(None)
-            elif template is not None:
-                template.value = value
-                cells.append(template)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-        count += 1
-    workbook.save(str(path))
+    with tempfile.TemporaryDirectory(prefix="xlsx-") as tmpdir:
+        # The row data goes to a temporary file in tmpdir, removed with it even when a
+        # row fails (the workbook is then never closed, so no partial file is written).
+        workbook = Workbook(
+            str(path), {"constant_memory": True, "in_memory": False, "tmpdir": tmpdir}
+        )
+        sheet = workbook.add_worksheet(sheet_title[:31])
+        sheet.freeze_panes(1, 0)
+        for index, column in enumerate(columns):
+            sheet.set_column_pixels(index, index, round(column.width * MAX_DIGIT_WIDTH_PX))
+        header = workbook.add_format({"bold": True, "valign": "top", "text_wrap": True})
+        wrapped = workbook.add_format({"valign": "top", "text_wrap": True})
+        for index, column in enumerate(columns):
+            sheet.write_string(0, index, _xlsx_text(str(column.header)), header)
+        formats: list[Format | None] = [wrapped if c.wrap else None for c in columns]
+        width = len(columns)
+        write_string = sheet.write_string
+        text_of = _TextCache()
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            if len(row) != width:
+                raise ValueError(f"row {count} has {len(row)} cells, not {width}")
+            for index, value in enumerate(row):
+                if value is None:
+                    continue
+                if type(value) is str:
+                    if value:
+                        value = text_of(value)
+                        if value:
+                            write_string(count, index, value, formats[index])
+                elif isinstance(value, bool):
+                    sheet.write_boolean(count, index, value, formats[index])
+                elif isinstance(value, int | float):
+                    sheet.write_number(count, index, value, formats[index])
+                else:
+                    text = _xlsx_text(str(value))
+                    if text:
+                        write_string(count, index, text, formats[index])
+        workbook.close()
     return count
 
 

@@ -12,6 +12,7 @@ note, and no organisation name when the consultation does not allow attribution.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from consult_app.accounts.models import (
@@ -82,10 +83,15 @@ class Column:
 
 
 class Labels:
-    """Translated labels memoised for one export (gettext per cell would dominate the time)."""
+    """Translated labels memoised for one export (gettext per cell would dominate the time).
+
+    Enum columns are read as their stored values (no Enum object built per cell), so the
+    labels are looked up by value in one dictionary per enum, built in the active locale.
+    """
 
     def __init__(self) -> None:
         self._cache: dict[Any, str] = {}
+        self._tables: dict[type[enum.Enum], dict[Any, str]] = {}
 
     def __call__(self, member: Any) -> str:
         try:
@@ -94,12 +100,24 @@ class Labels:
             value = self._cache[member] = str(member.label)
             return value
 
-    def provision(self, kind: ProvisionKind, number: str, title: str | None = None) -> str:
+    def table(self, enum_cls: type[enum.Enum]) -> dict[Any, str]:
+        """{stored value: label} for every member of ``enum_cls``."""
+        try:
+            return self._tables[enum_cls]
+        except KeyError:
+            table = self._tables[enum_cls] = {
+                member.value: str(member.label)  # type: ignore[attr-defined]
+                for member in enum_cls
+            }
+            return table
+
+    def provision(self, kind: Any, number: str, title: str | None = None) -> str:
+        """The label of a provision; ``kind`` is a ProvisionKind or its stored value."""
         key = ("provision", kind, number, title)
         try:
             return self._cache[key]
         except KeyError:
-            value = self._cache[key] = provision_label(kind, number, title)
+            value = self._cache[key] = provision_label(ProvisionKind(kind), number, title)
             return value
 
     def text(self, message: str) -> str:
@@ -114,10 +132,6 @@ class Labels:
 def provision_label(kind: ProvisionKind, number: str, title: str | None = None) -> str:
     label = f"PP{number}" if kind is ProvisionKind.PREAMBLE else _("Article %(n)s", n=number)
     return f"{label}. {title}" if title else label
-
-
-def _yes(labels: Labels, value: bool) -> str:
-    return labels.text("yes") if value else ""
 
 
 # --- compilation ------------------------------------------------------------------------
@@ -213,44 +227,49 @@ def _visible_comments(consultation: Consultation, audience: Audience) -> list[An
     return clauses
 
 
+def _raw(column: Any, name: str) -> Any:
+    """An enum column read as its stored value (the rows map values to labels directly)."""
+    return type_coerce(column, String).label(name)
+
+
 def _rows_statement(
     consultation: Consultation, audience: Audience, *, with_disposition_only: bool
 ) -> Select[Any]:
     columns: list[Any] = [
         Comment.id,
         Comment.submission_id,
-        Comment.position,
-        Comment.kind,
+        _raw(Comment.position, "position"),
+        _raw(Comment.kind, "kind"),
         Comment.body,
         Comment.redacted_body,
         Comment.proposed_wording,
         Comment.rationale,
-        Comment.moderation_status,
+        _raw(Comment.moderation_status, "moderation_status"),
         Comment.withheld_reason,
         Comment.withdrawn_at,
-        Provision.kind.label("provision_kind"),
+        _raw(Provision.kind, "provision_kind"),
         Provision.number.label("provision_number"),
         Provision.title.label("provision_title"),
         Paragraph.label.label("paragraph_label"),
         Organisation.name.label("org_name"),
-        Organisation.category.label("org_category"),
-        Organisation.regional_group.label("org_group"),
-        Organisation.verification_status.label("org_verification"),
-        Submission.channel,
-        Submission.on_behalf_kind,
-        Submission.on_behalf_group,
+        _raw(Organisation.category, "org_category"),
+        _raw(Organisation.regional_group, "org_group"),
+        _raw(Organisation.verification_status, "org_verification"),
+        _raw(Submission.channel, "channel"),
+        _raw(Submission.on_behalf_kind, "on_behalf_kind"),
+        _raw(Submission.on_behalf_group, "on_behalf_group"),
         Submission.on_behalf_name,
         Submission.publishable,
         Submission.receipt_number,
         DuplicateGroup.id.label("group_id"),
-        DuplicateGroup.kind.label("group_kind"),
-        DuplicateGroup.status.label("group_status"),
-        Disposition.outcome,
+        _raw(DuplicateGroup.kind, "group_kind"),
+        _raw(DuplicateGroup.status, "group_status"),
+        _raw(Disposition.outcome, "outcome"),
         Disposition.public_explanation,
         Disposition.published_at,
         Disposition.change_reference,
         Disposition.decided_at,
-        ResultProvision.kind.label("result_kind"),
+        _raw(ResultProvision.kind, "result_kind"),
         ResultProvision.number.label("result_number"),
     ]
     if audience.internal:
@@ -352,99 +371,133 @@ def _stream(
 
 
 # --- presenting one row -----------------------------------------------------------------
+#
+# A row is presented by a closure built once per export: the labels of every enum are
+# looked up in a dictionary by stored value, and the translated words are fetched once,
+# so a row costs no gettext call, no Enum construction and few function calls.
+
+Themes = dict[int, list[str]]
+Cosigners = dict[int, list[tuple[str, OrgCategory]]]
+
+_REGIONAL_GROUP = OnBehalfKind.REGIONAL_GROUP.value
+_COALITION = OnBehalfKind.COALITION.value
+_VERIFIED = VerificationStatus.VERIFIED.value
+_WITHHELD = ModerationStatus.WITHHELD.value
+_DISMISSED = GroupStatus.DISMISSED.value
+_CONFIRMED = GroupStatus.CONFIRMED.value
+_SUGGESTED = GroupStatus.SUGGESTED.value
+_CAMPAIGN = GroupKind.CAMPAIGN.value
 
 
-def _organisation(row: Any, audience: Audience, labels: Labels) -> str:
-    if audience.attribution:
-        return str(row.org_name)
-    return labels(OrgCategory(row.org_category))
+class _Common:
+    """What the compilation and the disposition table present alike, for one audience."""
+
+    def __init__(self, audience: Audience, labels: Labels) -> None:
+        self.audience = audience
+        self.labels = labels
+        self.category = labels.table(OrgCategory)
+        self.status_label = labels.table(ModerationStatus)
+        self.yes = labels.text("yes")
+
+    def organisation(self, row: Any) -> str:
+        if self.audience.attribution:
+            return str(row.org_name)
+        return self.category[row.org_category]
+
+    def status(self, row: Any) -> str:
+        status = self.status_label[row.moderation_status]
+        if row.moderation_status == _WITHHELD and row.withheld_reason:
+            status += f" ({row.withheld_reason})"
+        return status
+
+    def public_text(self, row: Any) -> str:
+        if self.audience.internal:
+            return str(row.body)
+        return str(row.redacted_body or row.body)
 
 
-def _on_behalf(row: Any, audience: Audience, labels: Labels) -> str:
-    if row.on_behalf_kind is OnBehalfKind.REGIONAL_GROUP and row.on_behalf_group:
-        return labels(RegionalGroup(row.on_behalf_group))
-    if row.on_behalf_kind is OnBehalfKind.COALITION:
-        if audience.attribution:
-            return str(row.on_behalf_name)
-        return labels.text("a group or coalition")
-    return ""
+def _compilation_presenter(
+    audience: Audience, labels: Labels
+) -> Callable[[Any, Themes, Cosigners], list[Any]]:
+    common = _Common(audience, labels)
+    internal, attribution = audience.internal, audience.attribution
+    category = common.category
+    regional_group = labels.table(RegionalGroup)
+    channel = labels.table(Channel)
+    position = labels.table(Position)
+    comment_kind = labels.table(CommentKind)
+    outcome = labels.table(Outcome)
+    provision = labels.provision
+    organisation, status, public_text = common.organisation, common.status, common.public_text
+    yes = common.yes
+    a_coalition = labels.text("a group or coalition")
+    campaign, duplicates = labels.text("Campaign"), labels.text("Duplicates")
+    suggested = " (" + labels.text("suggested") + ")"
 
-
-def _cosigner_text(
-    items: list[tuple[str, OrgCategory]], audience: Audience, labels: Labels
-) -> str:
-    if audience.attribution:
-        return "; ".join(name for name, _category in items)
-    return "; ".join(labels(category) for _name, category in items)
-
-
-def _group(row: Any, audience: Audience, labels: Labels) -> str:
-    if row.group_id is None or row.group_status is GroupStatus.DISMISSED:
+    def on_behalf(row: Any) -> str:
+        kind = row.on_behalf_kind
+        if kind == _REGIONAL_GROUP and row.on_behalf_group:
+            return regional_group[row.on_behalf_group]
+        if kind == _COALITION:
+            return str(row.on_behalf_name) if attribution else a_coalition
         return ""
-    if not audience.internal and row.group_status is not GroupStatus.CONFIRMED:
-        return ""
-    kind = labels.text("Campaign" if row.group_kind is GroupKind.CAMPAIGN else "Duplicates")
-    text = f"{kind} {row.group_id}"
-    if audience.internal and row.group_status is GroupStatus.SUGGESTED:
-        text += " (" + labels.text("suggested") + ")"
-    return text
 
+    def cosigner_text(items: list[tuple[str, OrgCategory]]) -> str:
+        if attribution:
+            return "; ".join(name for name, _category in items)
+        return "; ".join(labels(item_category) for _name, item_category in items)
 
-def _disposition_visible(row: Any, audience: Audience) -> bool:
-    return row.outcome is not None and (audience.internal or row.published_at is not None)
+    def group(row: Any) -> str:
+        group_status = row.group_status
+        if row.group_id is None or group_status == _DISMISSED:
+            return ""
+        if not internal and group_status != _CONFIRMED:
+            return ""
+        text = f"{campaign if row.group_kind == _CAMPAIGN else duplicates} {row.group_id}"
+        if internal and group_status == _SUGGESTED:
+            text += suggested
+        return text
 
-
-def _status(row: Any, labels: Labels) -> str:
-    status = labels(ModerationStatus(row.moderation_status))
-    if row.moderation_status is ModerationStatus.WITHHELD and row.withheld_reason:
-        status += f" ({row.withheld_reason})"
-    return status
-
-
-def _public_text(row: Any, audience: Audience) -> str:
-    return str(row.redacted_body or row.body) if not audience.internal else str(row.body)
-
-
-def _compilation_row(
-    row: Any,
-    themes: dict[int, list[str]],
-    cosigners: dict[int, list[tuple[str, OrgCategory]]],
-    audience: Audience,
-    labels: Labels,
-) -> list[Any]:
-    disposition = _disposition_visible(row, audience)
-    values: list[Any] = [
-        labels.provision(row.provision_kind, row.provision_number, row.provision_title),
-        row.paragraph_label or "",
-        _organisation(row, audience, labels),
-        labels(OrgCategory(row.org_category)),
-        labels(RegionalGroup(row.org_group)) if row.org_group else "",
-        _on_behalf(row, audience, labels),
-        _cosigner_text(cosigners.get(row.submission_id, []), audience, labels),
-        labels(Channel(row.channel)),
-        labels(Position(row.position)),
-        labels(CommentKind(row.kind)),
-        _public_text(row, audience),
-        row.proposed_wording or "",
-        row.rationale or "",
-        "; ".join(themes.get(row.id, [])),
-        _yes(labels, row.org_verification is not VerificationStatus.VERIFIED),
-        _group(row, audience, labels),
-        labels(Outcome(row.outcome)) if disposition else "",
-        (row.public_explanation or "") if disposition else "",
-    ]
-    if audience.internal:
-        values += [
-            row.id,
-            row.receipt_number or "",
-            _status(row, labels),
-            _yes(labels, not row.publishable),
-            _yes(labels, row.withdrawn_at is not None),
-            row.body if row.redacted_body else "",
-            _yes(labels, row.published_at is not None) if row.outcome is not None else "",
-            row.internal_note or "",
+    def present(row: Any, themes: Themes, cosigners: Cosigners) -> list[Any]:
+        decided = row.outcome is not None
+        disposition = decided and (internal or row.published_at is not None)
+        org_group = row.org_group
+        signers = cosigners.get(row.submission_id)
+        comment_themes = themes.get(row.id)
+        values: list[Any] = [
+            provision(row.provision_kind, row.provision_number, row.provision_title),
+            row.paragraph_label or "",
+            organisation(row),
+            category[row.org_category],
+            regional_group[org_group] if org_group else "",
+            on_behalf(row) if row.on_behalf_kind else "",
+            cosigner_text(signers) if signers else "",
+            channel[row.channel],
+            position[row.position],
+            comment_kind[row.kind],
+            public_text(row),
+            row.proposed_wording or "",
+            row.rationale or "",
+            "; ".join(comment_themes) if comment_themes else "",
+            yes if row.org_verification != _VERIFIED else "",
+            group(row) if row.group_id is not None else "",
+            outcome[row.outcome] if disposition else "",
+            (row.public_explanation or "") if disposition else "",
         ]
-    return values
+        if internal:
+            values += [
+                row.id,
+                row.receipt_number or "",
+                status(row),
+                yes if not row.publishable else "",
+                yes if row.withdrawn_at is not None else "",
+                row.body if row.redacted_body else "",
+                (yes if row.published_at is not None else "") if decided else "",
+                row.internal_note or "",
+            ]
+        return values
+
+    return present
 
 
 def compilation_rows(
@@ -455,7 +508,7 @@ def compilation_rows(
     progress: Progress | None = None,
 ) -> Iterator[list[Any]]:
     """The compilation by provision, one list of cell values per comment, in order."""
-    labels = Labels()
+    present = _compilation_presenter(audience, Labels())
     for row, themes, cosigners in _stream(
         consultation,
         audience,
@@ -463,7 +516,7 @@ def compilation_rows(
         batch_size=batch_size,
         progress=progress,
     ):
-        yield _compilation_row(row, themes, cosigners, audience, labels)
+        yield present(row, themes, cosigners)
 
 
 def disposition_rows(
@@ -482,22 +535,24 @@ def disposition_rows(
         progress=progress,
     )
     labels = Labels()
+    common = _Common(audience, labels)
+    position = labels.table(Position)
+    outcome = labels.table(Outcome)
+    provision = labels.provision
     for number, (row, _themes, _cosigners) in enumerate(stream, start=1):
         result = (
-            labels.provision(row.result_kind, row.result_number)
-            if row.result_kind is not None
-            else ""
+            provision(row.result_kind, row.result_number) if row.result_kind is not None else ""
         )
         values: list[Any] = [
             number,
-            labels.provision(row.provision_kind, row.provision_number, row.provision_title),
+            provision(row.provision_kind, row.provision_number, row.provision_title),
             row.paragraph_label or "",
-            _organisation(row, audience, labels),
-            labels(OrgCategory(row.org_category)),
-            labels(Position(row.position)),
-            _public_text(row, audience),
+            common.organisation(row),
+            common.category[row.org_category],
+            position[row.position],
+            common.public_text(row),
             row.proposed_wording or "",
-            labels(Outcome(row.outcome)),
+            outcome[row.outcome],
             row.public_explanation or "",
             row.change_reference or "",
             result,
@@ -505,8 +560,8 @@ def disposition_rows(
         if audience.internal:
             values += [
                 row.id,
-                _status(row, labels),
-                _yes(labels, row.published_at is not None),
+                common.status(row),
+                common.yes if row.published_at is not None else "",
                 row.internal_note or "",
                 row.decided_at.strftime("%Y-%m-%d %H:%M") if row.decided_at else "",
             ]

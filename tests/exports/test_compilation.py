@@ -10,9 +10,10 @@ import pytest
 from flask_sqlalchemy.record_queries import get_recorded_queries
 from openpyxl import load_workbook
 
-from consult_app.exports.compilation import build_compilation, build_dispositions
+from consult_app.exports import compilation
+from consult_app.exports.compilation import build_compilation, build_dispositions, write_xlsx
 from consult_app.exports.models import ExportFormat
-from consult_app.exports.rows import Audience, compilation_columns, compilation_rows
+from consult_app.exports.rows import Audience, Column, compilation_columns, compilation_rows
 from consult_app.extensions import db
 from consult_app.submissions.models import Position
 from tests.conftest import make_org
@@ -99,6 +100,32 @@ def test_formula_injection_is_neutralised(world: ExportWorld, tmp_path: Path) ->
     values = [cell for row in csv_rows(path) for cell in row]
     assert "'" + INJECTION in values
     assert not any(v.startswith(("=", "+", "@")) for v in values)
+
+
+FORMULAS = ["=1+2", '=HYPERLINK("http://example.org","click")', "+1", "-1", "@SUM(A1)"]
+
+
+def _cells(path: Path) -> list[tuple[object, str]]:
+    sheet = load_workbook(path).worksheets[0]
+    return [(cell.value, cell.data_type) for row in sheet.iter_rows(min_row=2) for cell in row]
+
+
+def test_xlsx_text_starting_with_equals_comes_back_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "f.xlsx"
+    columns = [Column(f"c{i}", f"Column {i}", wrap=i % 2 == 0) for i in range(len(FORMULAS))]
+    assert write_xlsx(path, "Sheet", columns, [FORMULAS]) == 1
+    assert _cells(path) == [("'" + text, "s") for text in FORMULAS]
+
+
+def test_xlsx_text_is_never_a_formula_even_without_the_quote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second line of defence: text is written as a string cell, whatever it starts with.
+    monkeypatch.setattr(compilation, "safe_cell", lambda value: value)
+    path = tmp_path / "f.xlsx"
+    columns = [Column("text", "Text"), Column("number", "Number")]
+    write_xlsx(path, "Sheet", columns, [["=1+2", 7]])
+    assert _cells(path) == [("=1+2", "s"), (7, "n")]
 
 
 def test_csv_compilation_parses_with_bom(world: ExportWorld, tmp_path: Path) -> None:
