@@ -49,16 +49,18 @@ def database_url(tmp_dir: str) -> str:
 
 
 class Client(FlaskClient):
-    """A test client that forgets the signed-in user cached on ``g`` between requests.
+    """A test client that forgets what is cached on ``g`` between requests.
 
     Tests keep one application context open, so Flask-Login's per-request cache would
-    otherwise return the first user for every later request of the test.
+    otherwise return the first user (and Flask-Babel the first language) for every later
+    request of the test.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         from flask import g
 
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # Flask-Babel's per-request locale and time zone
         return super().open(*args, **kwargs)
 
 
