@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -37,6 +39,7 @@ def load_command(if_empty: bool) -> None:
         f"({summary.organisations} organisations, {summary.submissions} submissions, "
         f"{summary.comments} comments)."
     )
-    click.echo("Sign in at http://127.0.0.1:5000/account/login with:")
+    port = os.environ.get("PORT", "5000")
+    click.echo(f"Sign in at http://127.0.0.1:{port}/account/login with:")
     for role, (email, password) in DEMO_ACCOUNTS.items():
         click.echo(f"  {role.value:<12} {email:<28} {password}")
