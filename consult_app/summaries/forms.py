@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
@@ -28,8 +29,11 @@ class ChoiceForm(FlaskForm):
     choice = RadioField(
         _l("After the new draft"),
         choices=[
-            (SummaryChoice.KEEP_EDITS.value, _l("Keep my edits")),
-            (SummaryChoice.TAKE_NEW_DRAFT.value, _l("Take the new draft (my edits are discarded)")),
+            SelectChoice(SummaryChoice.KEEP_EDITS.value, _l("Keep my edits")),
+            SelectChoice(
+                SummaryChoice.TAKE_NEW_DRAFT.value,
+                _l("Take the new draft (my edits are discarded)"),
+            ),
         ],
         validators=[InputRequired(_l("Choose what to keep."))],
     )
