@@ -94,4 +94,4 @@ def test_totals_are_cached_when_configured(app: Flask, client, world: World):
         assert second["meta"]["total"] == first["meta"]["total"] == 3
     finally:
         app.config["API_COUNT_CACHE_SECONDS"] = 0
-        app.extensions["api_count_cache"].clear()
+        app.extensions["ttl_caches"]["api_counts"].clear()
