@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import UserError
-from consult_app.exports.jobs import build_export, run_job, worker
+from consult_app.exports.jobs import build_export, expire_stale_jobs, run_job, worker
 from consult_app.exports.models import ExportFormat, ExportKind
 from consult_app.extensions import db
 
@@ -84,3 +84,16 @@ def run_job_command(job_id: int) -> None:
     click.echo(f"job {job.id}: {job.status.value} {job.progress}%")
     if job.error:
         click.echo(job.error, err=True)
+
+
+@exports_cli.command("expire-stale")
+@click.option("--consultation", "consultation_id", type=int, default=None,
+              help="Only the jobs of this consultation.")
+def expire_stale_command(consultation_id: int | None) -> None:
+    """Record jobs whose process stopped (no sign of life for EXPORTS_STALE_SECONDS) as
+    failed, so that they can be started again."""
+    expired = expire_stale_jobs(consultation_id=consultation_id)
+    db.session.commit()
+    for job in expired:
+        click.echo(f"job {job.id}: recorded as failed ({job.kind.value} {job.format.value})")
+    click.echo(f"{len(expired)} stale job(s)")

@@ -35,3 +35,9 @@ class ExportForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.export.choices = export_choices()
+
+
+class RetryForm(FlaskForm):
+    """Start a failed or stopped export again (CSRF only)."""
+
+    submit = SubmitField(_l("Start this export again"))

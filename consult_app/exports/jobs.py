@@ -10,7 +10,11 @@ rolled-back request starts nothing.
 - otherwise: a daemon thread of the process that received the request runs it.
 
 Progress is written through its own short transaction so that the long read of the
-build (a streaming cursor) is never committed half-way.
+build (a streaming cursor) is never committed half-way. While a job runs, a heartbeat
+touches its row every ``EXPORTS_HEARTBEAT_SECONDS``; a job that has shown no sign of life for
+``EXPORTS_STALE_SECONDS`` (its process was killed, the machine restarted) is *stale*: its
+page says so and stops refreshing, the secretariat can start it again, and
+``flask exports expire-stale`` (or starting it again) records it as failed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +53,8 @@ logger = logging.getLogger(__name__)
 PENDING_KEY = "consult_app.exports.pending_jobs"
 DEFAULT_QUEUE = "exports"
 DEFAULT_TIMEOUT = 3600
+DEFAULT_HEARTBEAT_SECONDS = 30
+DEFAULT_STALE_SECONDS = 300
 
 # The application RQ tasks run in (set by the worker command; created on demand otherwise).
 _worker_app: Flask | None = None
@@ -262,6 +270,32 @@ class _ProgressWriter:
                  message=_("%(done)d of %(total)d rows written.", done=done, total=total))
 
 
+@contextmanager
+def _heartbeat(job_id: int) -> Iterator[None]:
+    """Touch the job's row every ``EXPORTS_HEARTBEAT_SECONDS`` while the block runs."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    interval = float(app.config.get("EXPORTS_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                with app.app_context():
+                    _set(job_id)
+            except Exception:  # a missed beat is not worth failing the export for
+                logger.warning("export job %s: heartbeat not written", job_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"export-{job_id}-heartbeat", daemon=True)
+    if interval > 0:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join()
+
+
 def run_job(job_id: int) -> ExportJob | None:
     """Build the file of a queued job, recording progress; a failure is recorded, not raised."""
     job = db.session.get(ExportJob, job_id)
@@ -284,8 +318,9 @@ def run_job(job_id: int) -> ExportJob | None:
         consultation = db.session.get(Consultation, consultation_id)
         if consultation is None:
             raise UserError(_("This consultation does not exist."))
-        build_export(consultation, kind, fmt, partial, internal=internal,
-                     progress=_ProgressWriter(job_id))
+        with _heartbeat(job_id):
+            build_export(consultation, kind, fmt, partial, internal=internal,
+                         progress=_ProgressWriter(job_id))
         os.replace(partial, final)
     except Exception as error:
         db.session.rollback()
@@ -299,6 +334,88 @@ def run_job(job_id: int) -> ExportJob | None:
         logger.info("export job %s done: %s (%d bytes)", job_id, name, final.stat().st_size)
     db.session.expire_all()
     return db.session.get(ExportJob, job_id)
+
+
+# --- stale jobs ------------------------------------------------------------------------------
+
+
+def stale_after(app: Flask | None = None) -> timedelta:
+    app = app or current_app
+    return timedelta(seconds=float(app.config.get("EXPORTS_STALE_SECONDS",
+                                                  DEFAULT_STALE_SECONDS)))
+
+
+def _waits_for_nobody(app: Flask) -> bool:
+    """Queued jobs are started by the process that queued them (no queue, no worker)."""
+    return not app.config.get("REDIS_URL") and not app.config.get("EXPORTS_SYNC")
+
+
+def is_stale(job: ExportJob, now: datetime | None = None) -> bool:
+    """Has this job shown no sign of life for ``EXPORTS_STALE_SECONDS``?
+
+    A running job beats every ``EXPORTS_HEARTBEAT_SECONDS``; a queued job is stale only when
+    no queue holds it (with ``REDIS_URL`` it waits, however long, for a worker).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if job.status is JobStatus.QUEUED and not _waits_for_nobody(app):
+        return False
+    if not job.status.is_active:
+        return False
+    now = now or utcnow()
+    return job.updated_at < now - stale_after(app)
+
+
+def _stale_message(job: ExportJob) -> str:
+    return _(
+        "The process building this export stopped before it finished: no sign of life "
+        "since %(at)s UTC. Start it again.",
+        at=job.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+
+
+def expire_stale_jobs(
+    actor: User | None = None, *, consultation_id: int | None = None,
+    now: datetime | None = None,
+) -> list[ExportJob]:
+    """Record every stale job (of one consultation, or all) as failed, with an audit entry.
+
+    Flushed, not committed. A job that beats again meanwhile is not touched (the update
+    re-checks ``updated_at``).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    now = now or utcnow()
+    statuses = [JobStatus.RUNNING]
+    if _waits_for_nobody(app):
+        statuses.append(JobStatus.QUEUED)
+    query = select(ExportJob).where(
+        ExportJob.status.in_(statuses), ExportJob.updated_at < now - stale_after(app)
+    )
+    if consultation_id is not None:
+        query = query.where(ExportJob.consultation_id == consultation_id)
+    expired: list[ExportJob] = []
+    for job in db.session.scalars(query.order_by(ExportJob.id).with_for_update()):
+        before = {"status": job.status.value, "updated_at": job.updated_at}
+        job.status = JobStatus.FAILED
+        job.error = _stale_message(job)
+        job.message = _("The export failed.")
+        job.finished_at = now
+        log_action(actor, "expire_export_job", job, before=before,
+                   after={"status": job.status.value})
+        logger.warning("export job %s recorded as failed: no sign of life since %s",
+                       job.id, before["updated_at"])
+        expired.append(job)
+    return expired
+
+
+def retry_export(user: User, job: ExportJob) -> ExportJob:
+    """Queue the same export again; a stale original is first recorded as failed."""
+    if not job.consultation.can_manage(user):
+        raise NotAllowed(_("Only the secretariat can build exports."))
+    if job.status.is_active:
+        if not is_stale(job):
+            raise UserError(_("This export is still being built; wait for it to finish."))
+        expire_stale_jobs(user, consultation_id=job.consultation_id)
+    return request_export(user, job.consultation, job.kind, job.format, internal=job.internal)
 
 
 # --- finding files -----------------------------------------------------------------------------

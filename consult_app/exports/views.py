@@ -19,13 +19,15 @@ from werkzeug.wrappers import Response
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound
 from consult_app.core.pagination import paginate
-from consult_app.exports.forms import ExportForm, parse_choice
+from consult_app.exports.forms import ExportForm, RetryForm, parse_choice
 from consult_app.exports.jobs import (
     download_name,
     is_latest_public,
+    is_stale,
     job_file,
     latest_public_job_ids,
     request_export,
+    retry_export,
 )
 from consult_app.exports.models import FORMATS_BY_KIND, ExportJob
 from consult_app.extensions import db, login_manager
@@ -74,7 +76,12 @@ def _page(consultation: Consultation, form: ExportForm, status: int = 200) -> Re
             .order_by(ExportJob.id.desc()),
             JOBS_PER_PAGE,
         )
-    active = pagination is not None and any(job.status.is_active for job in pagination.items)
+    stale = (
+        {job.id for job in pagination.items if is_stale(job)} if pagination is not None else set()
+    )
+    active = pagination is not None and any(
+        job.status.is_active and job.id not in stale for job in pagination.items
+    )
     response = current_app.make_response(
         (
             render_template(
@@ -85,6 +92,7 @@ def _page(consultation: Consultation, form: ExportForm, status: int = 200) -> Re
                 form=form,
                 pagination=pagination,
                 active=active,
+                stale=stale,
             ),
             status,
         )
@@ -123,12 +131,30 @@ def job_status(job_id: int) -> Response:
     job = _get_job(job_id)
     if not job.can_view_status(current_user):
         raise NotFound(_("This export does not exist."))
+    stale = is_stale(job)
     response = current_app.make_response(
-        render_template("exports/job.html", job=job, has_file=job_file(job) is not None)
+        render_template("exports/job.html", job=job, has_file=job_file(job) is not None,
+                        stale=stale, retry_form=RetryForm())
     )
-    if job.status.is_active:
+    if job.status.is_active and not stale:
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@login_required
+def retry(job_id: int) -> Response:
+    """Start a failed or stopped export again (a new job with the same choices)."""
+    job = _get_job(job_id)
+    if not job.can_view_status(current_user):
+        raise NotFound(_("This export does not exist."))
+    form = RetryForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired; please try again."), "error")
+        return redirect(url_for("exports.job_status", job_id=job.id))
+    new_job = retry_export(current_user, job)
+    flash(_("The export has been queued again; this page shows its progress."), "success")
+    return redirect(url_for("exports.job_status", job_id=new_job.id))
 
 
 @bp.get("/jobs/<int:job_id>/download")
