@@ -79,6 +79,10 @@ class Config:
     EXPORTS_DIR: str | None = None
     EXPORTS_QUEUE = "exports"
     EXPORTS_SYNC = False
+    # A running job touches its row this often; one silent for EXPORTS_STALE_SECONDS is
+    # reported as stopped (its process died) and may be started again.
+    EXPORTS_HEARTBEAT_SECONDS = 30
+    EXPORTS_STALE_SECONDS = 300
     # Number of reverse proxies (load balancers) in front of the app whose X-Forwarded-*
     # headers are trusted, so that rate limits see the real client address.
     TRUSTED_PROXIES = 0
