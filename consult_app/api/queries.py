@@ -3,6 +3,8 @@
 Comments are read as plain rows (no ORM objects): the comment list is the hot path of the
 API. Only columns that may be published are ever selected, so nothing confidential (an
 internal note, a withheld reason, an e-mail address) can reach a response by accident.
+The statements of the comment lists are built once per shape (which filters are present,
+``@cache``) with the values as bound parameters, rather than on every request.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol, TypeAlias
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup
@@ -108,13 +111,17 @@ class Scope:
     version_shared: bool = True
 
 
-def scope(consultation_id: int, provision_id: int | None = None) -> Scope | None:
-    """The consultation (and the provision check) in one light query, without ORM objects."""
+@cache
+def _scope_statement(with_provision: bool) -> Select[*tuple[Any, ...]]:
+    """The statement of :func:`scope`, built once per shape (values are bound parameters)."""
     found: ColumnElement[bool] = (
         exists()
-        .where(Provision.id == provision_id, Provision.version_id == Consultation.version_id)
+        .where(
+            Provision.id == bindparam("provision_id"),
+            Provision.version_id == Consultation.version_id,
+        )
         .correlate(Consultation)
-        if provision_id is not None
+        if with_provision
         else true()
     )
     other = aliased(Consultation)
@@ -123,15 +130,21 @@ def scope(consultation_id: int, provision_id: int | None = None) -> Scope | None
         .where(other.version_id == Consultation.version_id, other.id != Consultation.id)
         .correlate(Consultation)
     )
-    row = db.session.execute(
-        select(
-            Consultation.id,
-            Consultation.version_id,
-            Consultation.allow_attribution,
-            found.label("provision_found"),
-            shared.label("version_shared"),
-        ).where(Consultation.id == consultation_id)
-    ).first()
+    return select(
+        Consultation.id,
+        Consultation.version_id,
+        Consultation.allow_attribution,
+        found.label("provision_found"),
+        shared.label("version_shared"),
+    ).where(Consultation.id == bindparam("consultation_id"))
+
+
+def scope(consultation_id: int, provision_id: int | None = None) -> Scope | None:
+    """The consultation (and the provision check) in one light query, without ORM objects."""
+    params: dict[str, Any] = {"consultation_id": consultation_id}
+    if provision_id is not None:
+        params["provision_id"] = provision_id
+    row = db.session.execute(_scope_statement(provision_id is not None), params).first()
     if row is None:
         return None
     return Scope(
@@ -180,35 +193,76 @@ class CommentFilters:
         return self.category is not None or self.regional_group is not None
 
 
-def _comment_conditions(
-    consultation: ConsultationRef, filters: CommentFilters, on_index: bool = False
-) -> list[ColumnElement[bool]]:
-    """The WHERE of a public comment list.
-
-    With ``on_index``, a provision's list whose version no other consultation uses leaves
-    out the consultation (its comments can belong to no other), so that the count and the
-    page's ids come from the index comments(provision_id, is_public, id) alone.
-    """
-    # Comment.is_public already means: submitted, publishable, published by the
-    # secretariat, not withdrawn, in a consultation that publishes submissions.
-    # "= true", not "IS TRUE": only the former lets PostgreSQL use the indexes on it.
-    conditions: list[ColumnElement[bool]] = [Comment.is_public == true()]
-    provision_only = (
+def _provision_only(
+    consultation: ConsultationRef, filters: CommentFilters, on_index: bool
+) -> bool:
+    """Whether the list may leave out the consultation (see :func:`_comment_conditions`)."""
+    return (
         on_index
         and filters.provision_id is not None
         and isinstance(consultation, Scope)
         and not consultation.version_shared
     )
-    if not provision_only:
-        conditions.append(Comment.consultation_id == consultation.id)
-    if filters.provision_id is not None:
-        conditions.append(Comment.provision_id == filters.provision_id)
-    if filters.position is not None:
-        conditions.append(Comment.position == filters.position)
-    if filters.category is not None:
-        conditions.append(Organisation.category == filters.category)
-    if filters.regional_group is not None:
-        conditions.append(Organisation.regional_group == filters.regional_group)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which conditions a comment list has; its statements are built once per shape."""
+
+    consultation: bool
+    provision: bool
+    position: bool
+    category: bool
+    regional_group: bool
+
+    @property
+    def by_author(self) -> bool:
+        return self.category or self.regional_group
+
+
+def _shape(consultation: ConsultationRef, filters: CommentFilters, on_index: bool) -> _Shape:
+    return _Shape(
+        consultation=not _provision_only(consultation, filters, on_index),
+        provision=filters.provision_id is not None,
+        position=filters.position is not None,
+        category=filters.category is not None,
+        regional_group=filters.regional_group is not None,
+    )
+
+
+def _comment_params(consultation: ConsultationRef, filters: CommentFilters) -> dict[str, Any]:
+    """The values of the bound parameters of :func:`_comment_conditions`."""
+    return {
+        "consultation_id": consultation.id,
+        "provision_id": filters.provision_id,
+        "position": filters.position,
+        "category": filters.category,
+        "regional_group": filters.regional_group,
+    }
+
+
+def _comment_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The WHERE of a public comment list, with the values as bound parameters.
+
+    A shape without ``consultation`` is a provision's list whose version no other
+    consultation uses: it leaves out the consultation (its comments can belong to no
+    other), so that the count and the page's ids come from the index
+    comments(provision_id, is_public, id) alone.
+    """
+    # Comment.is_public already means: submitted, publishable, published by the
+    # secretariat, not withdrawn, in a consultation that publishes submissions.
+    # "= true", not "IS TRUE": only the former lets PostgreSQL use the indexes on it.
+    conditions: list[ColumnElement[bool]] = [Comment.is_public == true()]
+    if shape.consultation:
+        conditions.append(Comment.consultation_id == bindparam("consultation_id"))
+    if shape.provision:
+        conditions.append(Comment.provision_id == bindparam("provision_id"))
+    if shape.position:
+        conditions.append(Comment.position == bindparam("position"))
+    if shape.category:
+        conditions.append(Organisation.category == bindparam("category"))
+    if shape.regional_group:
+        conditions.append(Organisation.regional_group == bindparam("regional_group"))
     return conditions
 
 
@@ -218,35 +272,40 @@ def _author_join(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     )
 
 
+@cache
+def _count_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
+    query = select(func.count(Comment.id))
+    if shape.by_author:
+        query = _author_join(query)
+    return query.where(*_comment_conditions(shape))
+
+
 def count_public_comments(consultation: ConsultationRef, filters: CommentFilters) -> int:
     """How many public comments match (one query, on the index; cached a few seconds)."""
 
     def count() -> int:
-        query = select(func.count(Comment.id))
-        if filters.by_author:
-            query = _author_join(query)
-        query = query.where(*_comment_conditions(consultation, filters, on_index=True))
-        return int(db.session.execute(query).scalar_one())
+        statement = _count_statement(_shape(consultation, filters, on_index=True))
+        params = _comment_params(consultation, filters)
+        return int(db.session.execute(statement, params).scalar_one())
 
     return cached_count(("comments", consultation.id, filters), count)
 
 
-def public_comment_rows(
-    consultation: ConsultationRef, filters: CommentFilters, paging: PageRequest
-) -> Sequence[AnyRow]:
-    """One page of public comments, oldest first, with what may be said of their authors."""
+@cache
+def _rows_statement(ids_shape: _Shape, rows_shape: _Shape) -> Select[*tuple[Any, ...]]:
+    """The statement of :func:`public_comment_rows` (offset and limit are parameters)."""
     # The page's ids first, from the index alone (cheap however deep the page), then
     # the columns of those rows only.
     page_ids = select(Comment.id)
-    if filters.by_author:
+    if ids_shape.by_author:
         page_ids = _author_join(page_ids)
     page_ids = (
-        page_ids.where(*_comment_conditions(consultation, filters, on_index=True))
+        page_ids.where(*_comment_conditions(ids_shape))
         .order_by(Comment.id)
-        .offset(paging.offset)
-        .limit(paging.per_page)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
     )
-    query = (
+    return (
         select(
             Comment.id,
             Comment.provision_id,
@@ -287,20 +346,26 @@ def public_comment_rows(
             and_(Disposition.comment_id == Comment.id, Disposition.published_at.is_not(None)),
         )
         # Repeated here so that no row can be read that is not public, whatever the ids.
-        .where(
-            Comment.id.in_(page_ids.scalar_subquery()), *_comment_conditions(consultation, filters)
-        )
+        .where(Comment.id.in_(page_ids.scalar_subquery()), *_comment_conditions(rows_shape))
         .order_by(Comment.id)
     )
-    return db.session.execute(query).all()
 
 
-def cosigner_rows(submission_ids: set[int]) -> dict[int, list[AnyRow]]:
-    """The co-signers of the given submissions, per submission (one query)."""
-    result: dict[int, list[AnyRow]] = defaultdict(list)
-    if not submission_ids:
-        return result
-    rows = db.session.execute(
+def public_comment_rows(
+    consultation: ConsultationRef, filters: CommentFilters, paging: PageRequest
+) -> Sequence[AnyRow]:
+    """One page of public comments, oldest first, with what may be said of their authors."""
+    statement = _rows_statement(
+        _shape(consultation, filters, on_index=True), _shape(consultation, filters, False)
+    )
+    params = _comment_params(consultation, filters)
+    params.update(offset=paging.offset, limit=paging.per_page)
+    return db.session.execute(statement, params).all()
+
+
+@cache
+def _cosigners_statement() -> Select[*tuple[Any, ...]]:
+    return (
         select(
             Cosigner.submission_id,
             Organisation.name,
@@ -309,9 +374,18 @@ def cosigner_rows(submission_ids: set[int]) -> dict[int, list[AnyRow]]:
             Organisation.regional_group,
         )
         .join(Organisation, Cosigner.organisation_id == Organisation.id)
-        .where(Cosigner.submission_id.in_(sorted(submission_ids)))
+        .where(Cosigner.submission_id.in_(bindparam("submission_ids", expanding=True)))
         .order_by(Cosigner.id)
-    ).all()
+    )
+
+
+def cosigner_rows(submission_ids: set[int]) -> dict[int, list[AnyRow]]:
+    """The co-signers of the given submissions, per submission (one query)."""
+    result: dict[int, list[AnyRow]] = defaultdict(list)
+    if not submission_ids:
+        return result
+    params = {"submission_ids": sorted(submission_ids)}
+    rows = db.session.execute(_cosigners_statement(), params).all()
     for row in rows:
         result[row.submission_id].append(row)
     return result

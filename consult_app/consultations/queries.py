@@ -1,17 +1,24 @@
-"""Read-side queries of consultations: lists, published comments, counts."""
+"""Read-side queries of consultations: lists, published comments, counts.
+
+The statements of the provision page are built once (``@cache``, one per shape) with their
+values as bound parameters: building a SQLAlchemy statement and its cache key costs more
+than running it on an index, and the page is the busiest of the public site.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup
 from consult_app.consultations.models import Consultation, Phase
+from consult_app.core.cache import cached
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.submissions.models import (
@@ -72,6 +79,19 @@ def provisions_with_paragraphs(version_id: int) -> list[Provision]:
     )
 
 
+@cache
+def _shares_version_statement() -> Select[Any]:
+    other = aliased(Consultation)
+    return (
+        select(other.id)
+        .where(
+            other.version_id == bindparam("version_id"),
+            other.id != bindparam("consultation_id"),
+        )
+        .limit(1)
+    )
+
+
 def shares_version(consultation: Consultation) -> bool:
     """True when another consultation runs on the same text version as this one.
 
@@ -80,12 +100,8 @@ def shares_version(consultation: Consultation) -> bool:
     are read from the index ``comments(provision_id, is_public, id)`` without the table).
     """
     other = db.session.execute(
-        select(Consultation.id)
-        .where(
-            Consultation.version_id == consultation.version_id,
-            Consultation.id != consultation.id,
-        )
-        .limit(1)
+        _shares_version_statement(),
+        {"version_id": consultation.version_id, "consultation_id": consultation.id},
     ).first()
     return other is not None
 
@@ -126,15 +142,25 @@ class CommentPage(Pagination):
         return self._known_total
 
 
-def _published_on(
-    consultation: Consultation, provision: Provision, position: Position | None, shared: bool
-) -> list[ColumnElement[bool]]:
-    clauses = [Comment.provision_id == provision.id, Comment.is_public.is_(True)]
+def _published_on(shared: bool, position: bool) -> list[ColumnElement[bool]]:
+    """The WHERE of a provision's published comments (values are bound parameters)."""
+    clauses = [Comment.provision_id == bindparam("provision_id"), Comment.is_public.is_(True)]
     if shared:
-        clauses.append(Comment.consultation_id == consultation.id)
-    if position is not None:
-        clauses.append(Comment.position == position)
+        clauses.append(Comment.consultation_id == bindparam("consultation_id"))
+    if position:
+        clauses.append(Comment.position == bindparam("position"))
     return clauses
+
+
+def _published_params(
+    consultation: Consultation, provision: Provision, position: Position | None
+) -> dict[str, Any]:
+    return {"provision_id": provision.id, "consultation_id": consultation.id, "position": position}
+
+
+@cache
+def _total_statement(shared: bool, position: bool) -> Select[Any]:
+    return select(func.count()).select_from(Comment).where(*_published_on(shared, position))
 
 
 def published_comment_total(
@@ -144,11 +170,23 @@ def published_comment_total(
     *,
     shared: bool,
 ) -> int:
-    """How many published comments ``provision`` has (optionally with one position)."""
-    clauses = _published_on(consultation, provision, position, shared)
-    return int(
-        db.session.execute(select(func.count()).select_from(Comment).where(*clauses)).scalar_one()
-    )
+    """How many published comments ``provision`` has (optionally with one position).
+
+    Counting thousands of index entries costs more than the rest of the page, and the
+    total changes only when the secretariat publishes: it is kept per process for
+    ``API_COUNT_CACHE_SECONDS`` seconds, as the API's totals are (0 counts every time).
+    """
+
+    def count() -> int:
+        return int(
+            db.session.execute(
+                _total_statement(shared, position is not None),
+                _published_params(consultation, provision, position),
+            ).scalar_one()
+        )
+
+    key = ("provision_comments", consultation.id, provision.id, position, shared)
+    return int(cached("comment_totals", key, "API_COUNT_CACHE_SECONDS", count))
 
 
 @dataclass(frozen=True)
@@ -187,29 +225,17 @@ class CosignerRow:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
-def published_comments_page(
-    consultation: Consultation,
-    provision: Provision,
-    position: Position | None,
-    *,
-    page: int,
-    per_page: int,
-    shared: bool,
-) -> list[PublicComment]:
-    """One page of published comments on ``provision``, oldest first, with their authors.
-
-    The page's ids are picked from the index alone (the OFFSET walks index entries, not
-    joined rows); only those rows are then read, joined with their submission and
-    organisation, and only the columns the page shows.
-    """
+@cache
+def _page_statement(shared: bool, position: bool) -> Select[*tuple[Any, ...]]:
+    """The statement of :func:`published_comments_page` (offset and limit are parameters)."""
     ids = (
         select(Comment.id)
-        .where(*_published_on(consultation, provision, position, shared))
+        .where(*_published_on(shared, position))
         .order_by(Comment.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    rows = db.session.execute(
+    return (
         select(
             Comment.id,
             Comment.submission_id,
@@ -234,8 +260,40 @@ def published_comments_page(
         .join(Organisation, Submission.organisation_id == Organisation.id)
         .where(Comment.id.in_(ids.scalar_subquery()))
         .order_by(Comment.id)
-    ).all()
-    return [PublicComment(*tuple(row)) for row in rows]
+    )
+
+
+def published_comments_page(
+    consultation: Consultation,
+    provision: Provision,
+    position: Position | None,
+    *,
+    page: int,
+    per_page: int,
+    shared: bool,
+) -> list[PublicComment]:
+    """One page of published comments on ``provision``, oldest first, with their authors.
+
+    The page's ids are picked from the index alone (the OFFSET walks index entries, not
+    joined rows); only those rows are then read, joined with their submission and
+    organisation, and only the columns the page shows.
+    """
+    params = _published_params(consultation, provision, position)
+    params.update(limit=per_page, offset=(page - 1) * per_page)
+    rows = db.session.execute(_page_statement(shared, position is not None), params).all()
+    return [PublicComment(*row) for row in rows]
+
+
+@cache
+def _cosigners_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Cosigner.submission_id, Organisation.name, Organisation.acronym, Organisation.category
+        )
+        .join(Organisation, Cosigner.organisation_id == Organisation.id)
+        .where(Cosigner.submission_id.in_(bindparam("submission_ids", expanding=True)))
+        .order_by(Cosigner.id)
+    )
 
 
 def cosigners_of(submission_ids: set[int]) -> dict[int, list[CosignerRow]]:
@@ -244,12 +302,7 @@ def cosigners_of(submission_ids: set[int]) -> dict[int, list[CosignerRow]]:
     if not submission_ids:
         return result
     rows = db.session.execute(
-        select(
-            Cosigner.submission_id, Organisation.name, Organisation.acronym, Organisation.category
-        )
-        .join(Organisation, Cosigner.organisation_id == Organisation.id)
-        .where(Cosigner.submission_id.in_(submission_ids))
-        .order_by(Cosigner.id)
+        _cosigners_statement(), {"submission_ids": sorted(submission_ids)}
     ).all()
     for submission_id, name, acronym, category in rows:
         result.setdefault(submission_id, []).append(
@@ -258,22 +311,81 @@ def cosigners_of(submission_ids: set[int]) -> dict[int, list[CosignerRow]]:
     return result
 
 
-def neighbours(provision: Provision) -> tuple[Provision | None, Provision | None]:
-    """The provisions just before and after ``provision`` in its version (one query)."""
-    same_version = Provision.version_id == provision.version_id
+@cache
+def _neighbours_statement() -> Select[Any]:
+    same_version = Provision.version_id == bindparam("version_id")
     before = (
         select(func.max(Provision.position))
-        .where(same_version, Provision.position < provision.position)
+        .where(same_version, Provision.position < bindparam("position"))
         .scalar_subquery()
     )
     after = (
         select(func.min(Provision.position))
-        .where(same_version, Provision.position > provision.position)
+        .where(same_version, Provision.position > bindparam("position"))
         .scalar_subquery()
     )
+    return select(Provision).where(same_version, Provision.position.in_([before, after]))
+
+
+def neighbours(provision: Provision) -> tuple[Provision | None, Provision | None]:
+    """The provisions just before and after ``provision`` in its version (one query)."""
     rows = db.session.scalars(
-        select(Provision).where(same_version, Provision.position.in_([before, after]))
+        _neighbours_statement(),
+        {"version_id": provision.version_id, "position": provision.position},
     ).all()
     previous = next((p for p in rows if p.position < provision.position), None)
     following = next((p for p in rows if p.position > provision.position), None)
     return previous, following
+
+
+@cache
+def _consultation_statement(with_sharing: bool) -> Select[Any]:
+    statement = (
+        select(Consultation)
+        .options(joinedload(Consultation.version).joinedload(TextVersion.instrument))
+        .where(Consultation.id == bindparam("consultation_id"))
+    )
+    if with_sharing:
+        other = aliased(Consultation)
+        shared = (
+            exists()
+            .where(other.version_id == Consultation.version_id, other.id != Consultation.id)
+            .correlate(Consultation)
+        )
+        statement = statement.add_columns(shared.label("shared"))
+    return statement
+
+
+def consultation_with_text(consultation_id: int) -> Consultation | None:
+    """The consultation with its text version and instrument (one query)."""
+    return db.session.execute(
+        _consultation_statement(False), {"consultation_id": consultation_id}
+    ).scalar_one_or_none()
+
+
+def consultation_sharing_version(consultation_id: int) -> tuple[Consultation | None, bool]:
+    """:func:`consultation_with_text`, and :func:`shares_version` for it, in one query."""
+    row = db.session.execute(
+        _consultation_statement(True), {"consultation_id": consultation_id}
+    ).first()
+    if row is None:
+        return None, False
+    return row[0], bool(row[1])
+
+
+@cache
+def _provision_statement() -> Select[Any]:
+    return (
+        select(Provision)
+        .options(joinedload(Provision.paragraphs))
+        .where(Provision.id == bindparam("provision_id"))
+    )
+
+
+def provision_with_paragraphs(provision_id: int) -> Provision | None:
+    """A provision with its paragraphs in order (one query)."""
+    return (
+        db.session.execute(_provision_statement(), {"provision_id": provision_id})
+        .unique()
+        .scalar_one_or_none()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -11,7 +12,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from consult_app.accounts.models import OrgCategory
@@ -22,18 +22,21 @@ from consult_app.consultations.queries import (
     CommentPage,
     CosignerRow,
     PublicComment,
+    consultation_sharing_version,
+    consultation_with_text,
     consultations_query,
     cosigners_of,
     neighbours,
+    provision_with_paragraphs,
     provisions_with_paragraphs,
     published_comment_counts,
     published_comment_total,
     published_comments_page,
-    shares_version,
     version_choices,
 )
 from consult_app.core.errors import NotAllowed, NotFound
 from consult_app.core.pagination import page_arg, paginate
+from consult_app.core.templating import enum_labels
 from consult_app.extensions import db
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
 from consult_app.texts.models import Paragraph, Provision, TextVersion
@@ -46,11 +49,10 @@ PARTICIPATE_ENDPOINT = "submissions.participate"
 
 
 def _get_consultation(consultation_id: int) -> Consultation:
-    consultation = db.session.get(
-        Consultation,
-        consultation_id,
-        options=[joinedload(Consultation.version).joinedload(TextVersion.instrument)],
-    )
+    return _viewable(consultation_with_text(consultation_id))
+
+
+def _viewable(consultation: Consultation | None) -> Consultation:
     if consultation is None or not consultation.can_view(current_user):
         raise NotFound(_("This consultation does not exist."))
     return consultation
@@ -122,8 +124,9 @@ def _participation_note(consultation: Consultation) -> str | None:
 
 @bp.get("/<int:consultation_id>/provisions/<int:provision_id>")
 def provision(consultation_id: int, provision_id: int) -> str:
-    consultation = _get_consultation(consultation_id)
-    item = db.session.get(Provision, provision_id)
+    found, shared = consultation_sharing_version(consultation_id)
+    consultation = _viewable(found)
+    item = provision_with_paragraphs(provision_id)
     if item is None or item.version_id != consultation.version_id:
         raise NotFound(_("This provision is not part of the consulted text."))
     raw_position = request.args.get("position") or None
@@ -135,7 +138,6 @@ def provision(consultation_id: int, provision_id: int) -> str:
     paragraphs = {p.id: p for p in item.paragraphs}
     page = page_arg()
     per_page = int(current_app.config["COMMENTS_PER_PAGE"])
-    shared = shares_version(consultation)
     total = published_comment_total(consultation, item, position, shared=shared)
     if page > 1 and (page - 1) * per_page >= total:
         abort(404)
@@ -148,7 +150,7 @@ def provision(consultation_id: int, provision_id: int) -> str:
     )
     pagination = CommentPage(page, per_page, comments, total)
     cosigners = cosigners_of({c.submission_id for c in comments})
-    category_labels = {c: c.label for c in OrgCategory}
+    category_labels = enum_labels(OrgCategory)
     return render_template(
         "consultations/provision.html",
         consultation=consultation,
@@ -165,8 +167,8 @@ def provision(consultation_id: int, provision_id: int) -> str:
         },
         position=position,
         positions=list(Position),
-        position_labels={p: p.label for p in Position},
-        kind_labels={k: k.label for k in CommentKind},
+        position_labels=enum_labels(Position),
+        kind_labels=enum_labels(CommentKind),
         participate_url=_participation_url(consultation),
     )
 
@@ -185,7 +187,7 @@ def _byline(
     consultation: Consultation,
     comment: PublicComment,
     cosigners: list[CosignerRow],
-    category_labels: dict[OrgCategory, str],
+    category_labels: Mapping[OrgCategory, str],
 ) -> Byline:
     # An organisation that asked not to be published is never named, whatever else holds.
     named = consultation.allow_attribution and comment.publishable

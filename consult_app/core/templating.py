@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, request, url_for
-from flask_babel import format_datetime, get_locale
+from babel import Locale
+from babel.support import NullTranslations
+from flask import Flask, g, has_app_context, request, url_for
+from flask_babel import format_datetime, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 def user_zone() -> ZoneInfo:
@@ -28,12 +38,23 @@ def format_local_and_utc(value: datetime | None, zone: str | None = None) -> str
     """"3 Feb 2026, 18:00 (Europe/Geneva) · 17:00 UTC" in the reader's (or given) zone."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     try:
         tz = ZoneInfo(zone) if zone else user_zone()
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
+    return _local_and_utc(value, tz, get_locale())
+
+
+@lru_cache(maxsize=8192)
+def _local_and_utc(value: datetime, tz: ZoneInfo, locale: Locale | None) -> str:
+    """The text of :func:`format_local_and_utc`, remembered: Babel's formatting costs more
+    than the rest of a comment's rendering, and a page shows the same few dates often.
+
+    ``locale`` is the current locale (what ``format_datetime`` formats with): it is part of
+    the key only. The text depends on nothing else (the date formats are Babel's defaults).
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     local = value.astimezone(tz)
     utc = value.astimezone(UTC)
     local_text = format_datetime(local.replace(tzinfo=None), "medium", rebase=False)
@@ -41,6 +62,22 @@ def format_local_and_utc(value: datetime | None, zone: str | None = None) -> str
         return f"{local_text} UTC"
     utc_text = format_datetime(utc.replace(tzinfo=None), "medium", rebase=False)
     return f"{local_text} ({tz}) · {utc_text} UTC"
+
+
+def enum_labels(enum_cls: type[E]) -> Mapping[E, str]:
+    """The translated ``label`` of each member of ``enum_cls``, worked out once per catalogue.
+
+    A page of comments shows the same few labels (positions, kinds, categories) many
+    times; each lookup of a lazy label would ask Flask-Babel for the locale again.
+    """
+    return _enum_labels(enum_cls, _translations())
+
+
+@lru_cache(maxsize=256)
+def _enum_labels(enum_cls: type[E], translations: NullTranslations) -> Mapping[E, str]:
+    # ``translations`` (the current locale's, which ``label`` translates with) is part of
+    # the key only: a catalogue loaded again (a new object) gets labels of its own.
+    return MappingProxyType({member: str(member.label) for member in enum_cls})  # type: ignore[attr-defined]
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -65,7 +102,78 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint or "core.index", **values)
 
 
+def _translations() -> NullTranslations:
+    """Flask-Babel's translations of the current locale, looked up once per request.
+
+    Templates call ``_()`` dozens of times a page and each call would ask Flask-Babel for the
+    domain, the locale and its catalogue again. The catalogue is kept on ``g`` with the locale
+    it is for, so that ``force_locale`` and ``refresh`` (a new locale object) are honoured.
+    """
+    locale = get_locale()
+    if has_app_context():
+        memo = g.get("_consult_translations")
+        if memo is None or memo[0] is not locale:
+            memo = g._consult_translations = (locale, get_translations())
+        return memo[1]
+    return get_translations()
+
+
+# Jinja's i18n extension installs "new style" gettext functions that take the template
+# context, and Jinja copies the whole context for every such call made inside a loop or
+# after a ``{% set %}`` in a block. These take only the evaluation context (autoescaping),
+# which is all they need, and otherwise do exactly what the extension's functions do.
+
+
+def _formatted(eval_ctx: EvalContext, rv: str, variables: dict[str, Any]) -> str:
+    if eval_ctx.autoescape:
+        # The catalogue's strings are trusted markup, as in Jinja; the variables are escaped.
+        rv = Markup(rv)  # noqa: S704
+    # Always a format string, even without variables, as in Jinja.
+    return rv % variables
+
+
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+    return _formatted(eval_ctx, _translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, _translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _pgettext(eval_ctx: EvalContext, context: str, string: str, /, **variables: Any) -> str:
+    variables.setdefault("context", context)
+    return _formatted(eval_ctx, _translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def _npgettext(
+    eval_ctx: EvalContext,
+    context: str,
+    singular: str,
+    plural: str,
+    num: int,
+    /,
+    **variables: Any,
+) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    rv = _translations().unpgettext(context, singular, plural, num)
+    return _formatted(eval_ctx, rv, variables)
+
+
 def register_template_helpers(app: Flask) -> None:
+    # Replace the functions Flask-Babel installed through Jinja's i18n extension (same
+    # translations, same escaping; see above). ``_`` is the extension's alias of gettext.
+    app.jinja_env.globals.update(
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext
+    )
+    app.jinja_env.globals["_"] = _gettext
     app.jinja_env.filters["local_and_utc"] = format_local_and_utc
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.globals["url_with"] = url_with

@@ -75,3 +75,159 @@ def test_trusted_proxies_give_the_real_client_address(monkeypatch, tmp_path):
 
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+# --- template helpers ------------------------------------------------------------------
+
+
+@pytest.fixture
+def french(app):
+    """A small French catalogue in Flask-Babel's cache, whatever the compiled catalogues say."""
+    from io import BytesIO
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    from consult_app.extensions import babel
+
+    catalog = Catalog(locale="fr")
+    catalog.add("Sign in", "Se connecter")
+    catalog.add("Support", "Soutien")
+    catalog.add("paragraph %(label)s", "paragraphe %(label)s")
+    plurals = ("%(num)d commentaire",) + ("%(num)d commentaires",) * (catalog.num_plurals - 1)
+    catalog.add(("%(num)d comment", "%(num)d comments"), plurals)
+    catalog.add("May", "mai", context="month")
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    translations = Translations(buffer)
+    cache = babel.domain_instance.cache
+    key = ("fr", babel.domain_instance.domain[0])
+    saved = cache.get(key)
+    cache[key] = translations
+    yield translations
+    if saved is None:
+        cache.pop(key, None)
+    else:
+        cache[key] = saved
+
+
+def _new_request(app, path: str):
+    """A request context whose locale is chosen afresh (tests share one ``g``)."""
+    from flask import g
+
+    g.pop("_flask_babel", None)
+    return app.test_request_context(path)
+
+
+I18N_TEMPLATE = (
+    '{% set signin = _("Sign in") %}{{ signin }}|'
+    '{% for name in names %}{{ _("paragraph %(label)s", label=name) }};{% endfor %}|'
+    '{{ ngettext("%(num)d comment", "%(num)d comments", n) }}|'
+    '{{ pgettext("month", "May") }}|{{ gettext("Not translated <b>") }}'
+)
+
+
+def test_template_gettext_renders_as_jinjas_own_i18n(app, french):
+    import jinja2
+    from flask import render_template_string
+
+    reference = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    reference.install_gettext_translations(french, newstyle=True)  # type: ignore[attr-defined]
+    expected = reference.from_string(I18N_TEMPLATE).render(names=["a", "<b>"], n=2)
+    assert expected == (
+        "Se connecter|paragraphe a;paragraphe &lt;b&gt;;|2 commentaires|mai|Not translated <b>"
+    )
+    with _new_request(app, "/?lang=fr"):
+        assert render_template_string(I18N_TEMPLATE, names=["a", "<b>"], n=2) == expected
+
+
+def test_template_translations_follow_the_locale(app, french):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with _new_request(app, "/?lang=fr"):
+        assert render_template_string('{{ _("Sign in") }}') == "Se connecter"
+        with force_locale("en"):
+            assert render_template_string('{{ _("Sign in") }}') == "Sign in"
+        assert render_template_string('{{ _("Sign in") }}') == "Se connecter"
+    with _new_request(app, "/"):
+        assert render_template_string('{{ _("Sign in") }}') == "Sign in"
+
+
+def test_enum_labels_follow_the_locale(app, french):
+    from consult_app.core.templating import enum_labels
+    from consult_app.submissions.models import Position
+
+    with _new_request(app, "/?lang=fr"):
+        assert enum_labels(Position)[Position.SUPPORT] == "Soutien"
+        assert enum_labels(Position)[Position.OPPOSE] == str(Position.OPPOSE.label)
+    with _new_request(app, "/"):
+        assert enum_labels(Position)[Position.SUPPORT] == "Support"
+
+
+def test_dates_are_formatted_in_the_reader_locale(app):
+    from datetime import UTC, datetime
+
+    from babel import dates
+
+    from consult_app.core.templating import format_local_and_utc
+
+    value = datetime(2026, 2, 3, 17, 0, tzinfo=UTC)
+    texts = {}
+    for locale in ("en", "fr", "en"):
+        with _new_request(app, f"/?lang={locale}"):
+            texts.setdefault(locale, []).append(format_local_and_utc(value, "Europe/Zurich"))
+            assert format_local_and_utc(value) == (
+                dates.format_datetime(datetime(2026, 2, 3, 17, 0), "medium", locale=locale)
+                + " UTC"
+            )
+    for locale in ("en", "fr"):
+        local = dates.format_datetime(datetime(2026, 2, 3, 18, 0), "medium", locale=locale)
+        utc = dates.format_datetime(datetime(2026, 2, 3, 17, 0), "medium", locale=locale)
+        assert set(texts[locale]) == {f"{local} (Europe/Zurich) · {utc} UTC"}
+    assert texts["en"] != texts["fr"]
+    assert format_local_and_utc(None) == ""
+
+
+# --- gunicorn --------------------------------------------------------------------------
+
+
+def _gunicorn_settings() -> dict:
+    import runpy
+    from pathlib import Path
+    from types import ModuleType
+
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    values = runpy.run_path(str(path))
+    return {
+        name: value
+        for name, value in values.items()
+        if not name.startswith("_")
+        and name != "annotations"
+        and not isinstance(value, ModuleType)
+    }
+
+
+def test_gunicorn_configuration_uses_known_settings(monkeypatch):
+    from gunicorn.config import Config
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    settings = _gunicorn_settings()
+    config = Config()
+    assert set(settings) <= set(config.settings), "a name gunicorn does not know"
+    for name, value in settings.items():
+        config.set(name, value)  # gunicorn validates each value
+    assert config.worker_class_str == "gthread"
+    assert config.workers >= 1
+    assert config.threads == 4
+    assert config.keepalive == 5
+
+
+def test_gunicorn_workers_and_threads_from_environment(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("GUNICORN_THREADS", "8")
+    settings = _gunicorn_settings()
+    assert (settings["workers"], settings["threads"]) == (3, 8)
