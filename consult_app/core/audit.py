@@ -12,8 +12,27 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, event, select, text
-from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column
+from sqlalchemy import (
+    JSON,
+    Connection,
+    ForeignKey,
+    String,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.orm import (
+    Mapped,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+)
+from sqlalchemy.sql.dml import ReturningInsert
 
 from consult_app.core.models import UTCDateTime
 from consult_app.extensions import db
@@ -43,23 +62,50 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
     __table_args__ = (db.Index("ix_audit_entries_object", "object_type", "object_id"),)
 
     def payload(self) -> str:
-        return json.dumps(
-            {
-                "at": self.at.astimezone(UTC).isoformat(),
-                "actor_id": self.actor_id,
-                "action": self.action,
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "before": self.before,
-                "after": self.after,
-                "prev_hash": self.prev_hash,
-            },
-            sort_keys=True,
-            default=str,
+        return _payload(
+            at=self.at,
+            actor_id=self.actor_id,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            before=self.before,
+            after=self.after,
+            prev_hash=self.prev_hash,
         )
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.payload().encode()).hexdigest()
+
+
+def _payload(
+    *,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    prev_hash: str,
+) -> str:
+    """The text an entry's hash covers: its content and the previous entry's hash.
+
+    Keys are sorted, so ``prev_hash`` comes last (:func:`_append_in_database` relies on it).
+    """
+    return json.dumps(
+        {
+            "at": at.astimezone(UTC).isoformat(),
+            "actor_id": actor_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": before,
+            "after": after,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True,
+        default=str,
+    )
 
 
 class AuditLogAppendOnly(RuntimeError):
@@ -91,11 +137,83 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(value, default=str))
 
 
-def _lock_chain() -> None:
-    """Serialise writers of the chain (PostgreSQL); SQLite already serialises writes."""
-    bind = db.session.get_bind()
-    if bind.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+CHAIN_LOCK = 727274  # PostgreSQL advisory lock taken by each writer of the chain
+_table = AuditEntry.__table__
+_LAST_HASH = select(_table.c.hash).order_by(_table.c.id.desc()).limit(1)
+
+
+def _lock_chain() -> Connection:
+    """Serialise writers of the chain until the transaction ends; return its connection.
+
+    PostgreSQL: a transaction-scoped advisory lock, taken in its own statement so that the
+    next statement reads the last hash after the lock is held (a statement's snapshot is
+    taken when it starts). SQLite serialises writers, but pysqlite begins the transaction
+    only at the first write: a transaction that has not written yet takes the write lock
+    now (``BEGIN IMMEDIATE``), so that the last hash is not read before another process
+    appends its entry.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
+    elif dialect == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not getattr(raw, "in_transaction", True):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
+
+
+def _append_statement() -> ReturningInsert[tuple[int, str, str]]:
+    """INSERT ... SELECT of one entry whose previous hash, and its own hash, the database
+    computes: ``sha256(prefix || previous hash || suffix)``, the prefix and suffix being
+    :func:`_payload` around an empty ``prev_hash``. Built once; values bound per call."""
+    previous = select(
+        func.coalesce(_LAST_HASH.scalar_subquery(), GENESIS_HASH).label("hash")
+    ).subquery("previous")
+    text_type = String()
+    content = ["at", "actor_id", "action", "object_type", "object_id", "before", "after"]
+    digest = func.encode(
+        func.sha256(
+            func.convert_to(
+                bindparam("prefix", type_=text_type)
+                + previous.c.hash
+                + bindparam("suffix", type_=text_type),
+                literal_column("'UTF8'"),
+            )
+        ),
+        literal_column("'hex'"),
+    )
+    return (
+        insert(_table)
+        .from_select(
+            [*content, "prev_hash", "hash"],
+            select(
+                *(bindparam(name, type_=_table.c[name].type) for name in content),
+                previous.c.hash,
+                digest,
+            ),
+        )
+        .returning(_table.c.id, _table.c.prev_hash, _table.c.hash)
+    )
+
+
+_APPEND = _append_statement()
+
+
+def _append_in_database(connection: Connection, fields: dict[str, Any]) -> AuditEntry:
+    """PostgreSQL: read the last hash and append the entry in one statement, so that the
+    chain's lock is held for the INSERT and the COMMIT only (no round trip in between)."""
+    payload = _payload(**fields, prev_hash="")
+    cut = len(payload) - len('"}')
+    assert payload[cut:] == '"}' and payload[:cut].endswith('"prev_hash": "')
+    row = connection.execute(
+        _APPEND, {**fields, "prefix": payload[:cut], "suffix": payload[cut:]}
+    ).one()
+    # The row exists: the entry joins the session as if loaded, not as a new object.
+    entry = AuditEntry(id=row.id, prev_hash=row.prev_hash, hash=row.hash, **fields)
+    make_transient_to_detached(entry)
+    db.session.add(entry)
+    return entry
 
 
 def log_action(
@@ -105,25 +223,31 @@ def log_action(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an audit entry for ``action`` on ``obj`` (flushed, not committed)."""
+    """Append an audit entry for ``action`` on ``obj`` (flushed, not committed).
+
+    The chain's lock is held until the transaction ends, so operations log last, just
+    before the request commits.
+    """
     db.session.flush()
-    _lock_chain()
-    last = db.session.execute(
-        select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    entry = AuditEntry(
-        at=datetime.now(UTC).replace(microsecond=0),
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        object_type=type(obj).__name__,
-        object_id=getattr(obj, "id", None),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        prev_hash=last or GENESIS_HASH,
-    )
-    entry.hash = entry.compute_hash()
-    db.session.add(entry)
-    db.session.flush()
+    fields: dict[str, Any] = {
+        "actor_id": actor.id if actor is not None else None,
+        "action": action,
+        "object_type": type(obj).__name__,
+        "object_id": getattr(obj, "id", None),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+    connection = _lock_chain()
+    fields["at"] = datetime.now(UTC).replace(microsecond=0)  # in chain order
+    if connection.dialect.name == "postgresql":
+        entry = _append_in_database(connection, fields)
+    else:
+        # The last hash is one lookup on the primary key index.
+        last = connection.execute(_LAST_HASH).scalar_one_or_none()
+        entry = AuditEntry(**fields, prev_hash=last or GENESIS_HASH)
+        entry.hash = entry.compute_hash()
+        db.session.add(entry)
+        db.session.flush()
     logger.info(
         "audit %s by %s on %s %s", action, entry.actor_id, entry.object_type, entry.object_id
     )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -19,12 +22,64 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from consult_app.accounts.models import RegionalGroup
-from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
+from consult_app.submissions.models import (
+    COMMENT_KIND_LABELS,
+    POSITION_LABELS,
+    CommentKind,
+    OnBehalfKind,
+    Position,
+)
 from consult_app.submissions.operations import MAX_BODY, MAX_QUOTE
+
+
+class _WTFormsMessages:
+    """WTForms' own messages (e.g. "Not a valid integer value.") in the request's language.
+
+    Flask-WTF reads and parses WTForms' catalogue again for every request that builds a
+    form; here each language's catalogue is read once per process.
+    """
+
+    def __init__(self) -> None:
+        self._catalogues: dict[str, support.NullTranslations] = {}
+
+    def _catalogue(self) -> support.NullTranslations | None:
+        if not has_request_context():
+            return None
+        locale = get_locale()
+        key = str(locale)
+        catalogue = self._catalogues.get(key)
+        if catalogue is None:
+            catalogue = support.Translations.load(messages_path(), [locale], domain="wtforms")
+            self._catalogues[key] = catalogue
+        return catalogue
+
+    def gettext(self, string: str) -> str:
+        catalogue = self._catalogue()
+        return string if catalogue is None else catalogue.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = self._catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+class Form(FlaskForm):
+    """The forms of this package: Flask-WTF's, with WTForms' messages read once."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _WTFORMS_MESSAGES
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -36,15 +91,15 @@ def _lock_field() -> IntegerField:
     return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     submit = SubmitField(_l("Start our submission"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token is checked."""
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     paragraph = SelectField(_l("Paragraph"), choices=[], validate_choice=True)
     quoted_text = TextAreaField(
         _l("Words you comment on (optional)"),
@@ -76,14 +131,15 @@ class CommentForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        # Language is chosen per request, so labels are built here, not at import time.
+        # Language is chosen per request: the labels stay lazy, translated when the form is
+        # shown (a posted form that is valid never translates them).
         self.position.choices = choices(
-            [("", _l("Choose a position"))] + [(p.value, p.label) for p in Position]
+            [("", _l("Choose a position"))] + [(p.value, POSITION_LABELS[p]) for p in Position]
         )
-        self.kind.choices = choices((k.value, k.label) for k in CommentKind)
+        self.kind.choices = choices((k.value, COMMENT_KIND_LABELS[k]) for k in CommentKind)
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     general_remarks = TextAreaField(
         _l("General remarks"), validators=[Optional(), Length(max=50_000)]
     )
@@ -110,12 +166,12 @@ class DetailsForm(FlaskForm):
         )
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     lock_version = _lock_field()
     submit = SubmitField(_l("Submit"))
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField(
         _l("File (PDF or Word .docx)"),
         validators=[FileRequired(message=_l("Choose a file to attach."))],

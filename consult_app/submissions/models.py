@@ -108,13 +108,14 @@ class CommentKind(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(
-            {
-                CommentKind.GENERAL: _l("General"),
-                CommentKind.SUBSTANTIVE: _l("Substantive"),
-                CommentKind.DRAFTING: _l("Drafting / editorial"),
-            }[self]
-        )
+        return str(COMMENT_KIND_LABELS[self])
+
+
+COMMENT_KIND_LABELS = {
+    CommentKind.GENERAL: _l("General"),
+    CommentKind.SUBSTANTIVE: _l("Substantive"),
+    CommentKind.DRAFTING: _l("Drafting / editorial"),
+}
 
 
 class ModerationStatus(enum.Enum):

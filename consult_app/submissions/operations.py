@@ -21,8 +21,21 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, false, select, true, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    event,
+    false,
+    inspect,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 
@@ -123,29 +136,85 @@ def _ensure_can_edit(user: User, submission: Submission, now: datetime | None) -
 # --- helpers ---------------------------------------------------------------------------
 
 
+def _changed_meanwhile() -> Conflict:
+    return Conflict(
+        _(
+            "This submission was changed in another window or by a colleague while you "
+            "were editing. Nothing was saved: reload the page and try again."
+        )
+    )
+
+
 def _flush() -> None:
     """Flush; a row changed by someone else meanwhile becomes a 409, not a 500."""
     try:
         db.session.flush()
     except StaleDataError:
         # The caller (the request's error handler, or a script) rolls back.
-        raise Conflict(
-            _(
-                "This submission was changed in another window or by a colleague while you "
-                "were editing. Nothing was saved: reload the page and try again."
+        raise _changed_meanwhile() from None
+
+
+_LOCKED = "consult_app.locked_submissions"
+
+
+def _locked_ids() -> set[int]:
+    """Submissions this session's transaction holds FOR UPDATE (forgotten when it ends)."""
+    locked: set[int] = db.session.info.setdefault(_LOCKED, set())
+    return locked
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
+    # Row locks end with the transaction (a rolled back SAVEPOINT releases those taken
+    # since it began): forget them all, the next operation locks again. The internal
+    # subtransaction of each flush ends too, and changes nothing.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_LOCKED, None)
+
+
+def load_submission_for_update(submission_id: int) -> Submission | None:
+    """Load a submission FOR UPDATE, with its consultation and organisation, in one query.
+
+    A view that is about to change the submission loads it this way, so that the
+    operation's :func:`lock_submission` does not read the row a second time.
+    """
+    _flush()
+    submission = (
+        db.session.execute(
+            select(Submission)
+            .where(Submission.id == submission_id)
+            .options(
+                joinedload(Submission.consultation, innerjoin=True),
+                joinedload(Submission.organisation, innerjoin=True),
             )
-        ) from None
+            .with_for_update(of=Submission)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+    if submission is not None:
+        _locked_ids().add(submission.id)
+    return submission
 
 
 def lock_submission(submission: Submission) -> None:
-    """Re-read the submission row FOR UPDATE: changes to one submission run one at a time."""
+    """Re-read the submission row FOR UPDATE: changes to one submission run one at a time.
+
+    Once locked in the current transaction (here or by :func:`load_submission_for_update`)
+    the row is not read again: no one else can have changed it since.
+    """
     _flush()
-    db.session.execute(
-        select(Submission)
-        .where(Submission.id == submission.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()  # the rows must be fetched for the refresh to happen
+    # The id without loading an expired object (flushed: the submission has a row).
+    submission_id: int = inspect(submission).identity[0]
+    if submission_id not in _locked_ids():
+        db.session.execute(
+            select(Submission)
+            .where(Submission.id == submission_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()  # the rows must be fetched for the refresh to happen
+        _locked_ids().add(submission_id)
     db.session.expire(submission, ["comments", "cosigners", "attachments", "revisions"])
 
 
@@ -154,6 +223,28 @@ def _touch(submission: Submission, now: datetime) -> None:
     submission.updated_at = now
     if submission.is_submitted:
         submission.has_unsubmitted_changes = True
+
+
+def _touch_now(submission: Submission, now: datetime) -> None:
+    """:func:`_touch` written at once: one version-checked UPDATE of the submission row.
+
+    What the unit of work would emit for :func:`_touch` followed by a flush, without its
+    cost; the submission must have no other pending change (it was just locked).
+    """
+    table = Submission.__table__
+    version = submission.lock_version
+    values: dict[str, Any] = {"updated_at": now, "lock_version": version + 1}
+    if submission.is_submitted:
+        values["has_unsubmitted_changes"] = True
+    result = db.session.execute(
+        update(table)
+        .where(table.c.id == submission.id, table.c.lock_version == version)
+        .values(values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _changed_meanwhile()
+    for key, value in values.items():
+        set_committed_value(submission, key, value)
 
 
 def clean_text(value: str | None, limit: int | None = None) -> str | None:
@@ -332,29 +423,50 @@ def add_comment(
     values = validated_comment(submission, provision, fields)
     # A resubmitted form must not leave the same comment twice (asked of the database, so
     # the cost does not grow with the number of comments already in the submission).
-    same = [
-        getattr(Comment, key).is_(None) if value is None else getattr(Comment, key) == value
-        for key, value in values.items()
-    ]
-    existing = db.session.scalars(
-        select(Comment)
-        .where(Comment.submission_id == submission.id, Comment.withdrawn_at.is_(None), *same)
-        .limit(1)
-    ).first()
-    if existing is not None:
+    existing_id = db.session.execute(
+        _SAME_COMMENT, {"submission_id": submission.id, **values}
+    ).scalar()
+    if existing_id is not None:
+        existing = db.session.get(Comment, existing_id)
+        assert existing is not None  # the row is there: the submission is locked
         return existing
+    _touch_now(submission, now or utcnow())
+    # Ids rather than relationships: the flush then only inserts the comment.
     comment = Comment(
-        submission=submission,
+        submission_id=submission.id,
+        consultation_id=submission.consultation_id,
         created_by_id=user.id,
         moderation_status=ModerationStatus.PENDING,
         is_public=False,
         **values,
     )
     db.session.add(comment)
-    _touch(submission, now or utcnow())
     _flush()
     log_action(user, "add_comment", comment, after=comment_state(comment))
     return comment
+
+
+def _same_comment_statement() -> Select[tuple[int]]:
+    """The first comment of a submission, not withdrawn, that says exactly the same thing
+    (NULL matches NULL); built once, its values bound per call."""
+    c = Comment.__table__.c
+    same = [
+        c[key].is_not_distinct_from(bindparam(key, type_=c[key].type))
+        if c[key].nullable
+        else c[key] == bindparam(key, type_=c[key].type)
+        for key in (
+            "provision_id", "paragraph_id", "quoted_text", "position", "kind", "body",
+            "proposed_wording", "rationale",
+        )
+    ]
+    return (
+        select(c.id)
+        .where(c.submission_id == bindparam("submission_id"), c.withdrawn_at.is_(None), *same)
+        .limit(1)
+    )
+
+
+_SAME_COMMENT = _same_comment_statement()
 
 
 def update_comment(

@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, load_only, selectinload, undefer
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
@@ -74,8 +74,14 @@ def _user() -> User:
 # --- loading and permission ------------------------------------------------------------
 
 
-def _load_submission(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
+def _load_submission(submission_id: int, *, for_update: bool = False) -> Submission:
+    """The submission, if the user may see it; ``for_update`` when the request changes it
+    (locked, with its consultation and organisation, in one query)."""
+    submission = (
+        ops.load_submission_for_update(submission_id)
+        if for_update
+        else db.session.get(Submission, submission_id)
+    )
     if submission is None or not submission.can_view(_user()):
         raise NotFound(_("This submission does not exist."))
     return submission
@@ -87,8 +93,8 @@ def _require_edit(submission: Submission) -> None:
         raise NotAllowed(reason)
 
 
-def _load_editable(submission_id: int) -> Submission:
-    submission = _load_submission(submission_id)
+def _load_editable(submission_id: int, *, for_update: bool = False) -> Submission:
+    submission = _load_submission(submission_id, for_update=for_update)
     _require_edit(submission)
     return submission
 
@@ -101,14 +107,18 @@ def _load_comment(submission: Submission, comment_id: int) -> Comment:
 
 
 def _load_provision(submission: Submission, provision_id: int) -> Provision:
-    provision = db.session.execute(
-        select(Provision)
-        .where(
-            Provision.id == provision_id,
-            Provision.version_id == submission.consultation.version_id,
+    provision = (
+        db.session.execute(
+            select(Provision)
+            .where(
+                Provision.id == provision_id,
+                Provision.version_id == submission.consultation.version_id,
+            )
+            .options(joinedload(Provision.paragraphs))
         )
-        .options(selectinload(Provision.paragraphs))
-    ).scalar_one_or_none()
+        .unique()
+        .scalar_one_or_none()
+    )
     if provision is None:
         raise NotFound(_("This provision is not part of the text under consultation."))
     return provision
@@ -216,6 +226,8 @@ def _details_form(submission: Submission, formdata: Any = None) -> DetailsForm:
                 Organisation.verification_status != VerificationStatus.REJECTED,
             )
             .order_by(Organisation.name)
+            # Hundreds of organisations: only what the option shows.
+            .options(load_only(Organisation.name, Organisation.acronym))
         )
     )
     return form
@@ -293,7 +305,7 @@ def show(submission_id: int) -> tuple[str, int]:
 @bp.post("/<int:submission_id>/details")
 @login_required
 def update_details(submission_id: int) -> tuple[str, int] | BaseResponse:
-    submission = _load_editable(submission_id)
+    submission = _load_editable(submission_id, for_update=True)
     form = _details_form(submission, formdata=True)
     if not form.validate_on_submit():
         return _render_show(submission, form, 400)
@@ -326,7 +338,7 @@ def update_details(submission_id: int) -> tuple[str, int] | BaseResponse:
 @login_required
 @limiter.limit(_submit_limit)
 def submit(submission_id: int) -> BaseResponse:
-    submission = _load_editable(submission_id)
+    submission = _load_editable(submission_id, for_update=True)
     form = SubmitForm(prefix="submit")
     if not form.validate_on_submit():
         raise UserError(_("The form was incomplete. Reload the page and submit again."))
@@ -400,7 +412,7 @@ def _render_comment_form(
 @login_required
 @limiter.limit(_submit_limit, methods=["POST"])
 def add_comment(submission_id: int, provision_id: int) -> tuple[str, int] | BaseResponse:
-    submission = _load_editable(submission_id)
+    submission = _load_editable(submission_id, for_update=request.method == "POST")
     provision = _load_provision(submission, provision_id)
     form = CommentForm()
     form.paragraph.choices = _paragraph_choices(provision)
@@ -430,7 +442,7 @@ def add_comment(submission_id: int, provision_id: int) -> tuple[str, int] | Base
 @bp.route("/<int:submission_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_comment(submission_id: int, comment_id: int) -> tuple[str, int] | BaseResponse:
-    submission = _load_submission(submission_id)
+    submission = _load_submission(submission_id, for_update=request.method == "POST")
     comment = _load_comment(submission, comment_id)
     _require_edit(submission)
     if comment.is_withdrawn:
@@ -478,7 +490,7 @@ def edit_comment(submission_id: int, comment_id: int) -> tuple[str, int] | BaseR
 @bp.post("/<int:submission_id>/comments/<int:comment_id>/withdraw")
 @login_required
 def withdraw_comment(submission_id: int, comment_id: int) -> BaseResponse:
-    submission = _load_submission(submission_id)
+    submission = _load_submission(submission_id, for_update=True)
     comment = _load_comment(submission, comment_id)
     _require_edit(submission)
     if not ActionForm().validate_on_submit():
@@ -496,6 +508,7 @@ def withdraw_comment(submission_id: int, comment_id: int) -> BaseResponse:
 @login_required
 @limiter.limit(_submit_limit)
 def upload_attachment(submission_id: int) -> tuple[str, int] | BaseResponse:
+    # Not locked here: the upload is read first (the operation locks the row after it).
     submission = _load_editable(submission_id)
     form = AttachmentForm(prefix="attachment")
     if not form.validate_on_submit():
@@ -536,7 +549,7 @@ def download_attachment(submission_id: int, attachment_id: int) -> Response:
 @bp.post("/<int:submission_id>/attachments/<int:attachment_id>/withdraw")
 @login_required
 def withdraw_attachment(submission_id: int, attachment_id: int) -> BaseResponse:
-    submission = _load_submission(submission_id)
+    submission = _load_submission(submission_id, for_update=True)
     attachment = _load_attachment(submission, attachment_id)
     _require_edit(submission)
     if not ActionForm().validate_on_submit():

@@ -125,3 +125,76 @@ def test_changing_a_role_writes_a_complete_entry():
     assert (entry.object_type, entry.object_id) == ("User", user.id)
     assert entry.before == {"role": "contributor"}
     assert entry.after == {"role": "secretariat"}
+
+
+def test_entries_with_quotes_backslashes_and_other_scripts_verify(app):
+    actor = make_user(role=Role.SECRETARIAT)
+    org = make_org()
+    awkward = {
+        "body": 'He said "no" \\ then \u00e9l\u00e8ve, \u4e2d\u6587, \u0639\u0631\u0628\u064a\n\t',
+        "nested": {"list": [1, None, True, "x\"}"], "empty": ""},
+    }
+    entry = log_action(actor, "update_comment", org, before=awkward, after={"n": 1})
+    assert entry.id is not None
+    assert entry.hash == entry.compute_hash()
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(AuditEntry, entry.id)
+    assert stored.before == awkward
+    assert stored.hash == stored.compute_hash()
+    assert verify_chain() == []
+    assert run_verify(app).exit_code == 0
+
+
+def test_the_entry_returned_is_the_stored_one(app):
+    actor = make_user(role=Role.SECRETARIAT)
+    org = make_org()
+    first = log_action(actor, "touch", org, after={"n": 1})
+    second = log_action(None, "touch", org, before={"n": 1}, after={"n": 2})
+    assert second.prev_hash == first.hash
+    assert db.session.get(AuditEntry, second.id) is second
+    values = (second.id, second.at, second.actor_id, second.after, second.prev_hash, second.hash)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(AuditEntry, values[0])
+    assert (stored.id, stored.at, stored.actor_id, stored.after, stored.prev_hash,
+            stored.hash) == values
+
+
+def test_concurrent_writers_keep_one_chain(app):
+    """Writers in parallel transactions (requests of several workers) append to one chain:
+    each entry follows the one committed before it, none forks it."""
+    import threading
+
+    org = make_org()
+    db.session.commit()
+    org_id = org.id
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        with app.app_context():
+            try:
+                from consult_app.accounts.models import Organisation
+
+                target = db.session.get(Organisation, org_id)
+                barrier.wait(timeout=30)
+                for n in range(8):
+                    # Nothing else is written first: the chain's lock alone serialises.
+                    log_action(None, "touch", target, after={"writer": index, "n": n})
+                    db.session.commit()
+            except BaseException as error:  # reported below
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert len(entries) == 32
+    assert len({e.prev_hash for e in entries}) == 32
+    assert verify_chain() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from consult_app.accounts.models import OrgCategory, RegionalGroup, Role
 from consult_app.consultations.models import PublicationMode
@@ -24,6 +24,7 @@ from consult_app.submissions.models import (
     SubmissionRevision,
     SubmissionStatus,
 )
+from consult_app.texts.models import Provision
 from tests.conftest import make_consultation, make_org, make_user
 from tests.submissions.conftest import count_submissions
 
@@ -181,6 +182,160 @@ def test_same_comment_twice_is_kept_once(world):
     second = ops.add_comment(world.author, submission, world.articles[0], fields())
     assert first.id == second.id
     assert len(submission.active_comments) == 1
+
+
+def test_same_words_with_another_optional_part_are_another_comment(world):
+    """A comment repeats another only when every part matches, an empty part included."""
+    submission = ops.start_submission(world.author, world.consultation)
+    article = world.articles[0]
+    plain = ops.add_comment(world.author, submission, article, fields("Same words."))
+    reasoned = ops.add_comment(
+        world.author, submission, article, fields("Same words.", rationale="Because.")
+    )
+    on_paragraph = ops.add_comment(
+        world.author, submission, article,
+        fields("Same words.", paragraph=article.paragraphs[0]),
+    )
+    again = ops.add_comment(
+        world.author, submission, article, fields("Same words.", rationale="Because.")
+    )
+    assert len({plain.id, reasoned.id, on_paragraph.id}) == 3
+    assert again.id == reasoned.id
+    assert plain.rationale is None and reasoned.rationale == "Because."
+    ops.withdraw_comment(world.author, plain)
+    # A withdrawn comment does not count: the same words may be posted again.
+    renewed = ops.add_comment(world.author, submission, article, fields("Same words."))
+    assert renewed.id not in {plain.id, reasoned.id, on_paragraph.id}
+    assert sorted(c.id for c in submission.active_comments) == sorted(
+        [reasoned.id, on_paragraph.id, renewed.id]
+    )
+    assert actions().count("add_comment") == 4
+    assert verify_chain() == []
+
+
+def test_adding_a_comment_records_the_change_on_the_submission(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    db.session.commit()
+    version = submission.lock_version
+    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
+    assert submission.lock_version == version + 1
+    assert comment.consultation_id == world.consultation.id
+    assert comment.created_by_id == world.author.id
+    assert comment.submission is submission
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Submission, submission.id)
+    assert stored.lock_version == version + 1
+    assert [c.body for c in stored.comments] == ["We support this article."]
+    # Once submitted, a new comment marks the submission as changed since.
+    ops.submit_submission(world.author, stored, stored.lock_version)
+    assert stored.has_unsubmitted_changes is False
+    ops.add_comment(world.author, stored, world.articles[1], fields("Later."))
+    assert stored.has_unsubmitted_changes is True
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Submission, submission.id).has_unsubmitted_changes is True
+
+
+def test_a_comment_on_a_stale_submission_is_a_conflict(world):
+    """Someone else changed the submission row since it was read: nothing is saved."""
+    submission = ops.start_submission(world.author, world.consultation)
+    db.session.commit()
+    locked = ops.load_submission_for_update(submission.id)
+    assert locked is submission
+    # What another process would have done meanwhile (the row lock prevents it on
+    # PostgreSQL; here the same transaction plays the other process).
+    db.session.execute(
+        update(Submission.__table__)
+        .where(Submission.__table__.c.id == submission.id)
+        .values(lock_version=Submission.__table__.c.lock_version + 1)
+    )
+    with pytest.raises(Conflict):
+        ops.add_comment(world.author, locked, world.articles[0], fields())
+    db.session.rollback()
+    assert db.session.scalars(select(Comment)).all() == []
+
+
+def test_a_submission_locked_in_the_transaction_is_not_read_again(world):
+    submission_id = ops.start_submission(world.author, world.consultation).id
+    db.session.commit()
+    reads: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM submissions" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        locked = ops.load_submission_for_update(submission_id)
+        ops.add_comment(world.author, locked, world.articles[0], fields("One."))
+        ops.add_comment(world.author, locked, world.articles[1], fields("Two."))
+        assert len(reads) == 1
+        db.session.commit()
+        # A new transaction: the lock ended with the last one, the row is locked again.
+        ops.add_comment(world.author, locked, world.articles[2], fields("Three."))
+        assert len(reads) == 2
+        db.session.rollback()
+        ops.add_comment(world.author, locked, world.articles[2], fields("Three."))
+        assert len(reads) == 3
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    if db.engine.dialect.name == "postgresql":
+        assert all("FOR UPDATE" in statement for statement in reads)
+    db.session.commit()
+    assert [c.body for c in locked.active_comments] == ["One.", "Two.", "Three."]
+
+
+def test_colleagues_adding_comments_at_the_same_moment_lose_nothing(app, world):
+    """Concurrent posts to one submission: each is saved once, or refused as a conflict
+    (SQLite, where the row is not locked); none is lost or saved twice."""
+    import threading
+
+    from consult_app.accounts.models import User
+
+    submission = ops.start_submission(world.author, world.consultation)
+    db.session.commit()
+    ids = (submission.id, world.author.id, world.colleague.id, world.articles[0].id)
+    version = submission.lock_version
+    barrier = threading.Barrier(4)
+    saved: list[int] = []
+    conflicts: list[str] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        with app.app_context():
+            try:
+                user = db.session.get(User, ids[1 + index % 2])
+                provision = db.session.get(Provision, ids[3])
+                barrier.wait(timeout=30)
+                sub = ops.load_submission_for_update(ids[0])
+                comment = ops.add_comment(user, sub, provision, fields(f"Comment {index}."))
+                db.session.commit()
+                with lock:
+                    saved.append(comment.id)
+            except Conflict:
+                db.session.rollback()
+                with lock:
+                    conflicts.append(f"worker {index}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(saved) + len(conflicts) == 4
+    if db.engine.dialect.name == "postgresql":
+        assert conflicts == []  # the row lock runs them one after the other
+    db.session.expire_all()
+    rows = db.session.scalars(select(Comment).where(Comment.submission_id == ids[0])).all()
+    assert sorted(c.id for c in rows) == sorted(saved)
+    assert len({c.body for c in rows}) == len(rows)
+    stored = db.session.get(Submission, ids[0])
+    assert stored.lock_version == version + len(saved)
+    assert actions().count("add_comment") == len(saved)
+    assert verify_chain() == []
 
 
 @pytest.mark.parametrize(

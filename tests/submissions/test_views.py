@@ -218,6 +218,25 @@ def test_invalid_comment_shows_a_clear_message(client, world, overrides, message
     assert comments() == []
 
 
+def test_form_messages_follow_the_language_of_each_request(client, world):
+    """WTForms' own messages (read once per language and process) in the language asked."""
+    submission = ops.start_submission(world.author, world.consultation)
+    first, second = world.articles[:2]
+    login(client, world.author)
+    url = f"/submissions/{submission.id}/provisions/{first.id}/comment"
+    wrong = comment_data(paragraph=str(second.paragraphs[0].id))
+    for lang, message in (
+        ("fr", "N&#39;est pas un choix valide."),
+        ("es", "Opción inválida."),
+        ("en", "Not a valid choice."),
+        ("fr", "N&#39;est pas un choix valide."),
+    ):
+        response = client.post(f"{url}?lang={lang}", data=wrong)
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True), lang
+    assert comments() == []
+
+
 def test_provision_of_another_text_is_404(client, world):
     submission = ops.start_submission(world.author, world.consultation)
     other = make_consultation()
