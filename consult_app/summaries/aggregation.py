@@ -17,8 +17,11 @@ amendments < reservation < oppose < propose deletion (an organisation that suppo
 paragraph and opposes another counts as opposing). Stances drive the consensus rule;
 ``positions`` count the organisations that took each position at least once.
 
-Every figure is computed by a fixed number of GROUP BY queries, whatever the number of
-comments; Python only assembles the grouped rows.
+Every figure is computed by a fixed number of queries, whatever the number of comments;
+Python only assembles the grouped rows. Positions, amendments and themes are read from the
+counts tables that the database keeps up to date (:mod:`consult_app.summaries.counts`): a
+few rows per organisation and provision, never the comments themselves. Reservations are
+read from an index in id order, up to the number listed.
 """
 
 from __future__ import annotations
@@ -32,7 +35,21 @@ from typing import Any
 
 import numpy as np
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, case, distinct, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from consult_app.accounts.models import (
     Organisation,
@@ -43,29 +60,26 @@ from consult_app.accounts.models import (
 from consult_app.consultations.models import Consultation
 from consult_app.extensions import db
 from consult_app.review.duplicates import connected_components, normalise
-from consult_app.review.models import (
-    DuplicateGroup,
-    GroupKind,
-    GroupStatus,
-    Theme,
-    WithheldReason,
-    comment_themes,
-)
+from consult_app.review.models import DuplicateGroup, GroupKind, GroupStatus, Theme
 from consult_app.submissions.models import (
     Comment,
     Cosigner,
-    ModerationStatus,
     OnBehalfKind,
     Position,
     Submission,
     SubmissionStatus,
 )
+from consult_app.summaries.counts import (
+    amendment_counts,
+    class_condition,
+    comment_counts,
+    comment_total,
+    count_column,
+    theme_counts,
+)
 from consult_app.texts.models import Provision
 
 logger = logging.getLogger(__name__)
-
-#: Withheld comments that still count in the secretariat's figures.
-COUNTED_WITHHELD_REASONS: tuple[str, ...] = (WithheldReason.CONFIDENTIAL.value,)
 
 #: Stance order: an organisation's stance on a provision is its highest-ranked position.
 STANCE_RANK: dict[Position, int] = {
@@ -141,10 +155,13 @@ class GroupFigures:
     def _add(self, other: GroupFigures) -> None:
         self.comments += other.comments
         self.organisations += other.organisations
-        for position in Position:
-            self.comment_positions[position] += other.comment_positions[position]
-            self.positions[position] += other.positions[position]
-            self.stances[position] += other.stances[position]
+        for mine, theirs in (
+            (self.comment_positions, other.comment_positions),
+            (self.positions, other.positions),
+            (self.stances, other.stances),
+        ):
+            for position, n in theirs.items():
+                mine[position] += n
 
 
 @dataclass(frozen=True)
@@ -345,26 +362,60 @@ class Participation:
 def counted_comment_conditions(
     consultation: Consultation, public_only: bool
 ) -> list[ColumnElement[bool]]:
-    """WHERE conditions of the comments that count (``Submission`` must be joined)."""
-    conditions: list[ColumnElement[bool]] = [
+    """WHERE conditions of the comments that count (``Submission`` must be joined).
+
+    The same classes as the counts tables (:func:`counts.class_condition`), plus the
+    consultation and the submission status.
+    """
+    return [
         Comment.consultation_id == consultation.id,
         Submission.status == SubmissionStatus.SUBMITTED,
-        Comment.withdrawn_at.is_(None),
+        class_condition(_klass(public_only)),
     ]
-    if public_only:
-        conditions.append(Comment.moderation_status == ModerationStatus.PUBLISHED)
-    else:
-        conditions.append(
-            or_(
-                Comment.moderation_status != ModerationStatus.WITHHELD,
-                Comment.withheld_reason.in_(COUNTED_WITHHELD_REASONS),
-            )
+
+
+def _klass(public_only: bool) -> str:
+    return "published" if public_only else "counted"
+
+
+def _stance_expr(klass: str) -> ColumnElement[int]:
+    """The stance rank of a ``comment_counts`` row: its strongest position with a comment."""
+    return case(
+        *[
+            (comment_counts.c[count_column(klass, p)] > 0, rank)
+            for p, rank in sorted(STANCE_RANK.items(), key=lambda item: -item[1])
+        ],
+        else_=0,
+    )
+
+
+def _per_org(
+    consultation: Consultation, public_only: bool, ids: Sequence[int], *more: Any
+) -> Any:
+    """Per provision and submitted submission: comments, stance and comments per position,
+    from ``comment_counts`` (one row each, no comment read)."""
+    klass = _klass(public_only)
+    cc = comment_counts.c
+    total = comment_total(klass)
+    return (
+        select(
+            cc.provision_id.label("provision_id"),
+            cc.submission_id.label("submission_id"),
+            total.label("comments"),
+            _stance_expr(klass).label("stance"),
+            *[cc[count_column(klass, p)].label(f"c_{p.value}") for p in Position],
         )
-    return conditions
-
-
-def _rank_expr() -> ColumnElement[int]:
-    return case(*[(Comment.position == p, r) for p, r in STANCE_RANK.items()], else_=0)
+        .select_from(comment_counts)
+        .join(Submission, Submission.id == cc.submission_id)
+        .where(
+            cc.consultation_id == consultation.id,
+            cc.provision_id.in_(list(ids)),
+            Submission.status == SubmissionStatus.SUBMITTED,
+            total > 0,
+            *more,
+        )
+        .subquery("per_org")
+    )
 
 
 def _is_state(category: OrgCategory) -> bool:
@@ -420,41 +471,31 @@ def provision_figures(
     ids = list(result)
     conditions = [*counted_comment_conditions(consultation, public_only),
                   Comment.provision_id.in_(ids)]
-    _main_figures(consultation, conditions, result)
-    _campaign_figures(consultation, conditions, result)
-    _theme_figures(conditions, result)
+    _main_figures(consultation, public_only, ids, result)
+    _campaign_figures(consultation, public_only, ids, result)
+    _theme_figures(consultation, public_only, ids, result)
     if details:
-        _reservations(consultation, conditions, result)
-        _amendments(consultation, conditions, result, amendment_similarity)
+        _reservations(consultation, conditions, ids, result)
+        _amendments(consultation, public_only, ids, result, amendment_similarity)
         if consultation.allow_attribution:
-            _named(conditions, result)
+            _named(consultation, public_only, ids, result)
     return list(result.values())
 
 
 def _main_figures(
     consultation: Consultation,
-    conditions: list[ColumnElement[bool]],
+    public_only: bool,
+    ids: Sequence[int],
     result: dict[int, ProvisionFigures],
 ) -> None:
-    """One scan: per provision and organisation, then grouped by who they are."""
-    position_columns = [
-        func.sum(case((Comment.position == p, 1), else_=0)).label(f"c_{p.value}")
-        for p in Position
-    ]
-    per_org = (
-        select(
-            Comment.provision_id.label("provision_id"),
-            Comment.submission_id.label("submission_id"),
-            func.count().label("comments"),
-            func.max(_rank_expr()).label("stance"),
-            *position_columns,
-        )
-        .select_from(Comment)
-        .join(Submission, Submission.id == Comment.submission_id)
-        .where(*conditions)
-        .group_by(Comment.provision_id, Comment.submission_id)
-        .subquery("per_org")
-    )
+    """Per provision and organisation (the counts), then grouped in SQL by who they are.
+
+    One statement: each organisation's row once (a CTE), added up for the States, the
+    other stakeholders, per category, per regional group of the States, for the unverified,
+    per kind of representation and per size of joint submission; Python only files the
+    grouped rows (the total is the States plus the others).
+    """
+    per_org = _per_org(consultation, public_only, ids)
     cosigners = (
         select(Cosigner.submission_id.label("submission_id"), func.count().label("n"))
         .join(Submission, Submission.id == Cosigner.submission_id)
@@ -462,69 +503,130 @@ def _main_figures(
         .group_by(Cosigner.submission_id)
         .subquery("cosigner_counts")
     )
-    keys = [
-        per_org.c.provision_id,
-        Organisation.category,
-        Organisation.regional_group,
-        Organisation.verification_status,
-        per_org.c.stance,
-        Submission.on_behalf_kind,
-        Submission.on_behalf_group,
-        Submission.on_behalf_name,
-        Submission.publishable,
-        cosigners.c.n,
-    ]
-    query = (
+    org = (
         select(
-            *keys,
-            func.count().label("organisations"),
-            func.sum(per_org.c.comments).label("comments"),
-            *[func.sum(per_org.c[f"c_{p.value}"]).label(f"c_{p.value}") for p in Position],
-            *[
-                func.sum(case((per_org.c[f"c_{p.value}"] > 0, 1), else_=0)).label(
-                    f"o_{p.value}"
-                )
-                for p in Position
-            ],
+            per_org,
+            Organisation.category.label("category"),
+            Organisation.regional_group.label("regional_group"),
+            Organisation.verification_status.label("verification_status"),
+            Submission.on_behalf_kind.label("on_behalf_kind"),
+            Submission.on_behalf_group.label("on_behalf_group"),
+            Submission.on_behalf_name.label("on_behalf_name"),
+            Submission.publishable.label("publishable"),
+            cosigners.c.n.label("n"),
         )
         .select_from(per_org)
         .join(Submission, Submission.id == per_org.c.submission_id)
         .join(Organisation, Organisation.id == Submission.organisation_id)
         .outerjoin(cosigners, cosigners.c.submission_id == Submission.id)
-        .group_by(*keys)
+        .cte("org")
+    )
+    figures_columns = [
+        func.count().label("organisations"),
+        func.sum(org.c.comments).label("comments"),
+        *[func.sum(org.c[f"c_{p.value}"]).label(f"c_{p.value}") for p in Position],
+        *[
+            func.sum(case((org.c[f"c_{p.value}"] > 0, 1), else_=0)).label(f"o_{p.value}")
+            for p in Position
+        ],
+        *[
+            func.sum(case((org.c.stance == rank, 1), else_=0)).label(f"s_{rank}")
+            for rank in sorted(_RANK_STANCE)
+        ],
+    ]
+    key_types = {
+        "category": Organisation.category.type,
+        "regional_group": Organisation.regional_group.type,
+        "on_behalf_kind": Submission.on_behalf_kind.type,
+        "on_behalf_group": Submission.on_behalf_group.type,
+        "on_behalf_name": Submission.on_behalf_name.type,
+        "size": Integer(),
+        "stance": Integer(),
+    }
+
+    def grouped(slice_name: str, *where: Any, **keys: Any) -> Any:
+        columns = [
+            literal(slice_name, String()).label("slice"),
+            org.c.provision_id,
+            *[
+                (type_coerce(keys[name], type_) if name in keys else cast(null(), type_))
+                .label(name)
+                for name, type_ in key_types.items()
+            ],
+        ]
+        return (
+            select(*columns, *figures_columns)
+            .where(*where)
+            .group_by(org.c.provision_id, *keys.values())
+        )
+
+    states = [OrgCategory.MEMBER_STATE, OrgCategory.OBSERVER_STATE]
+    representation: dict[str, Any] = {
+        "on_behalf_kind": org.c.on_behalf_kind,
+        "on_behalf_group": org.c.on_behalf_group,
+        "category": org.c.category,
+        "stance": org.c.stance,
+    }
+    if consultation.allow_attribution:  # see may_name: named only where it may be published
+        representation["on_behalf_name"] = case(
+            (
+                and_(
+                    org.c.on_behalf_kind == OnBehalfKind.COALITION,
+                    org.c.publishable.is_(True),
+                ),
+                org.c.on_behalf_name,
+            ),
+            else_=null(),
+        )
+    query = union_all(
+        grouped("states", org.c.category.in_(states)),
+        grouped("other", org.c.category.not_in(states)),
+        grouped("category", category=org.c.category),
+        grouped("group", org.c.category.in_(states), org.c.regional_group.is_not(None),
+                regional_group=org.c.regional_group),
+        grouped("unverified", org.c.verification_status != VerificationStatus.VERIFIED),
+        grouped("on_behalf", org.c.on_behalf_kind != OnBehalfKind.NONE, **representation),
+        grouped("joint", org.c.n > 0, size=org.c.n + 1, category=org.c.category,
+                stance=org.c.stance),
     )
     on_behalf: dict[tuple[Any, ...], int] = defaultdict(int)
     joint: dict[tuple[Any, ...], int] = defaultdict(int)
+    comment_keys = [(p, f"c_{p.value}") for p in Position]
+    position_keys = [(p, f"o_{p.value}") for p in Position]
+    stance_keys = [(stance, f"s_{rank}") for rank, stance in _RANK_STANCE.items()]
     for row in db.session.execute(query):
         figures = result[row.provision_id]
-        stance = _RANK_STANCE.get(int(row.stance), Position.NO_POSITION)
-        part = GroupFigures(comments=int(row.comments), organisations=int(row.organisations))
-        for p in Position:
-            part.comment_positions[p] = int(row._mapping[f"c_{p.value}"] or 0)
-            part.positions[p] = int(row._mapping[f"o_{p.value}"] or 0)
-        part.stances[stance] = part.organisations
-        category: OrgCategory = row.category
-        figures.total._add(part)
-        (figures.states if category.is_state else figures.other_stakeholders)._add(part)
-        figures.by_category.setdefault(category, GroupFigures())._add(part)
-        if category.is_state and row.regional_group is not None:
-            figures.by_regional_group.setdefault(row.regional_group, GroupFigures())._add(part)
-        if row.verification_status is not VerificationStatus.VERIFIED:
-            figures.unverified._add(part)
-        if row.on_behalf_kind is not OnBehalfKind.NONE:
-            name = (
-                row.on_behalf_name
-                if row.on_behalf_kind is OnBehalfKind.COALITION
-                and may_name(consultation, row.publishable)
-                else None
-            )
-            key = (row.provision_id, row.on_behalf_kind, row.on_behalf_group, name, category,
-                   stance)
-            on_behalf[key] += int(row.organisations)
-        if row.n:
-            joint[(row.provision_id, int(row.n) + 1, category, stance)] += int(
-                row.organisations
-            )
+        organisations = int(row.organisations)
+        if row.slice == "on_behalf":
+            stance = _RANK_STANCE.get(int(row.stance), Position.NO_POSITION)
+            on_behalf[(row.provision_id, row.on_behalf_kind, row.on_behalf_group,
+                       row.on_behalf_name, row.category, stance)] += organisations
+            continue
+        if row.slice == "joint":
+            stance = _RANK_STANCE.get(int(row.stance), Position.NO_POSITION)
+            joint[(row.provision_id, int(row.size), row.category, stance)] += organisations
+            continue
+        # Each grouped row is one whole slice: built once, never added up again.
+        values = row._mapping
+        part = GroupFigures(
+            comments=int(row.comments or 0),
+            organisations=organisations,
+            comment_positions={p: int(values[k] or 0) for p, k in comment_keys},
+            positions={p: int(values[k] or 0) for p, k in position_keys},
+            stances={p: int(values[k] or 0) for p, k in stance_keys},
+        )
+        if row.slice == "states":
+            figures.states = part
+            figures.total._add(part)
+        elif row.slice == "other":
+            figures.other_stakeholders = part
+            figures.total._add(part)
+        elif row.slice == "category":
+            figures.by_category[row.category] = part
+        elif row.slice == "group":
+            figures.by_regional_group[row.regional_group] = part
+        else:
+            figures.unverified = part
     for (pid, kind, group, name, category, stance), n in sorted(
         on_behalf.items(), key=lambda item: (item[0][0], -item[1], str(item[0]))
     ):
@@ -543,9 +645,25 @@ def _main_figures(
 
 def _campaign_figures(
     consultation: Consultation,
-    conditions: list[ColumnElement[bool]],
+    public_only: bool,
+    ids: Sequence[int],
     result: dict[int, ProvisionFigures],
 ) -> None:
+    """Confirmed campaigns, read from their own comments only (by the duplicate group
+    index), never by going through the provisions' comments."""
+    campaigns = list(
+        db.session.scalars(
+            select(DuplicateGroup.id).where(
+                DuplicateGroup.consultation_id == consultation.id,
+                DuplicateGroup.kind == GroupKind.CAMPAIGN,
+                DuplicateGroup.status == GroupStatus.CONFIRMED,
+            )
+        )
+    )
+    if not campaigns:
+        return
+    # "+ 0" keeps the consultation, provision and submission columns off their indexes, so
+    # that SQLite reads the campaigns' comments rather than every comment of the provisions.
     query = (
         select(
             Comment.provision_id,
@@ -554,14 +672,15 @@ def _campaign_figures(
             func.count().label("items"),
             func.count(distinct(Comment.submission_id)).label("organisations"),
         )
-        .select_from(DuplicateGroup)
-        .join(Comment, Comment.duplicate_group_id == DuplicateGroup.id)
-        .join(Submission, Submission.id == Comment.submission_id)
+        .select_from(Comment)
+        .join(DuplicateGroup, Comment.duplicate_group_id == DuplicateGroup.id)
+        .join(Submission, Submission.id == Comment.submission_id + 0)
         .where(
-            DuplicateGroup.consultation_id == consultation.id,
-            DuplicateGroup.kind == GroupKind.CAMPAIGN,
-            DuplicateGroup.status == GroupStatus.CONFIRMED,
-            *conditions,
+            Comment.duplicate_group_id.in_(campaigns),
+            (Comment.consultation_id + 0) == consultation.id,
+            (Comment.provision_id + 0).in_(list(ids)),
+            Submission.status == SubmissionStatus.SUBMITTED,
+            class_condition(_klass(public_only)),
         )
         .group_by(Comment.provision_id, DuplicateGroup.id,
                   DuplicateGroup.representative_comment_id)
@@ -577,23 +696,33 @@ def _campaign_figures(
 
 
 def _theme_figures(
-    conditions: list[ColumnElement[bool]], result: dict[int, ProvisionFigures]
+    consultation: Consultation,
+    public_only: bool,
+    ids: Sequence[int],
+    result: dict[int, ProvisionFigures],
 ) -> None:
+    """Themed comments and organisations per provision and theme, from ``theme_counts``."""
+    tc = theme_counts.c
+    n = tc[_klass(public_only)]
     query = (
         select(
-            Comment.provision_id,
+            tc.provision_id,
             Theme.id,
             Theme.name,
-            func.count().label("comments"),
-            func.count(distinct(Comment.submission_id)).label("organisations"),
+            func.sum(n).label("comments"),
+            func.count().label("organisations"),
         )
-        .select_from(Comment)
-        .join(comment_themes, comment_themes.c.comment_id == Comment.id)
-        .join(Theme, Theme.id == comment_themes.c.theme_id)
-        .join(Submission, Submission.id == Comment.submission_id)
-        .where(*conditions)
-        .group_by(Comment.provision_id, Theme.id, Theme.name)
-        .order_by(Comment.provision_id, func.count().desc(), Theme.name)
+        .select_from(theme_counts)
+        .join(Theme, Theme.id == tc.theme_id)
+        .join(Submission, Submission.id == tc.submission_id)
+        .where(
+            tc.consultation_id == consultation.id,
+            tc.provision_id.in_(list(ids)),
+            Submission.status == SubmissionStatus.SUBMITTED,
+            n > 0,
+        )
+        .group_by(tc.provision_id, Theme.id, Theme.name)
+        .order_by(tc.provision_id, func.sum(n).desc(), Theme.name)
     )
     for row in db.session.execute(query):
         result[row.provision_id].themes.append(
@@ -604,33 +733,47 @@ def _theme_figures(
 def _reservations(
     consultation: Consultation,
     conditions: list[ColumnElement[bool]],
+    ids: Sequence[int],
     result: dict[int, ProvisionFigures],
 ) -> None:
-    numbered = (
-        select(
-            Comment.id.label("comment_id"),
-            Comment.provision_id.label("provision_id"),
-            Comment.is_public.label("is_public"),
-            Submission.publishable.label("publishable"),
-            Organisation.name.label("name"),
-            Organisation.category.label("category"),
-            Organisation.regional_group.label("regional_group"),
-            Organisation.verification_status.label("verification_status"),
+    """The first reservations of each provision, by comment id.
+
+    One provision (its figures page): read in id order from ``ix_comments_figures_position``
+    and stopped at the limit. Several (reports): numbered with a window function, one scan.
+    """
+    columns: list[Any] = [
+        Comment.id.label("comment_id"),
+        Comment.provision_id.label("provision_id"),
+        Comment.is_public.label("is_public"),
+        Submission.publishable.label("publishable"),
+        Organisation.name.label("name"),
+        Organisation.category.label("category"),
+        Organisation.regional_group.label("regional_group"),
+        Organisation.verification_status.label("verification_status"),
+    ]
+
+    def reservations(*extra: Any) -> Any:
+        return (
+            select(*columns, *extra)
+            .select_from(Comment)
+            .join(Submission, Submission.id == Comment.submission_id)
+            .join(Organisation, Organisation.id == Submission.organisation_id)
+            .where(*conditions, Comment.position == Position.RESERVATION)
+        )
+
+    if len(ids) == 1:
+        query = reservations().order_by(Comment.id).limit(RESERVATIONS_LISTED)
+    else:
+        numbered = reservations(
             func.row_number()
             .over(partition_by=Comment.provision_id, order_by=Comment.id)
-            .label("n"),
+            .label("n")
+        ).subquery("numbered")
+        query = (
+            select(numbered)
+            .where(numbered.c.n <= RESERVATIONS_LISTED)
+            .order_by(numbered.c.provision_id, numbered.c.comment_id)
         )
-        .select_from(Comment)
-        .join(Submission, Submission.id == Comment.submission_id)
-        .join(Organisation, Organisation.id == Submission.organisation_id)
-        .where(*conditions, Comment.position == Position.RESERVATION)
-        .subquery("numbered")
-    )
-    query = (
-        select(numbered)
-        .where(numbered.c.n <= RESERVATIONS_LISTED)
-        .order_by(numbered.c.provision_id, numbered.c.comment_id)
-    )
     for row in db.session.execute(query):
         result[row.provision_id].reservations.append(
             Reservation(
@@ -646,41 +789,59 @@ def _reservations(
 
 def _amendments(
     consultation: Consultation,
-    conditions: list[ColumnElement[bool]],
+    public_only: bool,
+    ids: Sequence[int],
     result: dict[int, ProvisionFigures],
     similarity: float | None,
 ) -> None:
+    """The most proposed wordings of each provision, from ``amendment_counts`` (one row per
+    wording and organisation); the text of each comes from its first comment."""
+    klass = _klass(public_only)
+    ac = amendment_counts.c
+    n = ac[klass]
     state = Organisation.category.in_([OrgCategory.MEMBER_STATE, OrgCategory.OBSERVER_STATE])
     grouped = (
         select(
-            Comment.provision_id.label("provision_id"),
-            Comment.proposed_wording.label("wording"),
-            func.count().label("comments"),
-            func.count(distinct(Comment.submission_id)).label("organisations"),
-            func.count(distinct(case((state, Comment.submission_id)))).label("states"),
-            func.min(Comment.id).label("first_id"),
-            func.sum(case((Submission.publishable.is_(True), 1), else_=0)).label("publishable"),
+            ac.provision_id.label("provision_id"),
+            func.sum(n).label("comments"),
+            func.count().label("organisations"),
+            func.sum(case((state, 1), else_=0)).label("states"),
+            func.min(ac[f"{klass}_first_id"]).label("first_id"),
+            func.sum(case((Submission.publishable.is_(True), n), else_=0)).label("publishable"),
         )
-        .select_from(Comment)
-        .join(Submission, Submission.id == Comment.submission_id)
+        .select_from(amendment_counts)
+        .join(Submission, Submission.id == ac.submission_id)
         .join(Organisation, Organisation.id == Submission.organisation_id)
-        .where(*conditions, Comment.proposed_wording.is_not(None))
-        .group_by(Comment.provision_id, Comment.proposed_wording)
-        .subquery("grouped")
-    )
-    ranked = select(
-        grouped,
-        func.row_number()
-        .over(
-            partition_by=grouped.c.provision_id,
-            order_by=(grouped.c.comments.desc(), grouped.c.first_id),
+        .where(
+            ac.consultation_id == consultation.id,
+            ac.provision_id.in_(list(ids)),
+            Submission.status == SubmissionStatus.SUBMITTED,
+            n > 0,
         )
-        .label("n"),
-    ).subquery("ranked")
+        .group_by(ac.provision_id, ac.wording_key)
+    )
+    if len(ids) == 1:
+        top = (
+            grouped.order_by(func.sum(n).desc(), func.min(ac[f"{klass}_first_id"]))
+            .limit(AMENDMENT_TEXTS_LIMIT)
+            .subquery("top")
+        )
+        order: list[Any] = [top.c.comments.desc(), top.c.first_id]
+    else:
+        ranked = grouped.add_columns(
+            func.row_number()
+            .over(
+                partition_by=ac.provision_id,
+                order_by=(func.sum(n).desc(), func.min(ac[f"{klass}_first_id"])),
+            )
+            .label("n")
+        ).subquery("ranked")
+        top = select(ranked).where(ranked.c.n <= AMENDMENT_TEXTS_LIMIT).subquery("top")
+        order = [top.c.provision_id, top.c.n]
     query = (
-        select(ranked)
-        .where(ranked.c.n <= AMENDMENT_TEXTS_LIMIT)
-        .order_by(ranked.c.provision_id, ranked.c.n)
+        select(top, Comment.proposed_wording.label("wording"))
+        .join(Comment, Comment.id == top.c.first_id)
+        .order_by(*order)
     )
     variants: dict[int, list[AmendmentVariant]] = defaultdict(list)
     for row in db.session.execute(query):
@@ -709,26 +870,52 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+#: Set bits of every byte value (popcount by table: numpy before 2.0 has no bitwise_count).
+_BITS_SET = np.array([bin(i).count("1") for i in range(256)], dtype=np.int32)
+_PAIRS_PER_CHUNK = 16384
+
+
+def similar_pairs(
+    sets: Sequence[frozenset[str]], threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i < j) whose :func:`jaccard` similarity is >= ``threshold``, all at once:
+    each set is a row of bits (one per word), the words two sets share are the set bits of
+    the AND of their rows. Integer arithmetic only: no BLAS call (whose threads would spin
+    on a busy server for a few thousand pairs)."""
+    n = len(sets)
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    for i, words in enumerate(sets):
+        for word in words:
+            rows.append(i)
+            columns.append(vocabulary.setdefault(word, len(vocabulary)))
+    incidence = np.zeros((n, max(len(vocabulary), 1)), dtype=bool)
+    incidence[rows, columns] = True
+    bits = np.packbits(incidence, axis=1)
+    sizes = np.array([len(words) for words in sets], dtype=np.int64)
+    left, right = np.triu_indices(n, k=1)
+    keep = np.zeros(left.size, dtype=bool)
+    for start in range(0, left.size, _PAIRS_PER_CHUNK):
+        a, b = left[start:start + _PAIRS_PER_CHUNK], right[start:start + _PAIRS_PER_CHUNK]
+        shared = _BITS_SET[bits[a] & bits[b]].sum(axis=1)
+        union = sizes[a] + sizes[b] - shared
+        # The same IEEE division of two integers as len(a & b) / len(a | b) in jaccard().
+        similarity = np.divide(
+            shared.astype(np.float64), union.astype(np.float64),
+            out=np.ones(a.size), where=union > 0,
+        )
+        keep[start:start + a.size] = similarity >= threshold
+    return left[keep].astype(np.int64), right[keep].astype(np.int64)
+
+
 def cluster_amendments(
     variants: Sequence[AmendmentVariant], threshold: float
 ) -> list[AmendmentCluster]:
     """Group wordings whose word sets have a Jaccard similarity >= ``threshold``
     (single linkage: union-find over the similar pairs). Largest groups first."""
-    sets = [word_set(v.wording) for v in variants]
-    left: list[int] = []
-    right: list[int] = []
-    for i in range(len(sets)):
-        for j in range(i + 1, len(sets)):
-            a, b = sets[i], sets[j]
-            small, large = sorted((len(a), len(b)))
-            if large and small / large < threshold:
-                continue  # Jaccard can be at most small/large
-            if jaccard(a, b) >= threshold:
-                left.append(i)
-                right.append(j)
-    roots = connected_components(
-        len(sets), np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)
-    )
+    left, right = similar_pairs([word_set(v.wording) for v in variants], threshold)
+    roots = connected_components(len(variants), left, right)
     members: dict[int, list[AmendmentVariant]] = defaultdict(list)
     for index, root in enumerate(roots.tolist()):
         members[int(root)].append(variants[index])
@@ -740,20 +927,14 @@ def cluster_amendments(
     return clusters
 
 
-def _named(conditions: list[ColumnElement[bool]], result: dict[int, ProvisionFigures]) -> None:
+def _named(
+    consultation: Consultation,
+    public_only: bool,
+    ids: Sequence[int],
+    result: dict[int, ProvisionFigures],
+) -> None:
     """Organisations that may be named (publishable submissions), by stance."""
-    per_org = (
-        select(
-            Comment.provision_id.label("provision_id"),
-            Comment.submission_id.label("submission_id"),
-            func.max(_rank_expr()).label("stance"),
-        )
-        .select_from(Comment)
-        .join(Submission, Submission.id == Comment.submission_id)
-        .where(*conditions, Submission.publishable.is_(True))
-        .group_by(Comment.provision_id, Comment.submission_id)
-        .subquery("per_org")
-    )
+    per_org = _per_org(consultation, public_only, ids, Submission.publishable.is_(True))
     query = (
         select(
             per_org.c.provision_id,
@@ -805,11 +986,10 @@ def participation(consultation: Consultation, *, public_only: bool = False) -> P
     ]
     if public_only:
         published = (
-            select(Comment.id)
+            select(comment_counts.c.submission_id)
             .where(
-                Comment.submission_id == Submission.id,
-                Comment.moderation_status == ModerationStatus.PUBLISHED,
-                Comment.withdrawn_at.is_(None),
+                comment_counts.c.submission_id == Submission.id,
+                comment_total("published") > 0,
             )
             .exists()
         )
@@ -873,13 +1053,15 @@ def participation(consultation: Consultation, *, public_only: bool = False) -> P
     )
     result.by_day = [(_as_date(row.day), int(row.n)) for row in days if row.day is not None]
 
-    comment_conditions = counted_comment_conditions(consultation, public_only)
     result.comments = int(
         db.session.execute(
-            select(func.count())
-            .select_from(Comment)
-            .join(Submission, Submission.id == Comment.submission_id)
-            .where(*comment_conditions)
+            select(func.coalesce(func.sum(comment_total(_klass(public_only))), 0))
+            .select_from(comment_counts)
+            .join(Submission, Submission.id == comment_counts.c.submission_id)
+            .where(
+                comment_counts.c.consultation_id == consultation.id,
+                Submission.status == SubmissionStatus.SUBMITTED,
+            )
         ).scalar_one()
     )
     return result

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from consult_app.accounts.models import OrgCategory, RegionalGroup
 from consult_app.consultations.models import Consultation
+from consult_app.submissions.models import Position
 from consult_app.summaries import charts
 from consult_app.summaries.aggregation import (
     GroupFigures,
@@ -54,20 +55,38 @@ class Dashboard:
     charts: dict[str, Markup]
 
 
-def _cell(part: GroupFigures | None) -> charts.HeatCell:
+@dataclass(frozen=True)
+class _CellTexts:
+    """The heat map's texts, translated once per dashboard (hundreds of cells use them)."""
+
+    no_position: str
+    #: The translated format string, filled per cell as gettext would fill it.
+    description: str
+    stances: dict[Position, str]
+
+    @classmethod
+    def translated(cls) -> _CellTexts:
+        return cls(
+            _("no position"),
+            _("%(stance)s (%(n)d of %(total)d); net support %(net)+.2f"),
+            {p: p.label for p in Position},
+        )
+
+
+def _cell(part: GroupFigures | None, texts: _CellTexts) -> charts.HeatCell:
     if part is None or not part.taking_position:
-        return charts.HeatCell(None, _("no position"))
+        return charts.HeatCell(None, texts.no_position)
     dominant = part.dominant_stance
     net = part.net_support
     return charts.HeatCell(
         net,
-        _(
-            "%(stance)s (%(n)d of %(total)d); net support %(net)+.2f",
-            stance=dominant.label if dominant else "",
-            n=part.stances[dominant] if dominant else 0,
-            total=part.taking_position,
-            net=net or 0.0,
-        ),
+        texts.description
+        % {
+            "stance": texts.stances[dominant] if dominant else "",
+            "n": part.stances[dominant] if dominant else 0,
+            "total": part.taking_position,
+            "net": net or 0.0,
+        },
     )
 
 
@@ -82,11 +101,12 @@ def build_dashboard(consultation: Consultation, *, public_only: bool) -> Dashboa
         HeatColumn(c.label, category=c) for c in OrgCategory if c in present
     ]
     heat_rows = []
+    texts = _CellTexts.translated()
     for f in figures:
         cells = []
         for column in columns:
             part = column.slice_of(f)
-            cells.append((part, _cell(part)))
+            cells.append((part, _cell(part, texts)))
         heat_rows.append(HeatRow(f, cells))
     ranked = [f for f in figures if f.contestation is not None]
     most = sorted(ranked, key=lambda f: (-(f.contestation or 0), f.position))[:RANKED]

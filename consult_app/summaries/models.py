@@ -18,20 +18,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.core.models import Model, UTCDateTime
 from consult_app.submissions.models import Comment
+from consult_app.summaries import counts  # noqa: F401  (the counts tables and their triggers)
 
 if TYPE_CHECKING:
     from consult_app.accounts.models import User
     from consult_app.consultations.models import Consultation
     from consult_app.texts.models import Provision
 
-# The figures scan a consultation's comments grouped by provision and submission: this index
-# lets PostgreSQL and SQLite read them in that order (declared here, on the comments table,
-# because the summaries are what needs it).
+# A consultation's comments by provision and submission, in id order: the counts triggers
+# find the first remaining comment of a wording through it (and stop there), and a recount
+# reads the comments in that order (declared here, on the comments table, because the
+# summaries are what needs it).
 Index(
     "ix_comments_figures",
     Comment.__table__.c.consultation_id,
     Comment.__table__.c.provision_id,
     Comment.__table__.c.submission_id,
+    Comment.__table__.c.id,
+)
+# The reservations listed on a provision's figures page: the first ones by id, read in
+# order from this index and stopped at the limit, instead of numbering all of them.
+Index(
+    "ix_comments_figures_position",
+    Comment.__table__.c.consultation_id,
+    Comment.__table__.c.provision_id,
+    Comment.__table__.c.position,
+    Comment.__table__.c.id,
 )
 
 #: ``scope_key`` of the whole-consultation summary (provision summaries use the provision id).

@@ -21,6 +21,7 @@ from consult_app.core.cache import cached
 from consult_app.core.errors import Conflict, NotAllowed, NotFound, UserError
 from consult_app.extensions import db
 from consult_app.summaries.aggregation import provision_figures
+from consult_app.summaries.commands import recount_command, summaries_cli
 from consult_app.summaries.consensus import classify, rule_from_config
 from consult_app.summaries.dashboard import build_dashboard
 from consult_app.summaries.forms import ChoiceForm, RegenerateForm, SummaryForm
@@ -36,6 +37,9 @@ from consult_app.texts.models import Provision
 from consult_app.texts.redline import redline_html
 
 bp = Blueprint("summaries", __name__, url_prefix="/consultations")
+# `flask summaries recount`: the blueprint's command group is named after it.
+bp.cli.add_command(recount_command)
+bp.cli.help = summaries_cli.help
 logger = logging.getLogger(__name__)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from consult_app import ROOT, create_app
 from consult_app.config import normalise_database_url
 from consult_app.extensions import db
+from consult_app.summaries.counts import compare
 
 
 def _migration_database_url(tmp: str) -> str:
@@ -75,7 +76,8 @@ def test_downgrade_and_upgrade_again(migration_app):
 
 
 def test_existing_rows_are_carried_forward(migration_app):
-    """Comments get their consultation and attachments their display name on upgrade."""
+    """Comments get their consultation, attachments their display name, and the figures'
+    counts are filled from the comments on upgrade."""
     upgrade(revision="d07349505b3f")
     statements = [
         "INSERT INTO organisations (id, name, category, ecosoc_status, verification_status)"
@@ -95,6 +97,18 @@ def test_existing_rows_are_carried_forward(migration_app):
         "INSERT INTO comments (id, submission_id, provision_id, position, kind, body,"
         " moderation_status, is_public, lock_version)"
         " VALUES (1, 1, 1, 'support', 'general', 'Fine', 'pending', false, 1)",
+        "INSERT INTO comments (id, submission_id, provision_id, position, kind, body,"
+        " proposed_wording, moderation_status, is_public, lock_version) VALUES"
+        " (2, 1, 1, 'support_with_amendments', 'drafting', 'Better', 'New words', 'published',"
+        " false, 1)",
+        "INSERT INTO comments (id, submission_id, provision_id, position, kind, body,"
+        " moderation_status, withdrawn_at, is_public, lock_version)"
+        " VALUES (3, 1, 1, 'oppose', 'general', 'No', 'published', '2026-01-02 00:00:00+00',"
+        " false, 1)",
+        "INSERT INTO comments (id, submission_id, provision_id, position, kind, body,"
+        " proposed_wording, moderation_status, withheld_reason, is_public, lock_version)"
+        " VALUES (4, 1, 1, 'support_with_amendments', 'general', 'Spam', 'New words',"
+        " 'withheld', 'spam', false, 1)",
         "INSERT INTO attachments (id, submission_id, filename, content_type, size, sha256, data)"
         " VALUES (1, 1, 'letter.pdf', 'application/pdf', 4, 'x', :data)",
     ]
@@ -102,9 +116,40 @@ def test_existing_rows_are_carried_forward(migration_app):
         for statement in statements:
             params = {"data": b"%PDF"} if ":data" in statement else {}
             conn.execute(text(statement), params)
+    upgrade(revision="b8c16dfee145")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO themes (id, consultation_id, name, active)"
+                          " VALUES (5, 7, 'Theme', true)"))
+        conn.execute(text("INSERT INTO comment_themes (comment_id, theme_id)"
+                          " VALUES (1, 5), (2, 5), (3, 5)"))
     upgrade()
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT consultation_id FROM comments")).scalar_one() == 7
+        assert set(conn.execute(text("SELECT consultation_id FROM comments")).scalars()) == {7}
         assert conn.execute(text("SELECT display_name FROM attachments")).scalar_one() == (
             "letter.pdf"
         )
+        # The counts are filled from the existing comments: the withdrawn one and the one
+        # withheld as spam count nowhere, the pending one only for the secretariat.
+        counts = conn.execute(text("SELECT * FROM comment_counts")).mappings().one()
+        assert (counts["consultation_id"], counts["provision_id"], counts["submission_id"]) == (
+            7, 1, 1)
+        nonzero = {k: v for k, v in counts.items() if k.startswith(("published_", "counted_"))
+                   and v}
+        assert nonzero == {"published_support_with_amendments": 1, "counted_support": 1,
+                           "counted_support_with_amendments": 1}
+        amendment = conn.execute(text(
+            "SELECT published, counted, published_first_id, counted_first_id"
+            " FROM amendment_counts")).one()
+        assert tuple(amendment) == (1, 1, 2, 2)
+        theme = conn.execute(text(
+            "SELECT theme_id, published, counted FROM theme_counts")).one()
+        assert tuple(theme) == (5, 1, 2)
+    # The triggers are in place: a new published comment is counted at once.
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO comments (id, submission_id, consultation_id, provision_id, position,"
+            " kind, body, moderation_status, is_public, lock_version)"
+            " VALUES (9, 1, 7, 1, 'oppose', 'general', 'Later', 'published', false, 1)"))
+        assert conn.execute(text(
+            "SELECT published_oppose FROM comment_counts")).scalar_one() == 1
+    assert compare() == []

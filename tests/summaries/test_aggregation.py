@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 from consult_app.accounts.models import OrgCategory
@@ -11,8 +12,10 @@ from consult_app.submissions.models import Position as P
 from consult_app.summaries.aggregation import (
     AmendmentVariant,
     cluster_amendments,
+    jaccard,
     participation,
     provision_figures,
+    similar_pairs,
 )
 from tests.summaries.conftest import SECRET, World
 
@@ -137,3 +140,20 @@ def test_cluster_amendments_union_find() -> None:
     )
     assert [[x.first_comment_id for x in c.variants] for c in clusters] == [[1, 2, 3], [4]]
     assert clusters[0].comments == 5
+
+
+def test_similar_pairs_are_exactly_the_jaccard_pairs() -> None:
+    """The matrix computation finds the same pairs as comparing every two sets."""
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(30)]
+    for _ in range(200):
+        sets = [frozenset(rng.sample(words, rng.randint(0, 9))) for _ in range(rng.randint(0, 25))]
+        threshold = rng.choice([0.0, 0.2, 1 / 3, 0.5, 0.6, 2 / 3, 0.75, 1.0, rng.random()])
+        left, right = similar_pairs(sets, threshold)
+        expected = [
+            (i, j)
+            for i in range(len(sets))
+            for j in range(i + 1, len(sets))
+            if jaccard(sets[i], sets[j]) >= threshold
+        ]
+        assert list(zip(left.tolist(), right.tolist(), strict=True)) == expected
