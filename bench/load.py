@@ -21,9 +21,11 @@ Phases (``--only`` picks some; the default is every phase but ``figures``):
 - ``exports``: ``flask exports build`` of the .xlsx compilation and the .docx report, with
   wall time and peak RSS of that process (no server running meanwhile).
 
-The load generator is in this file: threads with keep-alive ``http.client`` connections
-(reopened when the server closes them: gunicorn's sync workers close after each response),
-each phase bounded by a number of requests or a duration. Results are printed as a table and
+The server is gunicorn with the project's ``gunicorn.conf.py`` (threaded workers with
+keep-alive; ``--workers`` and ``--gunicorn-arg`` override it). The load generator is in this
+file: threads with keep-alive connections (a plain socket each, reopened when the server
+closes them, as gunicorn's sync workers do after each response), each phase bounded by a
+number of requests or a duration. Results are printed as a table and
 written to ``bench/out/load-<label>.json``.
 """
 
@@ -31,13 +33,13 @@ from __future__ import annotations
 
 import argparse
 import html.parser
-import http.client
 import json
 import os
 import platform
 import random
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -101,59 +103,129 @@ def machine() -> dict[str, Any]:
 # --- HTTP client ------------------------------------------------------------------------
 
 
+class ServerClosed(ConnectionError):
+    """The server closed a kept-alive connection before answering (the request is retried)."""
+
+
 class Client:
-    """One keep-alive connection with a cookie jar; reconnects when the server closes."""
+    """One keep-alive HTTP/1.1 connection with a cookie jar; reconnects when the server closes.
+
+    A plain socket and a few lines of parsing rather than ``http.client``, whose header
+    parsing (the ``email`` package) costs more than the request itself at this rate: the
+    load generator shares the machine with the server, so its own CPU is kept small. It
+    reads what the server sends (``Content-Length``, chunked, or until the server closes)
+    and honours ``Connection: close`` (gunicorn's sync workers close after each response).
+    """
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.connection: http.client.HTTPConnection | None = None
+        self.sock: socket.socket | None = None
+        self.reader: Any = None
         self.cookies: dict[str, str] = {}
         # Once frozen, cookies the server sets are ignored (see phase_submit).
         self.frozen = False
+        self._head = (
+            f"Host: 127.0.0.1:{port}\r\nAccept: text/html,application/json\r\n"
+            "Accept-Encoding: identity\r\nConnection: keep-alive\r\n"
+        )
 
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        return self.connection
+    def _connect(self) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
 
     def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
 
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        headers = {"Accept": "text/html,application/json", "Connection": "keep-alive"}
-        body = None
+        head = f"{method} {path} HTTP/1.1\r\n{self._head}"
+        body = b""
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            head += "Content-Type: application/x-www-form-urlencoded\r\n"
+        if body or method not in ("GET", "HEAD"):
+            head += f"Content-Length: {len(body)}\r\n"
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            head += "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()) + "\r\n"
+        message = head.encode("latin-1") + b"\r\n" + body
         for attempt in range(2):
-            connection = self._connection()
+            reused = self.sock is not None
+            if not reused:
+                self._connect()
             try:
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-            except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine):
+                assert self.sock is not None
+                self.sock.sendall(message)
+                return self._response(method)
+            except (ServerClosed, ConnectionResetError, BrokenPipeError):
                 # The server closed the kept-alive connection before this request: retry
                 # once on a new one (the request never reached the application).
                 self.close()
-                if attempt:
+                if attempt or not reused:
                     raise
-                continue
-            result_headers = {k.lower(): v for k, v in response.getheaders()}
-            for raw in [] if self.frozen else response.msg.get_all("Set-Cookie") or []:
+            except BaseException:
+                self.close()
+                raise
+        raise RuntimeError("unreachable")
+
+    def _response(self, method: str) -> tuple[int, dict[str, str], bytes]:
+        reader = self.reader
+        line = reader.readline(65537)
+        if not line:
+            raise ServerClosed("connection closed before the status line")
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+            raise ConnectionError(f"bad status line {line[:80]!r}")
+        status = int(parts[1])
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
+        while True:
+            line = reader.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            key, value = name.strip().lower(), value.strip()
+            if key == "set-cookie":
+                cookies.append(value)
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            data = b""
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            data = self._chunked()
+        elif "content-length" in headers:
+            length = int(headers["content-length"])
+            data = reader.read(length)
+            if len(data) != length:
+                raise ConnectionError("connection closed inside the body")
+        else:
+            data = reader.read()  # until the server closes
+            headers["connection"] = "close"
+        if cookies and not self.frozen:
+            for raw in cookies:
                 cookie: SimpleCookie = SimpleCookie()
                 cookie.load(raw)
                 for key, morsel in cookie.items():
                     self.cookies[key] = morsel.value
-            if response.will_close:
-                self.close()
-            return response.status, result_headers, data
-        raise RuntimeError("unreachable")
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, data
+
+    def _chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            size = int(self.reader.readline(65537).split(b";", 1)[0], 16)
+            if size == 0:
+                while self.reader.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            chunks.append(self.reader.read(size))
+            self.reader.readline(65537)
 
 
 @dataclass
@@ -168,6 +240,7 @@ class Run:
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server_cpu: float | None = None  # CPU seconds the gunicorn processes used meanwhile
+    client_cpu: float | None = None  # CPU seconds this load generator used meanwhile
 
     def record(self, status: int, elapsed: float) -> None:
         with self.lock:
@@ -204,6 +277,10 @@ class Run:
             "server_cpu_ms_per_request": (
                 round(self.server_cpu * 1000 / len(ordered), 2)
                 if self.server_cpu is not None and ordered else None
+            ),
+            "client_cpu_ms_per_request": (
+                round(self.client_cpu * 1000 / len(ordered), 2)
+                if self.client_cpu is not None and ordered else None
             ),
         }
 
@@ -257,10 +334,12 @@ def drive(
     for thread in threads:
         thread.start()
     cpu_before = server_cpu_seconds()
+    client_before = time.process_time()
     barrier.wait()
     for thread in threads:
         thread.join()
     run.seconds = time.perf_counter() - started[0]
+    run.client_cpu = time.process_time() - client_before
     cpu_after = server_cpu_seconds()
     if cpu_before is not None and cpu_after is not None:
         run.server_cpu = cpu_after - cpu_before
@@ -527,7 +606,9 @@ def server_cpu_seconds() -> float | None:
 
 
 class Server:
-    def __init__(self, database_url: str, port: int, workers: int, extra: list[str]) -> None:
+    def __init__(
+        self, database_url: str, port: int, workers: int | None, extra: list[str]
+    ) -> None:
         env = dict(os.environ)
         env.update(
             CONSULT_ENV="production",
@@ -542,9 +623,13 @@ class Server:
             EXPORTS_DIR=str(OUT / "exports"),
         )
         self.port = port
+        # The project's gunicorn.conf.py (threaded workers, keep-alive), as in production;
+        # ``--gunicorn-arg`` overrides it (sync workers need ``--threads=1`` too: gunicorn
+        # turns "sync" with several threads into gthread).
         self.command = [
             str(Path(sys.executable).with_name("gunicorn")),
-            "-w", str(workers), "-b", f"127.0.0.1:{port}",
+            "-c", str(ROOT / "gunicorn.conf.py"),
+            *(["-w", str(workers)] if workers else []), "-b", f"127.0.0.1:{port}",
             "--log-level", "warning", "--timeout", "120",
             *extra,
             "consult_app:create_app()",
@@ -649,6 +734,7 @@ def phase_figures(port: int, data: dict[str, Any], args: argparse.Namespace) -> 
         entry: dict[str, Any] = {"available": True, "path": path, "public": public.summary()}
         if secretariat is not None:
             run = Run(f"{name} (secretariat), 1 client", 1)
+            cpu_before = server_cpu_seconds()
             start = time.perf_counter()
             for _ in range(args.figure_requests):
                 t = time.perf_counter()
@@ -657,8 +743,54 @@ def phase_figures(port: int, data: dict[str, Any], args: argparse.Namespace) -> 
                 if status != 200:
                     run.fail(f"HTTP {status}")
             run.seconds = time.perf_counter() - start
+            cpu_after = server_cpu_seconds()
+            if cpu_before is not None and cpu_after is not None:
+                run.server_cpu = cpu_after - cpu_before
             entry["secretariat"] = run.summary()
         results[name] = entry
+
+    # The same pages computed in this process with the figures cache off (the HTTP runs
+    # above read the server's FIGURES_CACHE_SECONDS cache after the first request): what
+    # every request costs when nothing is cached. CPU is this process's, i.e. the app's.
+    from sqlalchemy import select
+
+    from consult_app.accounts.models import User
+    from consult_app.extensions import db
+
+    app = make_app(absolute_url(args.database_url))
+    app.config["FIGURES_CACHE_SECONDS"] = 0
+    with app.app_context():
+        secretariat_id = db.session.scalar(
+            select(User.id).where(User.email == "secretariat@bench.example")
+        )
+    cold: dict[str, Any] = {}
+    for view in ("public", "secretariat"):
+        client = app.test_client()
+        if view == "secretariat":
+            if secretariat_id is None:
+                continue
+            with client.session_transaction() as session:
+                session["_user_id"] = str(secretariat_id)
+                session["_fresh"] = True
+        for name, path in (
+            ("dashboard", f"/consultations/{cid}/dashboard"),
+            ("figures", f"/consultations/{cid}/figures/{pid}"),
+        ):
+            client.get(path)  # warm-up: imports, compiled statements
+            run = Run(f"{name} ({view}), cache off, in process", 1)
+            cpu_start, start = time.process_time(), time.perf_counter()
+            for _ in range(args.figure_requests):
+                t = time.perf_counter()
+                response = client.get(path)
+                run.record(response.status_code, time.perf_counter() - t)
+                if response.status_code != 200:
+                    run.fail(f"HTTP {response.status_code}")
+            run.seconds = time.perf_counter() - start
+            run.server_cpu = time.process_time() - cpu_start
+            cold.setdefault(name, {})[view] = run.summary()
+            log(f"{run.name}: p50 {cold[name][view]['p50_ms']} ms, "
+                f"CPU {cold[name][view]['server_cpu_ms_per_request']} ms per request")
+    results["cache_off_in_process"] = cold
     return results
 
 
@@ -740,13 +872,55 @@ def phase_submit(
         thread.start()
     barrier.wait()  # every client signed in and read its form
     cpu_before = server_cpu_seconds()
+    client_before = time.process_time()
     for thread in threads:
         thread.join()
     run.seconds = time.perf_counter() - started[0]
+    run.client_cpu = time.process_time() - client_before
     cpu_after = server_cpu_seconds()
     if cpu_before is not None and cpu_after is not None:
         run.server_cpu = cpu_after - cpu_before
     written = count_written(database_url, [a["submission_id"] for a in accounts])
+
+    def statements_per_post() -> int:
+        """SQL statements of one post, counted in this process with a SQLAlchemy event, by
+        another contributor (whose comments are not among the rows compared above)."""
+        from sqlalchemy import event
+
+        from consult_app.extensions import db
+
+        account = make_accounts(database_url, 1, f"{tag}-count")[0]
+        app = make_app(database_url)
+        with app.app_context():
+            engine = db.engine
+        client = app.test_client()
+        forms = parse_forms(client.get("/account/login").data).forms
+        action, login = next((a, f) for a, f in forms.items() if "/account/login" in a)
+        login.update(email=account["email"], password=PASSWORD)
+        client.post(action, data=login)
+        path = (f"/submissions/{account['submission_id']}/provisions/"
+                f"{account['provision_ids'][0]}/comment")
+        forms = parse_forms(client.get(path).data).forms
+        fields = next(f for a, f in forms.items() if a.endswith("/comment"))
+        counter = [0]
+
+        def count(*_: Any) -> None:
+            counter[0] += 1
+
+        for n in range(3):  # the last post is counted (first-request work is not)
+            counter[0] = 0
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                response = client.post(path, data={
+                    **fields, "paragraph": "", "position": "support", "kind": "substantive",
+                    "body": f"Counted comment {n}.", "proposed_wording": "", "rationale": "",
+                })
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            if response.status_code != 302:
+                raise RuntimeError(f"counted post answered {response.status_code}")
+        return counter[0]
+
     summary = run.summary()
     accepted = sum(successes)
     summary.update(
@@ -757,7 +931,9 @@ def phase_submit(
         distinct_bodies=written["distinct_bodies"],
         lost_writes=max(0, accepted - written["rows"]),
         unexpected_rows=max(0, written["rows"] - accepted),
+        statements_per_post=statements_per_post(),
     )
+    log(f"submit: {summary['statements_per_post']} SQL statements per post (in-process)")
     return summary
 
 
@@ -850,7 +1026,10 @@ def phase_exports(database_url: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def _cpu(summary: dict[str, Any]) -> str:
     value = summary.get("server_cpu_ms_per_request")
-    return f" ({value} ms CPU/req)" if value is not None else ""
+    client = summary.get("client_cpu_ms_per_request")
+    if value is None:
+        return ""
+    return f" ({value} ms CPU/req" + (f", client {client})" if client is not None else ")")
 
 
 def verdict(value: float | None, target: float, higher_is_better: bool) -> str:
@@ -941,9 +1120,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default=None, help="name of the result file")
     parser.add_argument("--only", default=None,
                         help=f"comma-separated phases among {', '.join(ALL_PHASES)}")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: gunicorn.conf.py's, one per core)")
     parser.add_argument("--gunicorn-arg", action="append", default=[],
-                        help="extra gunicorn argument (repeatable)")
+                        help="extra gunicorn argument (repeatable), e.g. sync workers: "
+                        "--gunicorn-arg=--worker-class=sync --gunicorn-arg=--threads=1")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--accounts", type=int, default=None,

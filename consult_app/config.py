@@ -128,6 +128,8 @@ class Config:
                 values[name] = os.environ[name]
         if os.environ.get("EXPORTS_DIR"):
             values["EXPORTS_DIR"] = os.environ["EXPORTS_DIR"]
+        if os.environ.get("FIGURES_CACHE_SECONDS", "").strip().isdigit():
+            values["FIGURES_CACHE_SECONDS"] = int(os.environ["FIGURES_CACHE_SECONDS"])
         if os.environ.get("MAIL_PORT", "").strip().isdigit():
             values["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
         if os.environ.get("RATELIMIT_ENABLED") is not None:
