@@ -15,7 +15,7 @@ from typing import Any
 import docx
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -120,21 +120,37 @@ def _table(
     bold_rows: Sequence[bool] | None = None,
     size: float = 9,
     widths: Sequence[float] | None = None,
+    vertical_headers: float | None = None,
 ) -> None:
+    """A grid table with a bold header row repeated on every page.
+
+    ``vertical_headers``: the height (cm) of a header row whose labels, but the first, are
+    written bottom to top, so that narrow figure columns keep whole words ("Organisations"
+    would otherwise break in the middle of the word)."""
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     if widths:
         table.autofit = False
-    for cell, header in zip(table.rows[0].cells, headers, strict=True):
+    for index, (cell, header) in enumerate(zip(table.rows[0].cells, headers, strict=True)):
         run = cell.paragraphs[0].add_run(clean(header))
         run.bold = True
         run.font.size = Pt(size)
+        if vertical_headers and index:
+            direction = OxmlElement("w:textDirection")
+            direction.set(qn("w:val"), "btLr")
+            cell._tc.get_or_add_tcPr().append(direction)
+    if vertical_headers:
+        table.rows[0].height = Cm(vertical_headers)
+        table.rows[0].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     # Repeat the header row on every page.
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
     tr_pr.append(OxmlElement("w:tblHeader"))
     for index, values in enumerate(rows):
-        cells = table.add_row().cells
+        row = table.add_row()
+        # A row is never split across two pages.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        cells = row.cells
         bold = bool(bold_rows and bold_rows[index])
         for cell, value in zip(cells, values, strict=True):
             run = cell.paragraphs[0].add_run(clean(value))
@@ -240,6 +256,7 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
         bold_rows=[r.emphasis for r in section.figure_rows],
         size=8,
         widths=[4.2] + [1.5] * (len(headers) - 1),
+        vertical_headers=3.2,
     )
     reasons = document.add_paragraph(style="List Bullet")
     reasons.add_run(_("Reasons: ")).bold = True

@@ -67,6 +67,27 @@ def test_docx_has_the_sections_and_a_redline(world: ExportWorld, tmp_path: Path)
     assert "The wording was strengthened." in cells
 
 
+def test_docx_figure_tables_keep_whole_words_and_rows(
+    world: ExportWorld, tmp_path: Path
+) -> None:
+    """Narrow figure columns get bottom-to-top headers; no table row splits across pages."""
+    path = tmp_path / "report.docx"
+    build_report(world.consultation, ExportFormat.DOCX, path)
+    document = docx.Document(str(path))
+    figures = [t for t in document.tables if t.rows[0].cells[0].text == "Participants"]
+    assert figures
+    for table in figures:
+        header = table.rows[0]
+        directions = [cell._tc.find(f"{W}tcPr/{W}textDirection") for cell in header.cells]
+        assert directions[0] is None  # the participants column reads normally
+        assert all(d is not None and d.get(f"{W}val") == "btLr" for d in directions[1:])
+        assert header.height is not None and header.height.cm >= 3
+        assert [c.text for c in header.cells][1:3] == ["Organisations", "Comments"]
+    for table in document.tables:
+        for row in table.rows[1:]:
+            assert row._tr.find(f"{W}trPr/{W}cantSplit") is not None
+
+
 def test_docx_reservations_are_footnotes(world: ExportWorld, tmp_path: Path) -> None:
     path = tmp_path / "report.docx"
     build_report(world.consultation, ExportFormat.DOCX, path)
