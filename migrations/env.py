@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from consult_app.core.models import only_for_dialect
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -111,6 +113,7 @@ def run_migrations_online():
             # enforced, so they are switched off for the migration (outside a transaction).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+        conf_args.setdefault("include_object", only_for_dialect(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

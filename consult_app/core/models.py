@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,3 +70,16 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs: Any) -> Any:
         name=enum_cls.__name__.lower(),
         **kwargs,
     )
+
+
+def only_for_dialect(dialect_name: str) -> Callable[..., bool]:
+    """An Alembic ``include_object`` that leaves out what the models create only on another
+    database (``Index(...).ddl_if(dialect="postgresql")``), so that comparing the schema
+    with the models neither asks SQLite for PostgreSQL's trigram indexes nor drops them."""
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                       compare_to: Any) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect is None or ddl_if.dialect == dialect_name
+
+    return include_object

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from consult_app.accounts.models import (
@@ -230,7 +230,10 @@ def _contains(column: Any, text: str) -> ColumnElement[bool]:
         # SQLite's LIKE already ignores ASCII case, and its lower() knows no other case,
         # so ``lower(x) LIKE lower(y)`` would only add a function call per row.
         return column.contains(text, autoescape=True)
-    return column.icontains(text, autoescape=True)
+    # PostgreSQL: ILIKE on the bare column, which the trigram indexes of the comments
+    # (ix_comments_*_trgm) can answer; ``lower(x) LIKE ...`` could not use them.
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return column.ilike(f"%{escaped}%", escape="/")
 
 
 def queue_conditions(
@@ -278,14 +281,27 @@ def queue_conditions(
                 or_(_contains(Organisation.name, text), _contains(Organisation.acronym, text)),
             )
         )
-        conditions.append(
-            or_(
-                _contains(Comment.body, text),
-                _contains(Comment.proposed_wording, text),
-                _contains(Comment.rationale, text),
-                Comment.submission_id.in_(named),
+        searched = [
+            _contains(Comment.body, text),
+            _contains(Comment.proposed_wording, text),
+            _contains(Comment.rationale, text),
+            Comment.submission_id.in_(named),
+        ]
+        if db.session.get_bind().dialect.name == "postgresql":
+            # One indexed lookup per column (trigram indexes, the submission index), then
+            # their union: an OR with a sub-select would read the comments in id order.
+            conditions.append(
+                Comment.id.in_(
+                    union(*(
+                        select(Comment.id).where(
+                            Comment.consultation_id == consultation.id, condition
+                        )
+                        for condition in searched
+                    ))
+                )
             )
-        )
+        else:
+            conditions.append(or_(*searched))
     return conditions
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     CheckConstraint,
@@ -259,6 +260,10 @@ class Cosigner(Model):
     __table_args__ = (UniqueConstraint("submission_id", "organisation_id"),)
 
 
+#: Comment columns searched by the review queue's free text (trigram-indexed on PostgreSQL).
+TRIGRAM_SEARCH_COLUMNS = ("body", "proposed_wording", "rationale")
+
+
 class Comment(Model):
     __tablename__ = "comments"
 
@@ -334,11 +339,31 @@ class Comment(Model):
             "moderation_status",
             "id",
         ),
+        # The queue's free-text search (ILIKE '%text%') on PostgreSQL: trigram indexes
+        # (extension pg_trgm). SQLite has no such index and reads the comments.
+        *(
+            Index(
+                f"ix_comments_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in TRIGRAM_SEARCH_COLUMNS
+        ),
     )
 
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+# pg_trgm must exist before the trigram indexes are created (``db.create_all()``; the
+# migration creates it too).
+event.listen(
+    Comment.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 
 
 class Attachment(Model):

@@ -144,6 +144,7 @@ def test_not_for_publication_and_disposition_shown_in_rows(client, world, filled
         ({"q": "100%25 consensusX"}, ()),
         ({"q": "acme"}, ("business_art3",)),  # organisation name
         ({"q": "%25"}, ("ngo_pp1",)),
+        ({"q": "100/%25"}, ()),  # the escape character is taken literally too
     ],
 )
 def test_each_filter(client, world, filled, args, expected):
@@ -306,6 +307,30 @@ def test_count_needs_no_join_without_filters(client, world, filled):
     ]
     assert len(counts) == 1
     assert " JOIN " not in counts[0].upper()
+
+
+def test_free_text_search_can_use_the_trigram_indexes(client, world, filled):
+    """On PostgreSQL the queue searches with ILIKE on the bare columns, a predicate that
+    pg_trgm's GIN indexes answer (checked with sequential scans off: the tables are tiny)."""
+    from flask_sqlalchemy.record_queries import get_recorded_queries
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    login(client, world.secretariat)
+    start = len(get_recorded_queries())
+    assert get_rows(client, world, q="safe climate") == [filled["ngo_art1"].id]
+    statements = " ".join(q.statement for q in get_recorded_queries()[start:])
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        for column in ("body", "proposed_wording", "rationale"):
+            assert f"comments.{column} ILIKE" in statements
+            plan = "\n".join(
+                row[0] for row in conn.exec_driver_sql(
+                    f"EXPLAIN SELECT id FROM comments WHERE {column} ILIKE %(p)s",
+                    {"p": "%safe climate%"},
+                )
+            )
+            assert f"ix_comments_{column}_trgm" in plan, plan
 
 
 # --- bulk actions ----------------------------------------------------------------------
