@@ -53,6 +53,14 @@ def _get_job(job_id: int) -> ExportJob:
     return job
 
 
+def _get_status_job(job_id: int) -> ExportJob:
+    """A job whose page (progress, errors, starting it again) the user may see."""
+    job = _get_job(job_id)
+    if not job.can_view_status(current_user):
+        raise NotFound(_("This export does not exist."))
+    return job
+
+
 def _page(consultation: Consultation, form: ExportForm, status: int = 200) -> Response:
     latest_ids = latest_public_job_ids(consultation)
     latest = {
@@ -128,9 +136,7 @@ def start(consultation_id: int) -> Response:
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job_status(job_id: int) -> Response:
-    job = _get_job(job_id)
-    if not job.can_view_status(current_user):
-        raise NotFound(_("This export does not exist."))
+    job = _get_status_job(job_id)
     stale = is_stale(job)
     response = current_app.make_response(
         render_template("exports/job.html", job=job, has_file=job_file(job) is not None,
@@ -145,9 +151,7 @@ def job_status(job_id: int) -> Response:
 @login_required
 def retry(job_id: int) -> Response:
     """Start a failed or stopped export again (a new job with the same choices)."""
-    job = _get_job(job_id)
-    if not job.can_view_status(current_user):
-        raise NotFound(_("This export does not exist."))
+    job = _get_status_job(job_id)
     form = RetryForm()
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")

@@ -378,6 +378,19 @@ def _klass(public_only: bool) -> str:
     return "published" if public_only else "counted"
 
 
+def _counted_rows(
+    table: Any, consultation: Consultation, ids: Sequence[int], n: ColumnElement[Any]
+) -> list[ColumnElement[bool]]:
+    """WHERE conditions of a counts table's rows that count: this consultation, these
+    provisions, submitted submissions (``Submission`` joined) and a non-zero ``n``."""
+    return [
+        table.c.consultation_id == consultation.id,
+        table.c.provision_id.in_(list(ids)),
+        Submission.status == SubmissionStatus.SUBMITTED,
+        n > 0,
+    ]
+
+
 def _stance_expr(klass: str) -> ColumnElement[int]:
     """The stance rank of a ``comment_counts`` row: its strongest position with a comment."""
     return case(
@@ -407,13 +420,7 @@ def _per_org(
         )
         .select_from(comment_counts)
         .join(Submission, Submission.id == cc.submission_id)
-        .where(
-            cc.consultation_id == consultation.id,
-            cc.provision_id.in_(list(ids)),
-            Submission.status == SubmissionStatus.SUBMITTED,
-            total > 0,
-            *more,
-        )
+        .where(*_counted_rows(comment_counts, consultation, ids, total), *more)
         .subquery("per_org")
     )
 
@@ -715,12 +722,7 @@ def _theme_figures(
         .select_from(theme_counts)
         .join(Theme, Theme.id == tc.theme_id)
         .join(Submission, Submission.id == tc.submission_id)
-        .where(
-            tc.consultation_id == consultation.id,
-            tc.provision_id.in_(list(ids)),
-            Submission.status == SubmissionStatus.SUBMITTED,
-            n > 0,
-        )
+        .where(*_counted_rows(theme_counts, consultation, ids, n))
         .group_by(tc.provision_id, Theme.id, Theme.name)
         .order_by(tc.provision_id, func.sum(n).desc(), Theme.name)
     )
@@ -812,12 +814,7 @@ def _amendments(
         .select_from(amendment_counts)
         .join(Submission, Submission.id == ac.submission_id)
         .join(Organisation, Organisation.id == Submission.organisation_id)
-        .where(
-            ac.consultation_id == consultation.id,
-            ac.provision_id.in_(list(ids)),
-            Submission.status == SubmissionStatus.SUBMITTED,
-            n > 0,
-        )
+        .where(*_counted_rows(amendment_counts, consultation, ids, n))
         .group_by(ac.provision_id, ac.wording_key)
     )
     if len(ids) == 1:
