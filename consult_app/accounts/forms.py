@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
     BooleanField,
@@ -29,6 +28,7 @@ from consult_app.accounts.models import (
     VerificationStatus,
     normalise_email,
 )
+from consult_app.core.forms import AppForm
 from consult_app.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -83,7 +83,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(
         _l("E-mail address"), validators=[DataRequired(), Length(max=254)], filters=[_strip]
     )
@@ -94,7 +94,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(AppForm):
     name = StringField(
         _l("Full name"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
     )
@@ -212,20 +212,20 @@ class RegistrationForm(FlaskForm):
         return valid
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(AppForm):
     email = EmailField(
         _l("E-mail address"), validators=[DataRequired(), Length(max=254)], filters=[_strip]
     )
     submit = SubmitField(_l("Send me a link"))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(AppForm):
     password = _password_field(_l("New password"))
     confirm = _confirm_field()
     submit = SubmitField(_l("Set the new password"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     name = StringField(
         _l("Full name"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
     )
@@ -242,7 +242,7 @@ class ProfileForm(FlaskForm):
         self.locale.choices = [("", _l("The language of my browser")), *LANGUAGE_NAMES.items()]
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
     )
@@ -259,7 +259,7 @@ class PasswordChangeForm(FlaskForm):
             raise ValidationError(_l("The current password is not correct."))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
     submit = SubmitField(_l("Change role"))
 
@@ -268,13 +268,13 @@ class RoleForm(FlaskForm):
         self.role.choices = [(r.value, r.label) for r in Role]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A button and its CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(AppForm):
     class Meta:
         csrf = False
 
@@ -287,7 +287,7 @@ class UserFilterForm(FlaskForm):
         self.role.choices = [("", _l("All roles"))] + [(r.value, r.label) for r in Role]
 
 
-class OrganisationFilterForm(FlaskForm):
+class OrganisationFilterForm(AppForm):
     class Meta:
         csrf = False
 

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import SubmitField, TextAreaField
@@ -16,13 +15,14 @@ from consult_app.accounts import verification as ops
 from consult_app.accounts.models import Organisation, User, VerificationStatus
 from consult_app.accounts.util import per_page, signed_in_user
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.forms import AppForm
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     note = TextAreaField(
         _l("Note (required to reject; shown to the secretariat only)"),
         validators=[Optional(), Length(max=ops.MAX_NOTE)],

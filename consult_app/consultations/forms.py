@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from consult_app.accounts.models import OrgCategory
 from consult_app.consultations.models import PublicationMode
 from consult_app.consultations.operations import TITLE_MAX, is_valid_timezone, timezone_names
+from consult_app.core.forms import AppForm
 
 DEFAULT_TIMEZONE = "Europe/Zurich"
 
@@ -57,7 +57,7 @@ def _int_or_none(value: Any) -> int | None:
         return -1  # never a valid id: reported as an unknown version
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(AppForm):
     version_id = SelectField(_l("Text version"), coerce=_int_or_none, validate_choice=False)
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, false, select
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -23,6 +22,7 @@ from consult_app.accounts.models import User, normalise_email
 from consult_app.accounts.util import signed_in_user
 from consult_app.core.audit import AuditEntry
 from consult_app.core.errors import NotAllowed
+from consult_app.core.forms import AppForm
 from consult_app.core.pagination import paginate
 from consult_app.core.spreadsheets import CSV_TYPE, iter_csv
 from consult_app.core.templating import user_zone
@@ -50,7 +50,7 @@ EXPORT_CHUNK = 500
 MAX_OBJECT_ID = 2**63 - 1
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     class Meta:
         csrf = False
 

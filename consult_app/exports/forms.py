@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
+from consult_app.core.forms import AppForm
 from consult_app.exports.models import FORMATS_BY_KIND, ExportFormat, ExportKind
 
 
@@ -24,7 +24,7 @@ def parse_choice(value: str) -> tuple[ExportKind, ExportFormat]:
     return ExportKind(kind), ExportFormat(fmt)
 
 
-class ExportForm(FlaskForm):
+class ExportForm(AppForm):
     export = SelectField(_l("Export"), validators=[InputRequired()])
     internal = BooleanField(
         _l("Internal version (secretariat only): include unpublished and withheld comments "
@@ -37,7 +37,7 @@ class ExportForm(FlaskForm):
         self.export.choices = export_choices()
 
 
-class RetryForm(FlaskForm):
+class RetryForm(AppForm):
     """Start a failed or stopped export again (CSRF only)."""
 
     submit = SubmitField(_l("Start this export again"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from consult_app.core.forms import AppForm
 from consult_app.review.dispositions import (
     MAX_CHANGE_REFERENCE,
     MAX_EXPLANATION,
@@ -26,7 +26,7 @@ from consult_app.review.models import Outcome, Satisfaction
 from consult_app.submissions.forms import choices
 
 
-class _AnswerFields(FlaskForm):
+class _AnswerFields(AppForm):
     """What the secretariat writes in a disposition (shared by single and bulk forms)."""
 
     outcome = RadioField(
@@ -83,11 +83,11 @@ class BulkDispositionForm(_AnswerFields):
     submit = SubmitField(_l("Answer these comments"))
 
 
-class PublishForm(FlaskForm):
+class PublishForm(AppForm):
     submit = SubmitField(_l("Publish the dispositions"))
 
 
-class SatisfactionForm(FlaskForm):
+class SatisfactionForm(AppForm):
     satisfaction = RadioField(
         _l("Are you satisfied with this answer?"),
         choices=[],

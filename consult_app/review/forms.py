@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -20,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from consult_app.accounts.models import User
+from consult_app.core.forms import AppForm
 from consult_app.review.models import Theme, WithheldReason
 from consult_app.review.moderation import MAX_NOTE, MAX_REASON
 from consult_app.review.themes import MAX_DESCRIPTION, MAX_NAME
@@ -59,11 +59,11 @@ _name_length = Length(
 )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button that changes something: only the CSRF token is checked."""
 
 
-class WithholdForm(FlaskForm):
+class WithholdForm(AppForm):
     reason = SelectField(
         _l("Reason"),
         choices=[],
@@ -78,7 +78,7 @@ class WithholdForm(FlaskForm):
         self.reason.choices = reason_choices()
 
 
-class RedactForm(FlaskForm):
+class RedactForm(AppForm):
     redacted_body = TextAreaField(
         _l("Text to publish instead of the comment"),
         validators=[
@@ -96,7 +96,7 @@ class RedactForm(FlaskForm):
     submit = SubmitField(_l("Redact"))
 
 
-class TagForm(FlaskForm):
+class TagForm(AppForm):
     theme_id = SelectField(
         _l("Theme"),
         choices=[],
@@ -110,7 +110,7 @@ class TagForm(FlaskForm):
         self.theme_id.choices = theme_choices(themes)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(AppForm):
     reviewer_id = SelectField(_l("Reviewer"), choices=[], coerce=_optional_int)
     submit = SubmitField(_l("Assign"))
 
@@ -123,7 +123,7 @@ class ProvisionAssignForm(AssignForm):
     include_comments = BooleanField(_l("Also assign its comments that nobody reviews yet"))
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(AppForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Give the theme a name.")), _name_length],
@@ -134,7 +134,7 @@ class ThemeForm(FlaskForm):
     submit = SubmitField(_l("Add the theme"))
 
 
-class RenameThemeForm(FlaskForm):
+class RenameThemeForm(AppForm):
     name = StringField(
         _l("New name"),
         validators=[DataRequired(message=_l("Give the theme a name.")), _name_length],
@@ -142,7 +142,7 @@ class RenameThemeForm(FlaskForm):
     submit = SubmitField(_l("Rename"))
 
 
-class BulkForm(FlaskForm):
+class BulkForm(AppForm):
     """One form for every bulk action: the chosen button says which (works without JS)."""
 
     comment_ids = SelectMultipleField(

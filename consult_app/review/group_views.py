@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import (
@@ -31,6 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from consult_app.accounts.models import User
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.forms import AppForm
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
 from consult_app.review import grouping
@@ -61,11 +61,11 @@ def _labels() -> dict[str, Any]:
 # --- forms -----------------------------------------------------------------------------
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button that changes something: only the CSRF token is checked."""
 
 
-class DetectForm(FlaskForm):
+class DetectForm(AppForm):
     threshold = FloatField(
         _l("Similarity threshold (optional)"),
         validators=[
@@ -78,7 +78,7 @@ class DetectForm(FlaskForm):
     submit = SubmitField(_l("Detect duplicates now"))
 
 
-class SplitForm(FlaskForm):
+class SplitForm(AppForm):
     comment_ids = SelectMultipleField(
         _l("Comments to take out of the group"), choices=[], coerce=int, validate_choice=False
     )
@@ -98,7 +98,7 @@ class SplitForm(FlaskForm):
         return ok
 
 
-class GroupAnswerForm(FlaskForm):
+class GroupAnswerForm(AppForm):
     outcome = RadioField(
         _l("Outcome"), choices=[], validators=[InputRequired(message=_l("Choose an outcome."))]
     )

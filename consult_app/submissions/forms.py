@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from babel import support
-from flask import current_app, has_request_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,11 +18,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from consult_app.accounts.models import RegionalGroup
+from consult_app.core.forms import AppForm
 from consult_app.submissions.models import (
     COMMENT_KIND_LABELS,
     POSITION_LABELS,
@@ -35,51 +31,6 @@ from consult_app.submissions.models import (
     Position,
 )
 from consult_app.submissions.operations import MAX_BODY, MAX_QUOTE
-
-
-class _WTFormsMessages:
-    """WTForms' own messages (e.g. "Not a valid integer value.") in the request's language.
-
-    Flask-WTF reads and parses WTForms' catalogue again for every request that builds a
-    form; here each language's catalogue is read once per process.
-    """
-
-    def __init__(self) -> None:
-        self._catalogues: dict[str, support.NullTranslations] = {}
-
-    def _catalogue(self) -> support.NullTranslations | None:
-        if not has_request_context():
-            return None
-        locale = get_locale()
-        key = str(locale)
-        catalogue = self._catalogues.get(key)
-        if catalogue is None:
-            catalogue = support.Translations.load(messages_path(), [locale], domain="wtforms")
-            self._catalogues[key] = catalogue
-        return catalogue
-
-    def gettext(self, string: str) -> str:
-        catalogue = self._catalogue()
-        return string if catalogue is None else catalogue.ugettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        catalogue = self._catalogue()
-        if catalogue is None:
-            return singular if n == 1 else plural
-        return catalogue.ungettext(singular, plural, n)
-
-
-_WTFORMS_MESSAGES = _WTFormsMessages()
-
-
-class Form(FlaskForm):
-    """The forms of this package: Flask-WTF's, with WTForms' messages read once."""
-
-    class Meta(FlaskForm.Meta):
-        def get_translations(self, form: Any) -> Any:
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            return _WTFORMS_MESSAGES
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -91,15 +42,15 @@ def _lock_field() -> IntegerField:
     return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class StartForm(Form):
+class StartForm(AppForm):
     submit = SubmitField(_l("Start our submission"))
 
 
-class ActionForm(Form):
+class ActionForm(AppForm):
     """A button that changes something: only the CSRF token is checked."""
 
 
-class CommentForm(Form):
+class CommentForm(AppForm):
     paragraph = SelectField(_l("Paragraph"), choices=[], validate_choice=True)
     quoted_text = TextAreaField(
         _l("Words you comment on (optional)"),
@@ -139,7 +90,7 @@ class CommentForm(Form):
         self.kind.choices = choices((k.value, COMMENT_KIND_LABELS[k]) for k in CommentKind)
 
 
-class DetailsForm(Form):
+class DetailsForm(AppForm):
     general_remarks = TextAreaField(
         _l("General remarks"), validators=[Optional(), Length(max=50_000)]
     )
@@ -166,12 +117,12 @@ class DetailsForm(Form):
         )
 
 
-class SubmitForm(Form):
+class SubmitForm(AppForm):
     lock_version = _lock_field()
     submit = SubmitField(_l("Submit"))
 
 
-class AttachmentForm(Form):
+class AttachmentForm(AppForm):
     file = FileField(
         _l("File (PDF or Word .docx)"),
         validators=[FileRequired(message=_l("Choose a file to attach."))],

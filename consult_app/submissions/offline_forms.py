@@ -6,7 +6,6 @@ from datetime import datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -28,6 +27,7 @@ from consult_app.accounts.models import RegionalGroup
 from consult_app.consultations.forms import local_to_utc
 from consult_app.consultations.operations import is_valid_timezone, timezone_names
 from consult_app.core.errors import UserError
+from consult_app.core.forms import AppForm
 from consult_app.submissions.forms import choices
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
 from consult_app.submissions.offline import (
@@ -75,7 +75,7 @@ class CommentRowForm(Form):
         )
 
 
-class OfflineSubmissionForm(FlaskForm):
+class OfflineSubmissionForm(AppForm):
     organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
     channel = SelectField(_l("Received by"), choices=[], validate_choice=False)
     channel_detail = StringField(
@@ -220,7 +220,7 @@ class OfflineSubmissionForm(FlaskForm):
         return valid
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(
         _l("File (.csv in UTF-8, or .xlsx)"),
         validators=[FileRequired(message=_l("Choose the file to import."))],

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
+from consult_app.core.forms import AppForm
 from consult_app.summaries.operations import MAX_SUMMARY, SummaryChoice
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(AppForm):
     text = TextAreaField(
         _l("Summary"),
         validators=[
@@ -25,7 +25,7 @@ class SummaryForm(FlaskForm):
     submit = SubmitField(_l("Save the summary"))
 
 
-class ChoiceForm(FlaskForm):
+class ChoiceForm(AppForm):
     choice = RadioField(
         _l("After the new draft"),
         choices=[
@@ -41,6 +41,6 @@ class ChoiceForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class RegenerateForm(FlaskForm):
+class RegenerateForm(AppForm):
     confirm = HiddenField(default="1")
     submit = SubmitField(_l("Draft the summaries again from the latest figures"))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from consult_app.core.forms import AppForm
 from consult_app.texts.operations import SYMBOL_MAX, TITLE_MAX
 from consult_app.texts.uploads import TOKEN_PATTERN
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(
         _l("File (.docx, Markdown or plain text)"),
         validators=[FileRequired(_l("Choose the file to import."))],
@@ -41,7 +41,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Preview the import"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(AppForm):
     token = HiddenField(
         validators=[InputRequired(), Regexp(TOKEN_PATTERN.pattern)],
     )

@@ -1,0 +1,56 @@
+"""The base class of the application's forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
+
+
+class _WTFormsMessages:
+    """WTForms' own messages (e.g. "Not a valid integer value.") in the request's language.
+
+    Flask-WTF reads and parses WTForms' catalogue again for every request that builds a
+    form; here each language's catalogue is read once per process.
+    """
+
+    def __init__(self) -> None:
+        self._catalogues: dict[str, support.NullTranslations] = {}
+
+    def _catalogue(self) -> support.NullTranslations | None:
+        if not has_request_context():
+            return None
+        locale = get_locale()
+        key = str(locale)
+        catalogue = self._catalogues.get(key)
+        if catalogue is None:
+            catalogue = support.Translations.load(messages_path(), [locale], domain="wtforms")
+            self._catalogues[key] = catalogue
+        return catalogue
+
+    def gettext(self, string: str) -> str:
+        catalogue = self._catalogue()
+        return string if catalogue is None else catalogue.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = self._catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+class AppForm(FlaskForm):
+    """The base of every form: Flask-WTF's, with WTForms' messages read once."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _WTFORMS_MESSAGES
