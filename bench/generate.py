@@ -385,7 +385,8 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         reset_database(url)
     app = create_app(
         "production",
-        SECRET_KEY="bench-generate",
+        SECRET_KEY="bench-generate-" + os.urandom(24).hex(),
+        PUBLIC_URL="http://127.0.0.1",
         SQLALCHEMY_DATABASE_URI=_normalised(url),
     )
     rng = random.Random(args.seed)

@@ -425,7 +425,8 @@ def make_app(database_url: str) -> Any:
 
     return create_app(
         "production",
-        SECRET_KEY="bench-load",
+        SECRET_KEY="bench-load-" + os.urandom(24).hex(),
+        PUBLIC_URL="http://127.0.0.1",
         SQLALCHEMY_DATABASE_URI=normalise_database_url(database_url),
         SESSION_COOKIE_SECURE=False,
         RATELIMIT_ENABLED=False,
@@ -612,7 +613,8 @@ class Server:
         env = dict(os.environ)
         env.update(
             CONSULT_ENV="production",
-            SECRET_KEY="bench-" + os.urandom(8).hex(),
+            SECRET_KEY="bench-" + os.urandom(24).hex(),
+            PUBLIC_URL=f"http://127.0.0.1:{port}",
             DATABASE_URL=database_url,
             SESSION_COOKIE_SECURE="0",
             MAIL_BACKEND="memory",
@@ -996,7 +998,8 @@ def _time_child(command: list[str], env: dict[str, str]) -> dict[str, Any]:
 def phase_exports(database_url: str, data: dict[str, Any]) -> dict[str, Any]:
     flask = str(Path(sys.executable).with_name("flask"))
     env = dict(os.environ)
-    env.update(CONSULT_ENV="production", SECRET_KEY="bench-exports", DATABASE_URL=database_url,
+    env.update(CONSULT_ENV="production", SECRET_KEY="bench-exports-" + os.urandom(24).hex(),
+               PUBLIC_URL="http://127.0.0.1", DATABASE_URL=database_url,
                EXPORTS_DIR=str(OUT / "exports"))
     probe = subprocess.run(
         [flask, "--app", "consult_app", "exports", "build", "--help"],

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, request
 from flask_login import current_user
@@ -32,9 +34,8 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     app.config.from_object(config_cls)
     app.config.update(config_cls.from_env())
     app.config.update(overrides)
-    _check_config(app)
-
     os.makedirs(app.instance_path, exist_ok=True)
+    _check_config(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "consult_app.sqlite"
@@ -62,11 +63,27 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
 
 
 def _check_config(app: Flask) -> None:
-    if app.debug or app.testing:
+    from consult_app.config import check_secret_key, instance_secret_key
+
+    if app.testing:
+        # A fresh key per application: nothing written in the code signs anything.
+        app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or secrets.token_urlsafe(48)
         return
-    secret = app.config.get("SECRET_KEY")
-    if not secret or secret.startswith(("dev-only", "testing-only")):
-        raise ConfigError("SECRET_KEY must be set in the environment outside development.")
+    if app.debug:
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+        return
+    check_secret_key(app.config.get("SECRET_KEY"))
+    public = app.config.get("PUBLIC_URL")
+    if not public or urlsplit(public).scheme not in ("http", "https") or not urlsplit(
+        public
+    ).hostname:
+        raise ConfigError(
+            "PUBLIC_URL must be set in production (e.g. https://consultations.example.org): "
+            "links in e-mails are built from it, never from a request's Host header."
+        )
+    hosts = {str(urlsplit(public).hostname).lower(), *app.config.get("ALLOWED_HOSTS", [])}
+    app.config["TRUSTED_HOSTS"] = sorted(hosts)
 
 
 @event.listens_for(Engine, "connect")
@@ -116,14 +133,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("Please sign in to continue.")
 
-    from consult_app.accounts.models import User
+    from consult_app.accounts.sessions import load_session_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    # The cookie names a session row ("<id>:<token>"); a deleted or expired row signs out.
+    login_manager.user_loader(load_session_user)
 
 
 def _register_blueprints(app: Flask) -> None:

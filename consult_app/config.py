@@ -8,6 +8,9 @@ backs rate limits, and ``MAIL_BACKEND`` chooses how mail leaves the platform.
 from __future__ import annotations
 
 import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 
@@ -55,12 +58,25 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Password reset requests and resets, per address.
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    # Failed sign-ins only (accounts/throttle.py): per account, then per address.
+    LOGIN_ACCOUNT_FAILURES = "10 per 15 minutes"
+    LOGIN_ADDRESS_FAILURES = "100 per hour"
     REGISTER_RATE_LIMIT = "5 per minute; 30 per hour"
     SUBMIT_RATE_LIMIT = "30 per minute"
     API_RATE_LIMIT = "600 per minute"
     API_COUNT_CACHE_SECONDS = 30
     PASSWORD_RESET_MAX_AGE = 3600
+    # A sign-in lasts SESSION_HOURS, or REMEMBER_DAYS with "remember me" (weeks, not a year).
+    SESSION_HOURS = 12
+    REMEMBER_DAYS = 14
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    # The address the public reaches the platform at (links in e-mails are built from it,
+    # never from the request's Host header). Required in production, where requests for
+    # other hosts than PUBLIC_URL's (and ALLOWED_HOSTS, comma-separated) are refused.
+    PUBLIC_URL: str | None = None
+    ALLOWED_HOSTS: list[str] = []
     COMMENTS_PER_PAGE = 20
     PER_PAGE = 25
     MAIL_BACKEND = "console"
@@ -107,6 +123,17 @@ class Config:
         values: dict[str, Any] = {}
         if os.environ.get("SECRET_KEY"):
             values["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        if os.environ.get("PUBLIC_URL"):
+            values["PUBLIC_URL"] = os.environ["PUBLIC_URL"].strip().rstrip("/")
+        if os.environ.get("ALLOWED_HOSTS"):
+            values["ALLOWED_HOSTS"] = [
+                h.strip().lower() for h in os.environ["ALLOWED_HOSTS"].split(",") if h.strip()
+            ]
+        for name in ("SESSION_HOURS", "REMEMBER_DAYS"):
+            if os.environ.get(name, "").strip().isdigit():
+                values[name] = int(os.environ[name])
+        if "REMEMBER_DAYS" in values:
+            values["REMEMBER_COOKIE_DURATION"] = timedelta(days=values["REMEMBER_DAYS"])
         if os.environ.get("DATABASE_URL"):
             values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
         redis_url = os.environ.get("REDIS_URL")
@@ -122,6 +149,8 @@ class Config:
             "MAIL_PASSWORD",
             "API_RATE_LIMIT",
             "LOGIN_RATE_LIMIT",
+            "LOGIN_ACCOUNT_FAILURES",
+            "LOGIN_ADDRESS_FAILURES",
             "SUBMIT_RATE_LIMIT",
         ):
             if os.environ.get(name):
@@ -147,15 +176,14 @@ class Config:
 
 
 class DevelopmentConfig(Config):
+    # No key in the code: ``instance_secret_key`` makes a random one per instance folder.
     DEBUG = True
-    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - development only, refused in production
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-only"  # noqa: S105
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
@@ -169,6 +197,54 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     pass
+
+
+# Keys that appear in code, examples or earlier versions of this project: never accepted.
+KNOWN_KEYS = frozenset(
+    {
+        "dev-only-not-secret",
+        "testing-only",
+        "dev",
+        "secret",
+        "secret-key",
+        "changeme",
+        "change-me",
+        "please-change-me",
+        "your-secret-key",
+        "development",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def check_secret_key(secret: str | None) -> None:
+    """Refuse a missing, short or published secret key (production)."""
+    if not secret:
+        raise ConfigError("SECRET_KEY must be set in the environment outside development.")
+    if secret.strip().lower() in KNOWN_KEYS or secret.startswith(("dev-only", "testing-only")):
+        raise ConfigError("SECRET_KEY is a published example key: generate a random one.")
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A random key made once for this instance folder and kept there (development)."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        key = path.read_text().strip()
+        if len(key) >= MIN_SECRET_KEY_LENGTH:
+            return key
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -61,6 +61,7 @@ class Client(FlaskClient):
 
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)  # Flask-Babel's per-request locale and time zone
+        g.pop("csrf_token", None)  # Flask-WTF's token of the previous client's session
         return super().open(*args, **kwargs)
 
 
@@ -248,10 +249,13 @@ def make_consultation(
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
-    """Sign ``user`` in through the session, the way Flask-Login stores it."""
+    """Sign ``user`` in through a server-side session, the way the sign-in page does."""
+    from consult_app.accounts.sessions import start_session
+
+    start_session(user)
     db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -16,6 +16,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
@@ -304,3 +305,14 @@ class OrganisationFilterForm(AppForm):
         self.status.choices = [("", _l("Any status"))] + [
             (s.value, s.label) for s in VerificationStatus
         ]
+
+
+class MembershipDecisionForm(AppForm):
+    """Approve or decline a request to act for an organisation."""
+
+    note = TextAreaField(
+        _l("Note (required to decline; sent to the person)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    approve = SubmitField(_l("Approve"))
+    decline = SubmitField(_l("Decline"))

@@ -84,6 +84,30 @@ class VerificationStatus(enum.Enum):
         )
 
 
+class MembershipStatus(enum.Enum):
+    """Whether a person's claim to act for an organisation has been accepted."""
+
+    CONFIRMED = "confirmed"
+    REQUESTED = "requested"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                MembershipStatus.CONFIRMED: _l("Confirmed member"),
+                MembershipStatus.REQUESTED: _l("Asked to join, awaiting approval"),
+                MembershipStatus.DECLINED: _l("Request to join declined"),
+            }[self]
+        )
+
+
+# Only the secretariat admits people to speak for these (a note verbale names focal points).
+SECRETARIAT_APPROVES_MEMBERS = frozenset(
+    {OrgCategory.MEMBER_STATE, OrgCategory.OBSERVER_STATE, OrgCategory.IGO, OrgCategory.UN_ENTITY}
+)
+
+
 class Role(enum.Enum):
     CONTRIBUTOR = "contributor"
     SECRETARIAT = "secretariat"
@@ -165,11 +189,32 @@ class User(UserMixin, Model):
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    membership_status: Mapped[MembershipStatus] = mapped_column(
+        enum_column(MembershipStatus),
+        nullable=False,
+        default=MembershipStatus.CONFIRMED,
+        server_default=MembershipStatus.CONFIRMED.value,
+    )
+    membership_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    membership_decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_users_membership_decided_by_id_users")
+    )
+    membership_note: Mapped[str | None] = mapped_column(Text)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation | None] = relationship(
         back_populates="members", foreign_keys=[organisation_id]
     )
+
+    @property
+    def session_token(self) -> str | None:
+        """The token of the sign-in this instance was loaded through (set by the user loader
+        and by ``start_session``); Flask-Login keeps "<id>:<token>" in the cookie."""
+        return self.__dict__.get("_session_token")
+
+    @session_token.setter
+    def session_token(self, token: str | None) -> None:
+        self.__dict__["_session_token"] = token
 
     __table_args__ = (
         CheckConstraint(
@@ -216,10 +261,62 @@ class User(UserMixin, Model):
     def can_list_organisations(self) -> bool:
         return self.is_secretariat
 
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("start a session (accounts.sessions.start_session) first")
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_confirmed_member(self) -> bool:
+        return self.membership_status is MembershipStatus.CONFIRMED
+
+    @property
+    def awaits_membership(self) -> bool:
+        return self.role is Role.CONTRIBUTOR and (
+            self.membership_status is MembershipStatus.REQUESTED
+        )
+
     def can_act_for(self, organisation: Organisation | None) -> bool:
-        """True when this user speaks for ``organisation`` (contributors only)."""
+        """True when this user speaks for ``organisation``: a contributor whose membership
+        was confirmed (a request to join gives nothing until it is approved)."""
         return (
             organisation is not None
             and self.role is Role.CONTRIBUTOR
             and self.organisation_id == organisation.id
+            and self.membership_status is MembershipStatus.CONFIRMED
         )
+
+    def can_decide_membership(self, candidate: User) -> bool:
+        """The secretariat decides every request to join; a confirmed member (focal point)
+        decides those for their own organisation, except for States and intergovernmental
+        bodies, whose focal points only the secretariat admits."""
+        org = candidate.organisation
+        if org is None or candidate.membership_status is not MembershipStatus.REQUESTED:
+            return False
+        if self.is_secretariat:
+            return True
+        return (
+            self.id != candidate.id
+            and org.category not in SECRETARIAT_APPROVES_MEMBERS
+            and self.can_act_for(org)
+        )
+
+    def can_see_members_of(self, organisation: Organisation | None) -> bool:
+        return organisation is not None and (
+            self.is_secretariat or self.can_act_for(organisation)
+        )
+
+
+class UserSession(Model):
+    """One signed-in device. Deleting the row signs that device out, whatever cookie it
+    kept; the cookie holds the token, the table only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    remember: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    user_agent: Mapped[str | None] = mapped_column(String(200))

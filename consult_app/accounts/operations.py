@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult_app.accounts.models import (
+    MembershipStatus,
     Organisation,
     OrgCategory,
     RegionalGroup,
@@ -25,10 +26,12 @@ from consult_app.accounts.models import (
     VerificationStatus,
     normalise_email,
 )
+from consult_app.accounts.sessions import revoke_sessions
 from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.mail import MailError, send_mail
 from consult_app.core.models import utcnow
+from consult_app.core.urls import external_url
 from consult_app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -75,6 +78,7 @@ def _user_state(user: User) -> dict[str, Any]:
         "organisation_id": user.organisation_id,
         "job_title": user.job_title,
         "active": user.active,
+        "membership_status": user.membership_status.value,
     }
 
 
@@ -115,7 +119,9 @@ def register_contributor(
     organisation: Organisation | None = None,
     new_organisation: OrganisationData | None = None,
 ) -> User:
-    """Create a contributor for an existing organisation or for a new, unverified one."""
+    """Create a contributor for a new, unverified organisation (its first member), or one who
+    asks to join an existing organisation: that request gives nothing until a focal point of
+    the organisation or the secretariat approves it (``accounts.membership``)."""
     if (organisation is None) == (new_organisation is None):
         raise UserError(_("Choose an existing organisation or register a new one."))
     if find_user_by_email(email) is not None:
@@ -146,6 +152,10 @@ def register_contributor(
         organisation=org,
         timezone="UTC",
         active=True,
+        membership_status=(
+            MembershipStatus.CONFIRMED if new_organisation is not None
+            else MembershipStatus.REQUESTED
+        ),
     )
     user.set_password(password)
     db.session.add(user)
@@ -153,6 +163,10 @@ def register_contributor(
     if new_organisation is not None and org is not None:
         log_action(user, "create_organisation", org, after=_organisation_state(org))
     log_action(user, "register_user", user, after=_user_state(user))
+    if user.membership_status is MembershipStatus.REQUESTED:
+        log_action(
+            user, "request_membership", user, after={"organisation_id": org.id if org else None}
+        )
     logger.info("user %s registered for organisation %s", user.id, user.organisation_id)
     return user
 
@@ -232,11 +246,13 @@ def update_profile(
 
 
 def change_password(user: User, new_password: str) -> None:
-    """Set a new password for the signed-in user (the old one was checked by the form)."""
+    """Set a new password for the signed-in user (the old one was checked by the form), and
+    sign out every other device: a stolen cookie dies with the old password."""
     user.set_password(new_password)
     db.session.flush()
     # Never the hashes in the audit log: only that it happened.
     log_action(user, "change_password", user)
+    revoke_sessions(user, user, keep_current=True)
 
 
 # --- password reset ----------------------------------------------------------------------
@@ -283,7 +299,7 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         logger.info("password reset asked for an unknown or inactive address")
         return
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    link = external_url("accounts.reset_password", token=make_reset_token(user))
     hours = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
     body = _(
         "Hello %(name)s,\n\n"
@@ -305,10 +321,12 @@ def request_password_reset(email: str) -> None:
 
 
 def reset_password(user: User, new_password: str) -> None:
-    """Set a new password through a reset token (which this invalidates)."""
+    """Set a new password through a reset token (which this invalidates), and sign the
+    account out everywhere."""
     user.set_password(new_password)
     db.session.flush()
     log_action(user, "reset_password", user)
+    revoke_sessions(user, user)
 
 
 # --- administration ----------------------------------------------------------------------
@@ -345,3 +363,5 @@ def set_active(actor: User, user: User, active: bool) -> None:
         before={"active": not active},
         after={"active": active},
     )
+    if not active:
+        revoke_sessions(actor, user)

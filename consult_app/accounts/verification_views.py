@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from consult_app.accounts import membership
 from consult_app.accounts import verification as ops
+from consult_app.accounts.forms import MembershipDecisionForm
 from consult_app.accounts.models import Organisation, User, VerificationStatus
 from consult_app.accounts.util import per_page, signed_in_user
 from consult_app.core.errors import NotAllowed, NotFound, UserError
@@ -77,6 +79,22 @@ def index() -> str:
 
 def _render_show(org: Organisation, form: DecisionForm, status: int = 200) -> tuple[str, int]:
     return render_template("verification/show.html", org=org, form=form), status
+
+
+@bp.get("/memberships")
+@login_required
+def memberships() -> str:
+    """Requests to act for an organisation, which the secretariat approves or declines."""
+    me = _secretariat()
+    page = paginate(membership.pending_requests(me), per_page())
+    return render_template(
+        "verification/memberships.html",
+        page=page,
+        forms={
+            c.id: MembershipDecisionForm(formdata=None, prefix=f"member-{c.id}")
+            for c in page.items
+        },
+    )
 
 
 @bp.get("/<int:org_id>")

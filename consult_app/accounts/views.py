@@ -9,18 +9,29 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from consult_app.accounts import membership
 from consult_app.accounts import operations as ops
+from consult_app.accounts import throttle
 from consult_app.accounts.forms import (
+    ConfirmForm,
     LoginForm,
+    MembershipDecisionForm,
     PasswordChangeForm,
     PasswordResetForm,
     PasswordResetRequestForm,
     ProfileForm,
     RegistrationForm,
 )
-from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup
+from consult_app.accounts.models import (
+    Organisation,
+    OrgCategory,
+    RegionalGroup,
+    User,
+    normalise_email,
+)
+from consult_app.accounts.sessions import end_session, revoke_sessions, start_session
 from consult_app.accounts.util import safe_next_url, signed_in_user
-from consult_app.core.errors import NotFound
+from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db, limiter
 
 logger = logging.getLogger(__name__)
@@ -37,29 +48,58 @@ def _register_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = ops.authenticate(form.email.data or "", form.password.data or "")
+        email = normalise_email(form.email.data or "")
+        known = ops.find_user_by_email(email)
+        verdict = throttle.check(email, known.id if known else None)
+        if not verdict.allowed:
+            if verdict.account_locked:
+                flash(
+                    _(
+                        "Too many failed sign-ins for this address. Reset your password by "
+                        "e-mail to sign in now, or try again in a few minutes."
+                    ),
+                    "error",
+                )
+            else:
+                flash(
+                    _(
+                        "Too many failed sign-ins from your network. If you signed in on this "
+                        "browser before, you can still do so; otherwise reset your password by "
+                        "e-mail, or try again later."
+                    ),
+                    "error",
+                )
+            page = render_template("accounts/login.html", form=form, next_url=next_url)
+            return page, 429
+        user = ops.authenticate(email, form.password.data or "")
         if user is None:
+            throttle.record_failure(email)
             # Same words whether the address is unknown, the password wrong or the
             # account deactivated: the page must not tell which addresses have accounts.
             flash(_("The e-mail address or the password is not correct."), "error")
         else:
-            login_user(user, remember=bool(form.remember.data))
+            throttle.clear_account(email)
+            remember = bool(form.remember.data)
+            start_session(user, remember=remember)
+            login_user(user, remember=remember)
             ops.record_login(user)
             flash(_("You are signed in."), "success")
-            return redirect(next_url or url_for("core.index"))
+            response = redirect(next_url or url_for("core.index"))
+            throttle.remember_device(response, user.id)
+            return response
     return render_template("accounts/login.html", form=form, next_url=next_url)
 
 
 @bp.post("/logout")
 def logout() -> Response:
     if current_user.is_authenticated:
+        end_session(signed_in_user())
         logout_user()
         flash(_("You are signed out."), "info")
     return redirect(url_for("core.index"))
@@ -97,6 +137,7 @@ def register() -> str | Response:
             organisation=organisation,
             new_organisation=new_organisation,
         )
+        start_session(user)
         login_user(user)
         ops.record_login(user)
         if new_organisation is not None:
@@ -107,9 +148,18 @@ def register() -> str | Response:
                 ),
                 "success",
             )
-        else:
-            flash(_("Your account is ready."), "success")
-        return redirect(url_for("core.index"))
+            return redirect(url_for("core.index"))
+        membership.announce_request(user)
+        flash(
+            _(
+                "Your account is ready, and your request to act for %(organisation)s has been "
+                "sent. A focal point of %(organisation)s or the secretariat must approve it; "
+                "until then you see nothing of its submissions.",
+                organisation=organisation.name if organisation else "",
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.organisation"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -139,13 +189,22 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = PasswordResetForm()
     if form.validate_on_submit():
         ops.reset_password(user, form.password.data or "")
+        throttle.clear_account(user.email)
         flash(_("Your password has been changed. You can now sign in."), "success")
-        return redirect(url_for("accounts.login"))
+        response = redirect(url_for("accounts.login"))
+        # The person who holds the mailbox signs in from this browser whatever the counts.
+        throttle.remember_device(response, user.id)
+        return response
     return render_template("accounts/reset_password.html", form=form, token=token)
 
 
 def _profile_page(profile_form: ProfileForm, password_form: PasswordChangeForm) -> str:
-    return render_template("accounts/profile.html", form=profile_form, password_form=password_form)
+    return render_template(
+        "accounts/profile.html",
+        form=profile_form,
+        password_form=password_form,
+        sessions_form=ConfirmForm(),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -176,3 +235,75 @@ def change_password() -> str | Response:
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("accounts.profile"))
     return _profile_page(ProfileForm(formdata=None, obj=me), password_form)
+
+
+@bp.post("/sessions/end-all")
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session of this account, this device's included."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        raise UserError(_("The form has expired. Please try again."))
+    me = signed_in_user()
+    revoke_sessions(me, me)
+    logout_user()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+# --- membership of an organisation ---------------------------------------------------------
+
+
+def _decision_form(candidate: User, formdata: bool = False) -> MembershipDecisionForm:
+    prefix = f"member-{candidate.id}"
+    if formdata:
+        return MembershipDecisionForm(prefix=prefix)
+    return MembershipDecisionForm(formdata=None, prefix=prefix)
+
+
+@bp.get("/organisation")
+@login_required
+def organisation() -> str:
+    """The user's organisation: its members, and the requests to join they may decide."""
+    me = signed_in_user()
+    org = me.organisation
+    members = membership.confirmed_members(org) if org and me.can_see_members_of(org) else []
+    requests = list(db.session.scalars(membership.pending_requests(me, org))) if org else []
+    return render_template(
+        "accounts/organisation.html",
+        org=org,
+        members=members,
+        requests=requests,
+        forms={c.id: _decision_form(c) for c in requests},
+    )
+
+
+@bp.post("/memberships/<int:user_id>")
+@login_required
+def decide_membership(user_id: int) -> Response:
+    me = signed_in_user()
+    candidate = db.session.get(User, user_id)
+    if candidate is None or not me.can_decide_membership(candidate):
+        raise NotFound(_("There is no such request to decide."))
+    form = _decision_form(candidate, formdata=True)
+    back = safe_next_url(request.form.get("next")) or url_for("accounts.organisation")
+    if not form.validate_on_submit() or not (form.approve.data or form.decline.data):
+        flash(_("Choose whether to approve or to decline the request."), "error")
+        return redirect(back)
+    try:
+        if form.decline.data:
+            membership.decline_membership(me, candidate, form.note.data)
+            flash(_("The request of %(name)s was declined.", name=candidate.name), "success")
+        else:
+            membership.approve_membership(me, candidate, form.note.data)
+            flash(
+                _("%(name)s can now act for %(organisation)s.", name=candidate.name,
+                  organisation=candidate.organisation.name if candidate.organisation else ""),
+                "success",
+            )
+    except NotAllowed:
+        raise
+    except UserError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(back)

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from consult_app.extensions import db
 
@@ -57,6 +57,12 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         titles = {403: _("Not allowed"), 404: _("Not found"), 409: _("Conflict")}
         return _respond(error.status_code, titles.get(error.status_code, _("Error")), error.message)
+
+    @app.errorhandler(SecurityError)
+    def handle_untrusted_host(error: SecurityError):
+        # The Host header names none of the platform's addresses (TRUSTED_HOSTS): no page
+        # is built for it, since every link in it would point at that host.
+        return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):

@@ -12,18 +12,18 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-from flask import Flask, current_app, has_app_context, has_request_context, url_for
+from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from consult_app.accounts.models import Organisation, Role, User
+from consult_app.accounts.models import MembershipStatus, Organisation, Role, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.mail import send_mail
 from consult_app.core.templating import format_local_and_utc
+from consult_app.core.urls import external_url
 from consult_app.extensions import db
 from consult_app.submissions.models import Submission, SubmissionRevision
 
@@ -83,23 +83,6 @@ def _drop_after_rollback(session: Session, transaction: SessionTransaction) -> N
 
 
 # --- links and language ----------------------------------------------------------------
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link when a request (or ``PUBLIC_URL``/``SERVER_NAME``) tells the host."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    config = current_app.config
-    server = config.get("SERVER_NAME") or "localhost"
-    adapter = current_app.url_map.bind(server, script_name=config.get("APPLICATION_ROOT") or "/")
-    path = adapter.build(endpoint, values, force_external=False)
-    public = (config.get("PUBLIC_URL") or "").rstrip("/")
-    if public:
-        return public + path
-    if config.get("SERVER_NAME"):
-        scheme = config.get("PREFERRED_URL_SCHEME") or "https"
-        return f"{scheme}://{config['SERVER_NAME']}{path}"
-    return path
 
 
 @contextmanager
@@ -193,6 +176,8 @@ def notify_dispositions_published(consultation: Consultation, counts: dict[int, 
                 User.organisation_id.in_(sorted(counts)),
                 User.role == Role.CONTRIBUTOR,
                 User.active.is_(True),
+                # Someone who only asked to join hears nothing of the organisation's work.
+                User.membership_status == MembershipStatus.CONFIRMED,
             )
             .order_by(User.id)
         ).all()

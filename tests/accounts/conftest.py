@@ -25,10 +25,20 @@ def rate_limited(app: Flask) -> Iterator[Flask]:
     """Rate limits on, with small limits and empty counters; restored afterwards."""
     saved = {
         key: app.config[key]
-        for key in ("RATELIMIT_ENABLED", "LOGIN_RATE_LIMIT", "REGISTER_RATE_LIMIT")
+        for key in (
+            "RATELIMIT_ENABLED",
+            "LOGIN_RATE_LIMIT",
+            "REGISTER_RATE_LIMIT",
+            "LOGIN_ACCOUNT_FAILURES",
+            "LOGIN_ADDRESS_FAILURES",
+        )
     }
     app.config.update(
-        RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", REGISTER_RATE_LIMIT="2 per minute"
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="3 per minute",
+        REGISTER_RATE_LIMIT="2 per minute",
+        LOGIN_ACCOUNT_FAILURES="3 per minute",
+        LOGIN_ADDRESS_FAILURES="5 per minute",
     )
     limiter.reset()
     try:

@@ -223,7 +223,7 @@ def test_deactivate_and_activate(client, admin):
     assert client.post(f"/admin/users/{target.id}/activate").status_code == 302
     assert _reload(target).active is True
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-    assert [e.action for e in entries] == ["deactivate_user", "activate_user"]
+    assert [e.action for e in entries] == ["deactivate_user", "revoke_sessions", "activate_user"]
     assert entries[0].before == {"active": True} and entries[0].after == {"active": False}
 
 

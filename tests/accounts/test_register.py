@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult_app.accounts.models import (
+    MembershipStatus,
     Organisation,
     OrgCategory,
     RegionalGroup,
@@ -87,9 +88,10 @@ def test_register_with_existing_organisation(client):
     assert user.job_title == "First Secretary"
     assert user.password_hash != PASSWORD and PASSWORD not in user.password_hash
     assert user.check_password(PASSWORD)
-    assert _signed_in(client) == str(user.id)
+    assert _signed_in(client).split(":")[0] == str(user.id)
     actions = db.session.scalars(select(AuditEntry.action)).all()
-    assert actions == ["register_user"]
+    assert actions == ["register_user", "request_membership"]
+    assert user.membership_status is MembershipStatus.REQUESTED
 
 
 def test_register_with_new_state_organisation(client):

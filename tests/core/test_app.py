@@ -41,12 +41,18 @@ def test_production_refuses_to_start_without_secret(monkeypatch, tmp_path):
         create_app("production", INSTANCE_PATH=str(tmp_path))
 
 
+GOOD_KEY = "k" * 20 + "-a-long-random-key-from-the-environment"
+
+
 def test_production_takes_settings_from_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "s3cret-from-env")
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("PUBLIC_URL", "https://consultations.example.org/")
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/consult")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = create_app("production", INSTANCE_PATH=str(tmp_path))
-    assert app.config["SECRET_KEY"] == "s3cret-from-env"
+    assert app.config["SECRET_KEY"] == GOOD_KEY
+    assert app.config["PUBLIC_URL"] == "https://consultations.example.org"
+    assert app.config["TRUSTED_HOSTS"] == ["consultations.example.org"]
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/consult"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -8,6 +8,7 @@ from flask_login import login_user
 from flask_sqlalchemy.record_queries import get_recorded_queries
 from sqlalchemy import select
 
+from consult_app.accounts.sessions import start_session
 from consult_app.core.audit import AuditEntry, verify_chain
 from consult_app.core.errors import Conflict, NotAllowed, NotFound, UserError
 from consult_app.extensions import db
@@ -307,6 +308,7 @@ def test_panel_renders_inside_another_page_with_only_the_comment(app, scene: Sce
     answer(scene, [comment], Outcome.NOTED, "Noted with thanks.")
     db.session.commit()
     with app.test_request_context("/review/comments/1"):
+        start_session(scene.ana)
         login_user(scene.ana)
         html = render_template_string(
             '{% include "review/_disposition_panel.html" %}', comment=comment
@@ -316,6 +318,7 @@ def test_panel_renders_inside_another_page_with_only_the_comment(app, scene: Sce
     assert 'name="disposition-lock_version"' in html
     assert 'value="/review/comments/1"' in html  # back to the page it was in
     with app.test_request_context("/review/comments/1"):
+        start_session(scene.alice)
         login_user(scene.alice)
         assert "<form" not in render_template_string(
             '{% include "review/_disposition_panel.html" %}', comment=comment
