@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from consult_app.accounts import membership
+from consult_app.accounts import membership, throttle
 from consult_app.accounts import operations as ops
-from consult_app.accounts import throttle
 from consult_app.accounts.forms import (
     ConfirmForm,
     LoginForm,

@@ -20,6 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from consult_app.core.errors import UserError
+from consult_app.core.files import FileProblem, check_ooxml
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,13 @@ def read_table(data: bytes) -> list[TableRow]:
         raise UserError(_("The file is empty."))
     kind = detect_table_format(data)
     if kind == "xlsx":
+        try:
+            check_ooxml(data, "xl/workbook.xml")
+        except FileProblem as problem:
+            raise UserError(
+                _("This workbook cannot be read safely (damaged, too large once expanded, or "
+                  "with parts that are not XML). Save it again and upload it again.")
+            ) from problem
         return _read_xlsx(data)
     if kind == "csv":
         text = decode_csv(data)

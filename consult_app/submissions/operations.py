@@ -8,12 +8,10 @@ flush and write an audit entry; they never commit.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +47,7 @@ from consult_app.accounts.models import (
 from consult_app.consultations.models import Consultation, Phase, PublicationMode
 from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, NotAllowed, UserError
+from consult_app.core.files import FileProblem, check_ooxml, check_pdf
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.review.notifications import notify_submission_received
@@ -636,15 +635,33 @@ def update_submission_details(
 
 
 def detect_attachment_type(data: bytes) -> str | None:
-    """PDF or DOCX by content, whatever the file is called; None for anything else."""
+    """PDF or DOCX by content, whatever the file is called; None for anything else.
+
+    Claiming to be one is not enough: a PDF must open as a PDF (and run no JavaScript), a
+    .docx must be a bounded archive of well-formed XML parts (``core.files``); a file that
+    claims and fails raises ``UserError`` saying so.
+    """
     if data.startswith(b"%PDF-"):
+        try:
+            check_pdf(data)
+        except FileProblem as problem:
+            logger.info("attachment refused as PDF: %s", problem)
+            raise UserError(
+                _("This file looks like a PDF but cannot be opened as one, or runs scripts. "
+                  "Save it again as a plain PDF and attach it again.")
+            ) from problem
         return PDF_TYPE
     if data.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-            return None
+            names = check_ooxml(data, "word/document.xml").parts
+        except FileProblem as problem:
+            if str(problem) in ("missing parts", "damaged archive"):
+                return None  # another kind of archive, or none: not a Word document at all
+            logger.info("attachment refused as DOCX: %s", problem)
+            raise UserError(
+                _("This Word document cannot be read safely (damaged, too large once "
+                  "expanded, or with parts that are not XML). Save it again and attach it again.")
+            ) from problem
         if {"[Content_Types].xml", "word/document.xml"} <= names:
             return DOCX_TYPE
     return None

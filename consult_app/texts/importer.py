@@ -20,6 +20,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from consult_app.core.files import FileProblem, check_ooxml
 from consult_app.texts.docx_reader import is_docx
 from consult_app.texts.reading import (
     ALPHA_LABEL_RE,
@@ -772,6 +773,13 @@ def parse_document(data: bytes, filename: str | None = None) -> ImportResult:
     notes: list[str] = []
     if is_docx(data):
         fmt = "docx"
+        try:
+            check_ooxml(data, "word/document.xml")
+        except FileProblem as problem:
+            raise ImportFormatError(
+                _("This Word document could not be read safely (damaged, too large once expanded, "
+                  "or with parts that are not XML). Save it again and import it again.")
+            ) from problem
         blocks = blocks_from_docx(data, warnings)
     else:
         check_not_other_binary(data)

@@ -28,7 +28,7 @@ def test_many_successful_sign_ins_from_one_address_are_never_limited(app, rate_l
 
 
 def test_failures_lock_the_account_until_a_reset_by_email(app, rate_limited, mail):
-    user = make_user(email="target@example.org")
+    make_user(email="target@example.org")
     db.session.commit()
     attacker = app.test_client()
     for _ in range(3):

@@ -16,7 +16,20 @@ from consult_app.submissions.models import Submission
 from consult_app.texts.models import Provision, ProvisionKind
 from tests.conftest import make_consultation, make_org, make_user
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+def pdf_bytes(text: str = "Note verbale of the delegation.") -> bytes:
+    """A real one-page PDF (attachments are opened, not only sniffed)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    page.drawString(72, 720, text)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
 
 
 def docx_bytes(text: str = "Comments of the delegation.") -> bytes:

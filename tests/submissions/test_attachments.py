@@ -157,3 +157,33 @@ def test_attachment_of_another_submission_is_404(client, world):
     assert client.post(url + "/withdraw").status_code == 404
     db.session.refresh(attachment)
     assert attachment.withdrawn_at is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n<html><script>alert(document.cookie)</script></html>\n%%EOF\n",
+        b"PK\x03\x04" + b"\x00" * 40,  # a damaged archive that claims to be one
+    ],
+)
+def test_hostile_files_are_refused_and_nothing_is_stored(client, world, data):
+    submission = ops.start_submission(world.author, world.consultation)
+    db.session.commit()
+    login(client, world.author)
+    response = upload(client, submission.id, data, "note.pdf")
+    assert response.status_code in (400, 200)
+    db.session.expire_all()
+    assert db.session.get(type(submission), submission.id).attachments == []
+
+
+def test_docx_bomb_and_non_xml_docx_are_refused_with_a_message(world):
+    from tests.core.test_files import CONTENT_TYPES, _zip
+
+    submission = ops.start_submission(world.author, world.consultation)
+    bomb = _zip({"[Content_Types].xml": CONTENT_TYPES,
+                 "word/document.xml": b"<w:document/>" + b" " * (30 * 1024 * 1024)})
+    broken = _zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": b"not xml <"})
+    for data in (bomb, broken):
+        with pytest.raises(UserError, match="cannot be read safely"):
+            ops.add_attachment(world.author, submission, "paper.docx", data)
+    assert submission.attachments == []

@@ -26,7 +26,7 @@ from consult_app.submissions.models import (
 )
 from consult_app.texts.models import Provision
 from tests.conftest import make_consultation, make_org, make_user
-from tests.submissions.conftest import count_submissions
+from tests.submissions.conftest import PDF_BYTES, count_submissions
 
 
 def fields(body: str = "We support this article.", **kwargs) -> ops.CommentFields:
@@ -597,7 +597,7 @@ def test_after_the_deadline_nothing_changes(world):
         lambda: ops.update_submission_details(
             world.author, submission, ops.SubmissionDetails(general_remarks="Late."), now=after
         ),
-        lambda: ops.add_attachment(world.author, submission, "a.pdf", b"%PDF-1.4", now=after),
+        lambda: ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES, now=after),
         lambda: ops.submit_submission(world.author, submission, submission.lock_version,
                                       now=after),
     ]
@@ -621,7 +621,7 @@ def test_compose_submission_for_scripts(world):
         world.consultation,
         comments=[(first, fields("One.")), (second, fields("Two."))],
         details=ops.SubmissionDetails(general_remarks="Overall."),
-        attachments=[("note.pdf", b"%PDF-1.7\n%%EOF\n")],
+        attachments=[("note.pdf", PDF_BYTES)],
         now=utcnow(),
     )
     assert submission.is_submitted

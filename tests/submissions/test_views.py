@@ -21,7 +21,7 @@ from consult_app.submissions.models import (
     SubmissionRevision,
 )
 from tests.conftest import login, make_consultation, make_org
-from tests.submissions.conftest import count_submissions
+from tests.submissions.conftest import PDF_BYTES, count_submissions
 
 
 def comments() -> list[Comment]:
@@ -473,7 +473,7 @@ def target(world):
     article = world.articles[0]
     comment = ops.add_comment(world.author, submission, article,
                               ops.CommentFields(position=Position.SUPPORT, body="Secret draft."))
-    attachment = ops.add_attachment(world.author, submission, "a.pdf", b"%PDF-1.4\n%%EOF\n")
+    attachment = ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
     ops.submit_submission(world.author, submission, submission.lock_version)
     ops.update_comment(world.author, comment,
                        ops.CommentFields(position=Position.SUPPORT, body="Secret change."))
