@@ -57,7 +57,8 @@ class _Parser(HTMLParser):
             elif kind == "submit":
                 self._form.buttons.append((name, a.get("value", "")))
             elif kind != "file":
-                self._form.fields[name] = [a.get("value", "")]
+                # Several inputs of one name (hidden ids of a list) send every value.
+                self._form.fields.setdefault(name, []).append(a.get("value", ""))
         elif tag == "select":
             self._select = a.get("name")
         elif tag == "option" and self._select:
