@@ -18,6 +18,9 @@ class Form:
     fields: dict[str, list[str]] = field(default_factory=dict)
     selects: dict[str, list[str]] = field(default_factory=dict)
     buttons: list[tuple[str, str]] = field(default_factory=list)
+    id: str = ""
+    # A button's own target (its ``formaction``), by button name.
+    formactions: dict[str, str] = field(default_factory=dict)
 
     def data(self, **values: Any) -> dict[str, Any]:
         data: dict[str, Any] = {k: (v if len(v) > 1 else v[0]) for k, v in self.fields.items()}
@@ -35,14 +38,40 @@ class _Parser(HTMLParser):
         self._textarea: str | None = None
         self._link: str | None = None
         self._link_text = ""
+        # Buttons outside their form, tied to it by form="id": (id, name, value, formaction).
+        self._outside: list[tuple[str, str, str, str]] = []
+
+    def close(self) -> None:
+        super().close()
+        by_id = {f.id: f for f in self.forms if f.id}
+        for form_id, name, value, formaction in self._outside:
+            if form_id in by_id:
+                by_id[form_id].buttons.append((name, value))
+                if formaction:
+                    by_id[form_id].formactions[name] = formaction
+
+    def _button(self, a: dict[str, str]) -> None:
+        name = a.get("name")
+        if not name:
+            return
+        if a.get("form"):
+            self._outside.append((a["form"], name, a.get("value", ""), a.get("formaction", "")))
+        elif self._form is not None:
+            self._form.buttons.append((name, a.get("value", "")))
+            if a.get("formaction"):
+                self._form.formactions[name] = a["formaction"]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self._form = Form(a.get("action", ""), a.get("method", "get").lower())
+            self._form = Form(
+                a.get("action", ""), a.get("method", "get").lower(), id=a.get("id", "")
+            )
             self.forms.append(self._form)
         elif tag == "a" and "href" in a:
             self._link, self._link_text = a["href"], ""
+        elif tag == "button" or (tag == "input" and a.get("type") == "submit"):
+            self._button(a)
         elif self._form is None:
             return
         elif tag == "input":
@@ -54,10 +83,9 @@ class _Parser(HTMLParser):
                 if "checked" in a:
                     self._form.fields.setdefault(name, []).append(a.get("value", "on"))
                 self._form.selects.setdefault(name, []).append(a.get("value", "on"))
-            elif kind == "submit":
-                self._form.buttons.append((name, a.get("value", "")))
             elif kind != "file":
-                self._form.fields[name] = [a.get("value", "")]
+                # Several inputs of one name (hidden ids of a list) send every value.
+                self._form.fields.setdefault(name, []).append(a.get("value", ""))
         elif tag == "select":
             self._select = a.get("name")
         elif tag == "option" and self._select:
@@ -68,8 +96,6 @@ class _Parser(HTMLParser):
             self._textarea = a.get("name")
             if self._textarea:
                 self._form.fields[self._textarea] = [""]
-        elif tag == "button" and a.get("name"):
-            self._form.buttons.append((a["name"], a.get("value", "")))
 
     def handle_data(self, data: str) -> None:
         if self._textarea and self._form is not None:
@@ -83,6 +109,11 @@ class _Parser(HTMLParser):
         elif tag == "select":
             self._select = None
         elif tag == "textarea":
+            if self._textarea and self._form is not None:
+                # As in HTML, a newline right after <textarea> is not part of the value.
+                value = self._form.fields[self._textarea][0]
+                skip = 2 if value.startswith("\r\n") else 1 if value.startswith("\n") else 0
+                self._form.fields[self._textarea][0] = value[skip:]
             self._textarea = None
         elif tag == "a" and self._link is not None:
             self.links.append((self._link, " ".join(self._link_text.split())))
@@ -104,6 +135,7 @@ class Browser:
         self.html = response.get_data(as_text=True)
         parser = _Parser()
         parser.feed(self.html)
+        parser.close()
         self.forms, self.links = parser.forms, parser.links
         return self
 
@@ -128,3 +160,19 @@ class Browser:
         if form.method == "post":
             return self._load(self.client.post(url, data=data, follow_redirects=True), url)
         return self._load(self.client.get(url, query_string=data, follow_redirects=True), url)
+
+    def press(self, button: str, **values: Any) -> Browser:
+        """Press the button named ``button``: its form is sent to its ``formaction``, if any."""
+        for form in self.forms:
+            for name, value in form.buttons:
+                if name == button:
+                    target = Form(
+                        form.formactions.get(name, form.action),
+                        form.method,
+                        dict(form.fields),
+                        form.selects,
+                        form.buttons,
+                        form.id,
+                    )
+                    return self.submit(target, **{name: value, **values})
+        raise AssertionError(f"no button {button!r} on {self.url}")

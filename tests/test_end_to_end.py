@@ -67,7 +67,7 @@ def test_register_comment_on_three_articles_submit_and_read_receipt(app, csrf_ap
     browser.get(submission_page)
     assert browser.html.count("Our delegation comments on article") == 3
     assert "<del>" in browser.html and "<ins>" in browser.html  # the amendment as a redline
-    browser.submit(browser.form("/submit"))
+    browser.press("submit-submit")
     assert browser.status == 200
 
     submission = db_submission(app)

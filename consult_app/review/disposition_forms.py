@@ -49,7 +49,9 @@ class _AnswerFields(AppForm):
         _l("Change made in the next version (optional)"),
         validators=[Optional(), Length(max=MAX_CHANGE_REFERENCE)],
     )
-    resulting_provision = SelectField(_l("Resulting provision (optional)"), choices=[])
+    # The page leaves this field out when no later version exists; an absent value is
+    # then "no provision" (""), not None, which no choice matches.
+    resulting_provision = SelectField(_l("Resulting provision (optional)"), choices=[], default="")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -25,11 +25,23 @@ from consult_app.review.moderation import MAX_NOTE, MAX_REASON
 from consult_app.review.themes import MAX_DESCRIPTION, MAX_NAME
 from consult_app.submissions.operations import MAX_BODY
 
-BULK_ACTIONS = ("publish", "withhold", "pending", "tag", "untag", "assign")
+BULK_ACTIONS = ("publish", "withhold", "pending", "tag", "untag", "assign", "unassign")
+# The fields each bulk action reads; the others are ignored, whatever they hold.
+BULK_ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "publish": (),
+    "pending": (),
+    "withhold": ("reason", "note"),
+    "tag": ("theme_id",),
+    "untag": ("theme_id",),
+    "assign": ("reviewer_id",),
+    "unassign": (),
+}
+_BULK_OPTIONAL_FIELDS = ("reason", "note", "theme_id", "reviewer_id")
 MAX_SELECTION = 500
 
 
 def _optional_int(value: Any) -> int | None:
+    # "" is the value of the "choose"/"nobody" option (None would render as "None").
     if value in (None, ""):
         return None
     return int(value)
@@ -43,13 +55,13 @@ def reason_choices() -> list[SelectChoice]:
 
 def theme_choices(themes: Iterable[Theme]) -> list[SelectChoice]:
     inactive = str(_l("no longer in use"))
-    return [SelectChoice(None, str(_l("Choose a theme")))] + [
+    return [SelectChoice("", str(_l("Choose a theme")))] + [
         SelectChoice(t.id, t.name if t.active else f"{t.name} ({inactive})") for t in themes
     ]
 
 
 def reviewer_choices(reviewers: Iterable[User], none_label: str) -> list[SelectChoice]:
-    return [SelectChoice(None, none_label)] + [
+    return [SelectChoice("", none_label)] + [
         SelectChoice(u.id, f"{u.name} <{u.email}>") for u in reviewers
     ]
 
@@ -168,7 +180,14 @@ class BulkForm(AppForm):
         self.reviewer_id.choices = reviewer_choices(reviewers, str(_l("Nobody (unassigned)")))
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        super().validate(extra_validators)
+        # Each action needs only its own fields: what the other selects hold is ignored.
+        action = self.action.data if self.action.data in BULK_ACTION_FIELDS else None
+        used = BULK_ACTION_FIELDS.get(action or "", ())
+        for name in _BULK_OPTIONAL_FIELDS:
+            if name not in used:
+                self[name].errors = []
+        ok = not any(field.errors for field in self)
         ids = self.comment_ids.data or []
         if not ids and not self.comment_ids.errors:
             self.comment_ids.errors = [str(_l("Select at least one comment."))]
@@ -178,7 +197,6 @@ class BulkForm(AppForm):
                 str(_l("Select at most %(n)d comments at a time.", n=MAX_SELECTION))
             ]
             ok = False
-        action = self.action.data
         if action == "withhold" and not self.reason.data:
             self.reason.errors = [str(_l("Choose why the comments are withheld."))]
             ok = False

@@ -240,6 +240,8 @@ def bulk(consultation_id: int) -> Response | tuple[str, int]:
         count = themes.tag_comments(user, comments, _theme_of(consultation, form.theme_id.data))
     elif action == "untag":
         count = themes.untag_comments(user, comments, _theme_of(consultation, form.theme_id.data))
+    elif action == "unassign":
+        count = assignment.assign_comments(user, comments, None)
     else:
         reviewer = assignment.get_reviewer(form.reviewer_id.data)
         count = assignment.assign_comments(user, comments, reviewer)

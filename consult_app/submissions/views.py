@@ -302,12 +302,13 @@ def show(submission_id: int) -> tuple[str, int]:
     return _render_show(_load_submission(submission_id))
 
 
-@bp.post("/<int:submission_id>/details")
-@login_required
-def update_details(submission_id: int) -> tuple[str, int] | BaseResponse:
-    submission = _load_editable(submission_id, for_update=True)
-    form = _details_form(submission, formdata=True)
+def _save_details(
+    submission: Submission, form: DetailsForm, refused_note: str | None = None
+) -> tuple[str, int] | None:
+    """Store what the details form holds; the page again (400) when it cannot be stored."""
     if not form.validate_on_submit():
+        if refused_note:
+            form.form_errors.append(refused_note)
         return _render_show(submission, form, 400)
     kind = OnBehalfKind(form.on_behalf_kind.data)
     details = ops.SubmissionDetails(
@@ -329,7 +330,20 @@ def update_details(submission_id: int) -> tuple[str, int] | BaseResponse:
             raise
         db.session.rollback()
         form.form_errors.append(error.message)
+        if refused_note:
+            form.form_errors.append(refused_note)
         return _render_show(submission, form, 400)
+    return None
+
+
+@bp.post("/<int:submission_id>/details")
+@login_required
+def update_details(submission_id: int) -> tuple[str, int] | BaseResponse:
+    submission = _load_editable(submission_id, for_update=True)
+    form = _details_form(submission, formdata=True)
+    refused = _save_details(submission, form)
+    if refused is not None:
+        return refused
     flash(_("Saved. Remember to submit so that the secretariat receives the changes."), "info")
     return _show(submission.id)
 
@@ -337,12 +351,22 @@ def update_details(submission_id: int) -> tuple[str, int] | BaseResponse:
 @bp.post("/<int:submission_id>/submit")
 @login_required
 @limiter.limit(_submit_limit)
-def submit(submission_id: int) -> BaseResponse:
+def submit(submission_id: int) -> tuple[str, int] | BaseResponse:
     submission = _load_editable(submission_id, for_update=True)
-    form = SubmitForm(prefix="submit")
-    if not form.validate_on_submit():
-        raise UserError(_("The form was incomplete. Reload the page and submit again."))
-    result = ops.submit_submission(_user(), submission, form.lock_version.data)
+    if "details-lock_version" in request.form:
+        # The Submit button belongs to the details form: what it holds (general remarks
+        # edited without Save included) is stored first, then submitted, or nothing is.
+        details_form = _details_form(submission, formdata=True)
+        refused = _save_details(submission, details_form, _("Nothing was submitted."))
+        if refused is not None:
+            return refused
+        expected_lock_version: int | None = submission.lock_version
+    else:
+        form = SubmitForm(prefix="submit")
+        if not form.validate_on_submit():
+            raise UserError(_("The form was incomplete. Reload the page and submit again."))
+        expected_lock_version = form.lock_version.data
+    result = ops.submit_submission(_user(), submission, expected_lock_version)
     if result.revision is None:
         flash(_("Nothing has changed since your last submission; it stands as submitted."), "info")
     elif result.revision.number == 1:

@@ -17,6 +17,7 @@ from consult_app.review.models import Disposition, Outcome, Satisfaction
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Comment, Position
 from consult_app.texts.models import Provision, ProvisionKind, TextVersion, VersionStatus
+from tests.browser import Browser
 from tests.conftest import login, make_consultation, make_org, make_user
 from tests.review.dispositions_support import (
     Scene,
@@ -792,3 +793,65 @@ def test_queue_offers_to_answer_the_selection_the_same_way(app, client):
     page = client.get(f"/review/{scene.consultation.id}/queue")
     assert page.status_code == 200
     assert b'formaction="/dispositions/bulk"' in page.data
+
+
+# --- the forms as the pages render them (one Save is enough) ---------------------------
+
+
+@pytest.mark.parametrize("where", ["review", "dispositions"])
+def test_one_save_records_the_disposition_through_the_rendered_form(
+    client, scene: Scene, where: str
+) -> None:
+    # No later version: the page shows no "Resulting provision" field at all.
+    comment = scene.comments_of(scene.state)[0]
+    login(client, scene.ana)
+    browser = Browser(client)
+    url = (f"/review/comments/{comment.id}" if where == "review"
+           else f"/dispositions/comments/{comment.id}")
+    browser.get(url)
+    assert browser.status == 200
+    form = browser.form(f"/dispositions/comments/{comment.id}")
+    browser.submit(form, **{"disposition-outcome": "noted",
+                            "disposition-public_explanation": "Noted with thanks."})
+    assert browser.status == 200, browser.html
+    assert "Not a valid choice" not in browser.html
+    [saved] = dispositions()
+    assert saved.outcome is Outcome.NOTED
+    assert saved.public_explanation == "Noted with thanks."
+    assert saved.resulting_provision_id is None
+
+
+def test_one_save_with_a_later_version_shown_and_left_untouched(client, scene: Scene) -> None:
+    comment = scene.comments_of(scene.state)[0]
+    later_version(scene)
+    login(client, scene.ana)
+    browser = Browser(client).get(f"/dispositions/comments/{comment.id}")
+    form = browser.form(f"/dispositions/comments/{comment.id}")
+    assert "disposition-resulting_provision" in form.fields  # rendered this time
+    browser.submit(form, **{"disposition-outcome": "accepted",
+                            "disposition-public_explanation": "Taken on board."})
+    assert browser.status == 200, browser.html
+    [saved] = dispositions()
+    assert saved.outcome is Outcome.ACCEPTED
+    assert saved.resulting_provision_id is None
+
+
+def test_bulk_one_save_from_the_queue_through_the_rendered_forms(client, scene: Scene) -> None:
+    ids = sorted(c.id for c in scene.comments_of(scene.state) + scene.comments_of(scene.ngo))
+    login(client, scene.ana)
+    browser = Browser(client).get(f"/review/{scene.consultation.id}/queue")
+    queue_form = browser.form(f"/review/{scene.consultation.id}/queue")
+    # The button "Answer the selected comments the same way" posts the queue's form to
+    # the bulk dispositions page (formaction).
+    queue_form.action = "/dispositions/bulk"
+    browser.submit(queue_form, comment_ids=[str(i) for i in ids])
+    assert browser.status == 200
+    assert "Answer these 3 comments the same way" in browser.html
+    form = browser.form("/dispositions/bulk")
+    browser.submit(form, outcome="out_of_scope",
+                   public_explanation="Outside the mandate of this declaration.")
+    assert browser.status == 200, browser.html
+    assert "Not a valid choice" not in browser.html
+    saved = dispositions()
+    assert sorted(d.comment_id for d in saved) == ids
+    assert {d.outcome for d in saved} == {Outcome.OUT_OF_SCOPE}

@@ -15,6 +15,7 @@ from consult_app.submissions.models import (
     ModerationStatus,
     Position,
 )
+from tests.browser import Browser
 from tests.conftest import login, make_consultation, make_org, make_user
 from tests.review.queue_world import (
     ReviewWorld,
@@ -491,6 +492,113 @@ def test_bulk_return_to_pending(client, world, filled):
     comment = reload(filled["state_art2"])
     assert comment.moderation_status is ModerationStatus.PENDING
     assert comment.is_public is False
+
+
+# --- bulk actions through the queue as it renders (untouched selects left as they are) -
+
+
+def submit_queue(client, world: ReviewWorld, comment_ids: list[int], action: str,
+                 **values: str) -> Browser:
+    """Tick the comments on the rendered queue and press the button of ``action``."""
+    browser = Browser(client).get(queue_url(world))
+    assert browser.status == 200
+    action_url = f"/review/{world.consultation.id}/queue"
+    form = next(f for f in browser.forms if f.method == "post" and f.action == action_url)
+    assert set(map(str, comment_ids)) <= set(form.selects["comment_ids"])
+    assert ("action", action) in form.buttons, form.buttons
+    browser.submit(form, comment_ids=[str(i) for i in comment_ids], action=action, **values)
+    assert "could not coerce" not in browser.html
+    return browser
+
+
+def test_rendered_bulk_publish_pending_and_withhold_need_only_their_fields(
+    client, world, filled
+):
+    login(client, world.secretariat)
+    targets = sorted(ids(filled, "state_art1", "business_art3"))
+    browser = submit_queue(client, world, targets, "publish")
+    assert browser.status == 200, browser.html
+    assert all(reload(filled[n]).moderation_status is ModerationStatus.PUBLISHED
+               for n in ("state_art1", "business_art3"))
+
+    browser = submit_queue(client, world, targets, "pending")
+    assert browser.status == 200, browser.html
+    assert all(reload(filled[n]).moderation_status is ModerationStatus.PENDING
+               for n in ("state_art1", "business_art3"))
+
+    browser = submit_queue(client, world, targets, "withhold")  # no reason chosen
+    assert browser.status == 400
+    assert "Choose why the comments are withheld." in browser.html
+    assert reload(filled["state_art1"]).moderation_status is ModerationStatus.PENDING
+
+    browser = submit_queue(client, world, targets, "withhold", reason="spam", note="Bot.")
+    assert browser.status == 200, browser.html
+    comment = reload(filled["state_art1"])
+    assert comment.moderation_status is ModerationStatus.WITHHELD
+    assert comment.withheld_reason == "spam"
+
+
+def test_rendered_bulk_tag_untag_need_only_a_theme(client, world, filled):
+    theme = filled["theme"]
+    login(client, world.secretariat)
+    targets = sorted(ids(filled, "state_art1", "business_art3"))
+    browser = submit_queue(client, world, targets, "tag")  # no theme chosen
+    assert browser.status == 400
+    assert "Choose a theme." in browser.html
+
+    browser = submit_queue(client, world, targets, "tag", theme_id=str(theme.id))
+    assert browser.status == 200, browser.html
+    tagged = set(db.session.scalars(
+        select(comment_themes.c.comment_id).where(comment_themes.c.theme_id == theme.id)
+    ))
+    assert set(targets) <= tagged
+
+    browser = submit_queue(client, world, targets, "untag", theme_id=str(theme.id))
+    assert browser.status == 200, browser.html
+    tagged = set(db.session.scalars(
+        select(comment_themes.c.comment_id).where(comment_themes.c.theme_id == theme.id)
+    ))
+    assert not set(targets) & tagged
+
+
+def test_rendered_bulk_assign_and_unassign_need_no_theme(client, world, filled):
+    login(client, world.secretariat)
+    targets = sorted(ids(filled, "state_art1", "ngo_art1"))
+    browser = submit_queue(client, world, targets, "assign",
+                           reviewer_id=str(world.secretariat.id))
+    assert browser.status == 200, browser.html
+    assert {reload(filled[n]).assigned_to_id for n in ("state_art1", "ngo_art1")} == {
+        world.secretariat.id
+    }
+
+    # Unassign ignores whatever the reviewer select holds.
+    browser = submit_queue(client, world, targets, "unassign",
+                           reviewer_id=str(world.colleague.id))
+    assert browser.status == 200, browser.html
+    assert {reload(filled[n]).assigned_to_id for n in ("state_art1", "ngo_art1")} == {None}
+    entries = audit_entries("assign_comment")
+    assert entries[-1].after == {"assigned_to_id": None}
+
+
+def test_a_stale_value_in_an_unused_select_does_not_block_another_action(
+    client, world, filled
+):
+    login(client, world.secretariat)
+    response = bulk(client, world, [filled["state_art1"].id], "publish",
+                    theme_id="None", reviewer_id="None", reason="boring")
+    assert response.status_code == 302
+    assert reload(filled["state_art1"]).moderation_status is ModerationStatus.PUBLISHED
+
+
+def test_the_single_comment_assign_form_can_unassign_as_rendered(client, world, filled):
+    comment = filled["ngo_art1"]  # assigned to the colleague
+    login(client, world.secretariat)
+    browser = Browser(client).get(f"/review/comments/{comment.id}")
+    form = browser.form(f"/review/comments/{comment.id}/assign")
+    nobody = form.selects["assign-reviewer_id"][0]  # the first option, as rendered
+    browser.submit(form, **{"assign-reviewer_id": nobody})
+    assert browser.status == 200, browser.html
+    assert reload(comment).assigned_to_id is None
 
 
 # --- permissions -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionRevision,
 )
+from tests.browser import Browser
 from tests.conftest import login, make_consultation, make_org
 from tests.submissions.conftest import PDF_BYTES, count_submissions
 
@@ -341,6 +342,68 @@ def test_invalid_details_show_a_clear_message(client, world, data, message):
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     db.session.refresh(submission)
+    assert submission.general_remarks is None
+
+
+def _submitted_with_remarks(world, remarks: str) -> Submission:
+    submission = ops.start_submission(world.author, world.consultation)
+    ops.update_submission_details(
+        world.author, submission, ops.SubmissionDetails(general_remarks=remarks)
+    )
+    ops.add_comment(world.author, submission, world.articles[0],
+                    ops.CommentFields(position=Position.SUPPORT, body="We support it."))
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    db.session.commit()
+    return submission
+
+
+def test_submit_stores_the_general_remarks_edited_without_save(client, world):
+    submission = _submitted_with_remarks(world, "Our first remarks.")
+    login(client, world.author)
+    browser = Browser(client).get(f"/submissions/{submission.id}")
+    details = browser.form("/details")
+    assert details.fields["details-general_remarks"] == ["Our first remarks."]
+    details.fields["details-general_remarks"] = ["Our second thoughts, never saved."]
+    browser.press("submit-submit")  # the Submit button, not Save
+    assert browser.status == 200, browser.html[:3000]
+    assert browser.url.endswith(f"/submissions/{submission.id}/receipt")
+    assert "Our second thoughts, never saved." in browser.html  # the receipt shows it
+
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    assert submission.general_remarks == "Our second thoughts, never saved."
+    assert submission.has_unsubmitted_changes is False
+    last = max(submission.revisions, key=lambda r: r.number)
+    assert last.number == 2
+    assert last.snapshot["general_remarks"] == "Our second thoughts, never saved."
+
+
+def test_submit_with_invalid_details_submits_nothing(client, world):
+    submission = _submitted_with_remarks(world, "Our first remarks.")
+    login(client, world.author)
+    browser = Browser(client).get(f"/submissions/{submission.id}")
+    browser.press("submit-submit", **{"details-general_remarks": "x" * 50_001,
+                                      "details-on_behalf_kind": "coalition"})
+    assert browser.status == 400
+    assert "Nothing was submitted." in browser.html
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    assert submission.general_remarks == "Our first remarks."
+    assert submission.revision_count == 1
+
+
+def test_submit_without_changes_to_the_details_still_submits_the_first_time(client, world):
+    submission = ops.start_submission(world.author, world.consultation)
+    ops.add_comment(world.author, submission, world.articles[0],
+                    ops.CommentFields(position=Position.SUPPORT, body="We support it."))
+    db.session.commit()
+    login(client, world.author)
+    browser = Browser(client).get(f"/submissions/{submission.id}")
+    browser.press("submit-submit")
+    assert browser.status == 200, browser.html[:3000]
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    assert submission.receipt_number
     assert submission.general_remarks is None
 
 
