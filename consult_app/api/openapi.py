@@ -363,7 +363,13 @@ def _schemas() -> dict[str, Any]:
                 "position": _ref("Position"),
                 "kind": _ref("CommentKind"),
                 "body": _str(_l("The comment (its redacted text where it was redacted).")),
-                "redacted": _bool(_l("Whether the secretariat redacted the body.")),
+                "redacted": _bool(
+                    _l(
+                        "Whether the secretariat redacted part of the comment: the body, "
+                        "the proposed wording and the rationale are then what the public "
+                        "reads (a redacted wording or rationale may be null)."
+                    )
+                ),
                 "quoted_text": _str(_l("The words of the text it quotes."), nullable=True),
                 "proposed_wording": _str(_l("Proposed new wording."), nullable=True),
                 "rationale": _str(nullable=True),

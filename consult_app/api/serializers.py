@@ -254,7 +254,6 @@ class CommentSerializer:
         # An organisation that asked not to be published is never named, whatever else
         # holds; without attribution no organisation is named at all.
         named = bool(self.consultation.allow_attribution and row.publishable)
-        redacted = row.redacted_body is not None
         links = self._provision_links(row.provision_id)
         return {
             "id": row.id,
@@ -264,8 +263,8 @@ class CommentSerializer:
             "paragraph_label": row.paragraph_label,
             "position": row.position.value,
             "kind": row.kind.value,
-            "body": row.redacted_body if redacted else row.body,
-            "redacted": redacted,
+            "body": row.body,
+            "redacted": bool(row.redacted),
             "quoted_text": row.quoted_text,
             "proposed_wording": row.proposed_wording,
             "rationale": row.rationale,

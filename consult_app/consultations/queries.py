@@ -199,8 +199,9 @@ class PublicComment:
     position: Position
     kind: CommentKind
     quoted_text: str | None
+    # What the public reads: the redacted text of each part the secretariat redacted.
     body: str
-    redacted_body: str | None
+    redacted: bool
     proposed_wording: str | None
     rationale: str | None
     submitted_at: datetime | None
@@ -243,10 +244,10 @@ def _page_statement(shared: bool, position: bool) -> Select[*tuple[Any, ...]]:
             Comment.position,
             Comment.kind,
             Comment.quoted_text,
-            Comment.body,
-            Comment.redacted_body,
-            Comment.proposed_wording,
-            Comment.rationale,
+            Comment.public_body.label("body"),
+            Comment.is_redacted.label("redacted"),
+            Comment.public_proposed_wording.label("proposed_wording"),
+            Comment.public_rationale.label("rationale"),
             Submission.submitted_at,
             Submission.publishable,
             Submission.on_behalf_kind,

@@ -229,12 +229,11 @@ def _reservations(
     quotable = [r.comment_id for r in listed if audience.internal or r.is_public]
     texts: dict[int, str | None] = {}
     if quotable:
-        for comment_id, body, redacted in db.session.execute(
-            select(Comment.id, Comment.body, Comment.redacted_body).where(
-                Comment.id.in_(quotable)
-            )
+        body = Comment.body if audience.internal else Comment.public_body
+        for comment_id, text in db.session.execute(
+            select(Comment.id, body).where(Comment.id.in_(quotable))
         ):
-            texts[comment_id] = body if audience.internal else (redacted or body)
+            texts[comment_id] = text
     notes = []
     for reservation in listed:
         name = reservation.organisation_name if audience.attribution else None
@@ -271,14 +270,15 @@ def _amendments(
     )
     public: set[str] = set(wordings)
     if not audience.internal:
-        # A wording is quoted only if some public comment proposed it.
+        # A wording is quoted only if some public comment proposed it, as the public
+        # reads it (the figures give a redacted wording as redacted).
         public = set(
             db.session.scalars(
-                select(Comment.proposed_wording)
+                select(Comment.public_proposed_wording)
                 .where(
                     Comment.provision_id == provision.id,
                     Comment.is_public.is_(True),
-                    Comment.proposed_wording.in_(wordings),
+                    Comment.public_proposed_wording.in_(wordings),
                 )
                 .distinct()
             )

@@ -163,7 +163,7 @@ _INTERNAL_COLUMNS = [
     Column("status", _l("Moderation status"), 22),
     Column("not_for_publication", _l("Not for publication"), 12),
     Column("withdrawn", _l("Withdrawn"), 10),
-    Column("original", _l("Original text (before redaction)"), 50, True),
+    Column("redacted", _l("Redacted for the public"), 12),
     Column("disposition_published", _l("Disposition published"), 12),
     Column("internal_note", _l("Internal note"), 40, True),
 ]
@@ -235,15 +235,27 @@ def _raw(column: Any, name: str) -> Any:
 def _rows_statement(
     consultation: Consultation, audience: Audience, *, with_disposition_only: bool
 ) -> Select[Any]:
+    # The public reads the redacted text of each redacted part; the secretariat, the
+    # originals (and whether anything was redacted).
+    if audience.internal:
+        texts: list[Any] = [
+            Comment.body,
+            Comment.proposed_wording,
+            Comment.rationale,
+            Comment.is_redacted.label("redacted"),
+        ]
+    else:
+        texts = [
+            Comment.public_body.label("body"),
+            Comment.public_proposed_wording.label("proposed_wording"),
+            Comment.public_rationale.label("rationale"),
+        ]
     columns: list[Any] = [
         Comment.id,
         Comment.submission_id,
         _raw(Comment.position, "position"),
         _raw(Comment.kind, "kind"),
-        Comment.body,
-        Comment.redacted_body,
-        Comment.proposed_wording,
-        Comment.rationale,
+        *texts,
         _raw(Comment.moderation_status, "moderation_status"),
         Comment.withheld_reason,
         Comment.withdrawn_at,
@@ -410,11 +422,6 @@ class _Common:
             status += f" ({row.withheld_reason})"
         return status
 
-    def public_text(self, row: Any) -> str:
-        if self.audience.internal:
-            return str(row.body)
-        return str(row.redacted_body or row.body)
-
 
 def _compilation_presenter(
     audience: Audience, labels: Labels
@@ -428,7 +435,7 @@ def _compilation_presenter(
     comment_kind = labels.table(CommentKind)
     outcome = labels.table(Outcome)
     provision = labels.provision
-    organisation, status, public_text = common.organisation, common.status, common.public_text
+    organisation, status = common.organisation, common.status
     yes = common.yes
     a_coalition = labels.text("a group or coalition")
     campaign, duplicates = labels.text("Campaign"), labels.text("Duplicates")
@@ -475,7 +482,7 @@ def _compilation_presenter(
             channel[row.channel],
             position[row.position],
             comment_kind[row.kind],
-            public_text(row),
+            row.body,
             row.proposed_wording or "",
             row.rationale or "",
             "; ".join(comment_themes) if comment_themes else "",
@@ -491,7 +498,7 @@ def _compilation_presenter(
                 status(row),
                 yes if not row.publishable else "",
                 yes if row.withdrawn_at is not None else "",
-                row.body if row.redacted_body else "",
+                yes if row.redacted else "",
                 (yes if row.published_at is not None else "") if decided else "",
                 row.internal_note or "",
             ]
@@ -550,7 +557,7 @@ def disposition_rows(
             common.organisation(row),
             common.category[row.org_category],
             position[row.position],
-            common.public_text(row),
+            row.body,
             row.proposed_wording or "",
             outcome[row.outcome],
             row.public_explanation or "",

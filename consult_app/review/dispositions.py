@@ -622,13 +622,15 @@ def resulting_provisions(dispositions: Iterable[Disposition]) -> dict[int, Resul
     }
 
 
-def redline_for(comment: Comment) -> Markup | None:
-    """The proposed wording as a redline against the text it amends."""
-    if not comment.proposed_wording:
+def redline_for(comment: Comment, public: bool = False) -> Markup | None:
+    """The proposed wording (``public``: as the public reads it, redacted where it was)
+    as a redline against the text it amends."""
+    wording = comment.public_proposed_wording if public else comment.proposed_wording
+    if not wording:
         return None
     paragraph = comment.paragraph
     base = paragraph.text if paragraph is not None else comment.provision.plain_text()
-    return redline_html(base, comment.proposed_wording)
+    return redline_html(base, wording)
 
 
 def table_rows(consultation: Consultation, comments: Sequence[Comment]) -> list[TableRow]:
@@ -648,8 +650,8 @@ def table_rows(consultation: Consultation, comments: Sequence[Comment]) -> list[
                 + (f" ({comment.paragraph.display_label})" if comment.paragraph else ""),
                 author=author_label(consultation, comment.submission),
                 position=comment.position.label,
-                comment=comment.redacted_body or comment.body,
-                redline=redline_for(comment),
+                comment=comment.public_body,
+                redline=redline_for(comment, public=True),
                 outcome=disposition.outcome.label,
                 outcome_value=disposition.outcome.value,
                 explanation=disposition.public_explanation,

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    Field,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -23,6 +24,7 @@ from consult_app.core.forms import AppForm
 from consult_app.review.models import Theme, WithheldReason
 from consult_app.review.moderation import MAX_NOTE, MAX_REASON
 from consult_app.review.themes import MAX_DESCRIPTION, MAX_NAME
+from consult_app.submissions.models import REDACTABLE_PARTS, Comment
 from consult_app.submissions.operations import MAX_BODY
 
 BULK_ACTIONS = ("publish", "withhold", "pending", "tag", "untag", "assign", "unassign")
@@ -91,12 +93,21 @@ class WithholdForm(AppForm):
 
 
 class RedactForm(AppForm):
+    """Which parts of a comment the public reads redacted, and what it reads instead."""
+
+    redact_body = BooleanField(_l("Redact the comment"))
     redacted_body = TextAreaField(
-        _l("Text to publish instead of the comment"),
-        validators=[
-            DataRequired(message=_l("Write the redacted text.")),
-            Length(max=MAX_BODY),
-        ],
+        _l("Text to publish instead of the comment"), validators=[Length(max=MAX_BODY)]
+    )
+    redact_proposed_wording = BooleanField(_l("Redact the proposed wording"))
+    redacted_proposed_wording = TextAreaField(
+        _l("Proposed wording to publish instead (empty: none is published)"),
+        validators=[Length(max=MAX_BODY)],
+    )
+    redact_rationale = BooleanField(_l("Redact the rationale"))
+    redacted_rationale = TextAreaField(
+        _l("Rationale to publish instead (empty: none is published)"),
+        validators=[Length(max=MAX_BODY)],
     )
     reason = StringField(
         _l("Reason for the redaction"),
@@ -106,6 +117,35 @@ class RedactForm(AppForm):
         ],
     )
     submit = SubmitField(_l("Redact"))
+
+    @classmethod
+    def for_comment(cls, comment: Comment) -> RedactForm:
+        """The form as first shown: every part that has text is marked (or, for a comment
+        already redacted, the parts redacted), each prefilled with what the public reads."""
+        data: dict[str, Any] = {}
+        for part in REDACTABLE_PARTS:
+            if not getattr(comment, part):
+                continue
+            redacted = getattr(comment, f"redacted_{part}")
+            data[f"redact_{part}"] = redacted is not None or not comment.is_redacted
+            data[f"redacted_{part}"] = getattr(comment, part) if redacted is None else redacted
+        return cls(prefix="redact", formdata=None, data=data)
+
+    def marked_parts(self, comment: Comment) -> dict[str, str]:
+        """The parts marked for redaction (of those the comment has), with their texts."""
+        return {
+            part: self[f"redacted_{part}"].data or ""
+            for part in REDACTABLE_PARTS
+            if getattr(comment, part) and self[f"redact_{part}"].data
+        }
+
+    def error_field(self, part: str | None) -> Field:
+        """The field that shows an error about ``part`` (the reason, or a part's text)."""
+        if part == "reason":
+            return self.reason
+        if part in REDACTABLE_PARTS:
+            return self[f"redacted_{part}"]
+        return self.redact_body
 
 
 class TagForm(AppForm):

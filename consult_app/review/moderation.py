@@ -3,13 +3,13 @@
 Bulk changes are one UPDATE over the selected ids, then one set-based recomputation of
 ``Comment.is_public``, then one audit entry per changed comment written in a single batch
 (one chain lock, one read of the last hash, one multi-row INSERT). Nothing is deleted: a
-withheld comment stays in the record, a redacted comment keeps its original body.
+withheld comment stays in the record, a redacted comment keeps its original texts.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.review.models import WithheldReason
 from consult_app.submissions.models import (
+    REDACTABLE_PARTS,
     Comment,
     ModerationStatus,
     Submission,
@@ -229,49 +230,96 @@ def _flush() -> None:
         ) from None
 
 
-def redact_comment(actor: User, comment: Comment, redacted_body: str, reason: str) -> Comment:
-    """Publish a redacted text instead of the body (the original is kept), with the reason."""
+#: A redaction: for each redacted part (see ``REDACTABLE_PARTS``), what the public reads.
+Redaction = Mapping[str, str]
+
+
+class RedactionError(UserError):
+    """A redaction that cannot be made; ``part`` names the part at fault, if one is."""
+
+    def __init__(self, message: str, part: str | None = None) -> None:
+        super().__init__(message)
+        self.part = part
+
+
+def _redaction_state(comment: Comment) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        f"redacted_{part}": getattr(comment, f"redacted_{part}") for part in REDACTABLE_PARTS
+    }
+    state["redaction_reason"] = comment.redaction_reason
+    return state
+
+
+def _clean_redaction(comment: Comment, parts: Redaction) -> dict[str, str | None]:
+    """The ``redacted_*`` values of ``parts`` (unnamed parts: NULL, shown as written)."""
+    unknown = set(parts) - set(REDACTABLE_PARTS)
+    if unknown:
+        raise RedactionError(_("Unknown part of a comment: %(part)s.", part=sorted(unknown)[0]))
+    if not parts:
+        raise RedactionError(_("Choose at least one part of the comment to redact."))
+    values: dict[str, str | None] = {f"redacted_{part}": None for part in REDACTABLE_PARTS}
+    for part, raw in parts.items():
+        original = getattr(comment, part)
+        if not original:
+            raise RedactionError(_("This comment has no such part to redact."), part)
+        text = (raw or "").replace("\r\n", "\n").strip()
+        if part == "body" and not text:
+            raise RedactionError(_("Write the redacted text that the public will read."), part)
+        if len(text) > MAX_BODY:
+            raise RedactionError(
+                _("The redacted text is too long: at most %(n)d characters.", n=MAX_BODY), part
+            )
+        if text == original.strip():
+            raise RedactionError(
+                _("The redacted text is the same as the comment: nothing to redact.")
+                if part == "body"
+                else _(
+                    "This text is the same as the original: edit it, empty it so that the "
+                    "public reads none of it, or do not mark it for redaction."
+                ),
+                part,
+            )
+        values[f"redacted_{part}"] = text
+    return values
+
+
+def redact_comment(actor: User, comment: Comment, parts: Redaction, reason: str) -> Comment:
+    """Publish a redacted text instead of each part named in ``parts`` (body, proposed
+    wording, rationale; an empty wording or rationale is not shown at all), with the
+    reason. The originals are kept; the parts not named are shown as written."""
     ensure_reviewer(actor)
     ensure_in_queue([comment])
-    text = (redacted_body or "").replace("\r\n", "\n").strip()
     why = " ".join((reason or "").split())
-    if not text:
-        raise UserError(_("Write the redacted text that the public will read."))
-    if len(text) > MAX_BODY:
-        raise UserError(_("The redacted text is too long: at most %(n)d characters.", n=MAX_BODY))
+    values = _clean_redaction(comment, parts)
     if not why:
-        raise UserError(_("Say why the comment is redacted."))
+        raise RedactionError(_("Say why the comment is redacted."), "reason")
     if len(why) > MAX_REASON:
-        raise UserError(_("The reason is too long: at most %(n)d characters.", n=MAX_REASON))
-    if text == comment.body.strip():
-        raise UserError(_("The redacted text is the same as the comment: nothing to redact."))
-    before = {"redacted_body": comment.redacted_body, "redaction_reason": comment.redaction_reason}
-    comment.redacted_body = text
+        raise RedactionError(
+            _("The reason is too long: at most %(n)d characters.", n=MAX_REASON), "reason"
+        )
+    before = _redaction_state(comment)
+    for name, value in values.items():
+        setattr(comment, name, value)
     comment.redaction_reason = why
     comment.moderated_by_id = actor.id
     comment.moderated_at = utcnow()
     _flush()
-    log_action(
-        actor, "redact_comment", comment, before=before,
-        after={"redacted_body": text, "redaction_reason": why},
-    )
+    log_action(actor, "redact_comment", comment, before=before, after=_redaction_state(comment))
     return comment
 
 
 def remove_redaction(actor: User, comment: Comment) -> Comment:
-    """Show the original body again; the redaction stays in the audit log."""
+    """Show the original texts again; the redaction stays in the audit log."""
     ensure_reviewer(actor)
     ensure_in_queue([comment])
-    if comment.redacted_body is None:
+    if not comment.is_redacted:
         return comment
-    before = {"redacted_body": comment.redacted_body, "redaction_reason": comment.redaction_reason}
-    comment.redacted_body = None
+    before = _redaction_state(comment)
+    for part in REDACTABLE_PARTS:
+        setattr(comment, f"redacted_{part}", None)
     comment.redaction_reason = None
     comment.moderated_by_id = actor.id
     comment.moderated_at = utcnow()
     _flush()
-    log_action(
-        actor, "remove_redaction", comment, before=before,
-        after={"redacted_body": None, "redaction_reason": None},
-    )
+    log_action(actor, "remove_redaction", comment, before=before, after=_redaction_state(comment))
     return comment

@@ -278,11 +278,7 @@ def _render_comment(comment: Comment, status: int = 200, **forms: Any) -> tuple[
     active = themes.consultation_themes(consultation, active_only=True)
     reviewer_list = assignment.reviewers()
     withhold = forms.get("withhold") or WithholdForm(prefix="withhold", formdata=None)
-    redact = forms.get("redact") or RedactForm(
-        prefix="redact",
-        formdata=None,
-        data={"redacted_body": comment.redacted_body or comment.body},
-    )
+    redact = forms.get("redact") or RedactForm.for_comment(comment)
     tag = forms.get("tag") or TagForm(
         prefix="tag", formdata=None, themes=[t for t in active if t not in comment.themes]
     )
@@ -362,10 +358,10 @@ def redact(comment_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             moderation.redact_comment(
-                _user(), item, form.redacted_body.data or "", form.reason.data or ""
+                _user(), item, form.marked_parts(item), form.reason.data or ""
             )
-        except UserError as error:
-            form.redacted_body.errors = [error.message]
+        except moderation.RedactionError as error:
+            form.error_field(error.part).errors = [error.message]
         else:
             flash(_("The comment was redacted; the original text is kept."), "success")
             return _back_to(item)

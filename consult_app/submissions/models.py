@@ -20,8 +20,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from consult_app.accounts.models import Organisation, RegionalGroup, User
 from consult_app.consultations.models import Consultation
@@ -263,6 +267,9 @@ class Cosigner(Model):
 #: Comment columns searched by the review queue's free text (trigram-indexed on PostgreSQL).
 TRIGRAM_SEARCH_COLUMNS = ("body", "proposed_wording", "rationale")
 
+#: The parts of a comment the secretariat can redact, each with its ``redacted_`` column.
+REDACTABLE_PARTS = ("body", "proposed_wording", "rationale")
+
 
 class Comment(Model):
     __tablename__ = "comments"
@@ -296,9 +303,13 @@ class Comment(Model):
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    # Review: a redacted public text (the original is kept), who moderated it and when,
-    # the reviewer it is assigned to, and the duplicate group it belongs to.
+    # Review: what the public reads instead of each redacted part (NULL: the part is not
+    # redacted; '' for the proposed wording or the rationale: the public reads none), the
+    # originals being kept; who moderated it and when, the reviewer it is assigned to, and
+    # the duplicate group it belongs to. The public reads the ``public_*`` properties.
     redacted_body: Mapped[str | None] = mapped_column(Text)
+    redacted_proposed_wording: Mapped[str | None] = mapped_column(Text)
+    redacted_rationale: Mapped[str | None] = mapped_column(Text)
     redaction_reason: Mapped[str | None] = mapped_column(String(300))
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -355,6 +366,60 @@ class Comment(Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    # What the public reads: the redacted text of each redacted part, else the original.
+    # Usable on a comment and in a query (``select(Comment.public_body.label("body"))``),
+    # so that public pages, the API and public exports never select an original.
+
+    @hybrid_property
+    def public_body(self) -> str:
+        return self.body if self.redacted_body is None else self.redacted_body
+
+    @public_body.inplace.expression
+    @classmethod
+    def _public_body_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.redacted_body, cls.body)
+
+    @hybrid_property
+    def public_proposed_wording(self) -> str | None:
+        if self.redacted_proposed_wording is None:
+            return self.proposed_wording
+        return self.redacted_proposed_wording or None
+
+    @public_proposed_wording.inplace.expression
+    @classmethod
+    def _public_proposed_wording_expression(cls) -> ColumnElement[str | None]:
+        return func.nullif(func.coalesce(cls.redacted_proposed_wording, cls.proposed_wording), "")
+
+    @hybrid_property
+    def public_rationale(self) -> str | None:
+        if self.redacted_rationale is None:
+            return self.rationale
+        return self.redacted_rationale or None
+
+    @public_rationale.inplace.expression
+    @classmethod
+    def _public_rationale_expression(cls) -> ColumnElement[str | None]:
+        return func.nullif(func.coalesce(cls.redacted_rationale, cls.rationale), "")
+
+    @hybrid_property
+    def is_redacted(self) -> bool:
+        """Whether the secretariat redacted any part of the comment."""
+        return any(getattr(self, f"redacted_{part}") is not None for part in REDACTABLE_PARTS)
+
+    @is_redacted.inplace.expression
+    @classmethod
+    def _is_redacted_expression(cls) -> ColumnElement[bool]:
+        return or_(
+            cls.redacted_body.is_not(None),
+            cls.redacted_proposed_wording.is_not(None),
+            cls.redacted_rationale.is_not(None),
+        )
+
+    @property
+    def redacted_parts(self) -> list[str]:
+        """The names of the redacted parts, in :data:`REDACTABLE_PARTS` order."""
+        return [p for p in REDACTABLE_PARTS if getattr(self, f"redacted_{p}") is not None]
 
 
 # pg_trgm must exist before the trigram indexes are created (``db.create_all()``; the

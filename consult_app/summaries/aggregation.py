@@ -835,8 +835,14 @@ def _amendments(
         ).subquery("ranked")
         top = select(ranked).where(ranked.c.n <= AMENDMENT_TEXTS_LIMIT).subquery("top")
         order = [top.c.provision_id, top.c.n]
+    # The public reads a redacted wording as redacted ('' where it reads none of it).
+    wording = (
+        func.coalesce(Comment.public_proposed_wording, "")
+        if public_only
+        else Comment.proposed_wording
+    )
     query = (
-        select(top, Comment.proposed_wording.label("wording"))
+        select(top, wording.label("wording"))
         .join(Comment, Comment.id == top.c.first_id)
         .order_by(*order)
     )

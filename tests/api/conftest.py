@@ -138,6 +138,10 @@ def build_world(allow_attribution: bool = True) -> World:
         other_article,
         f"Our minister {MARKER} thinks so.",
         redacted_body="Our minister [redacted] thinks so.",
+        proposed_wording=f"Everyone, said minister {MARKER}, has the right to the thing.",
+        redacted_proposed_wording="Everyone has the right to the thing.",
+        rationale=f"Minister {MARKER} said so.",
+        redacted_rationale="",
         redaction_reason=f"personal data {MARKER}",
         position=Position.OPPOSE,
     )

@@ -173,6 +173,9 @@ def test_comment_list_content(client, world: World):
 
     assert redacted["body"] == "Our minister [redacted] thinks so."
     assert redacted["redacted"] is True
+    # Every redacted part is given as redacted: the wording replaced, the rationale removed.
+    assert redacted["proposed_wording"] == "Everyone has the right to the thing."
+    assert redacted["rationale"] is None
     assert redacted["disposition"] is None  # decided, not yet published
     assert first["redacted"] is False
 

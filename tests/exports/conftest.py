@@ -38,7 +38,12 @@ INTERNAL_NOTE = "ZQXINTERNALNOTE do not publish"
 UNPUBLISHED_EXPLANATION = "ZQXDRAFTEXPL not yet published"
 ORIGINAL_TEXT = "ZQXORIGINAL phone number 555"
 CONFIDENTIAL_WORDING = "Everyone has the ZQXCONFWORDING right to the thing in article 1."
+# Redacted parts of public comments: the originals are never public.
+REDACTED_WORDING = "Everyone has the inalienable right to the thing in article 1 ZQXREDWORDING."
+REDACTED_RATIONALE = "Asked by ZQXREDRATIONALE."
 MARKERS = [
+    "ZQXREDWORDING",
+    "ZQXREDRATIONALE",
     "ZQXCONFORG",
     "ZQXCONFTEXT",
     "ZQXWITHHELD",
@@ -93,8 +98,10 @@ def build_world(allow_attribution: bool = True) -> ExportWorld:
     c1 = make_comment(
         state_sub, article1, body="We support article 1 strongly.",
         position=Position.SUPPORT_WITH_AMENDMENTS, paragraph=paragraph,
-        proposed_wording="Everyone has the inalienable right to the thing in article 1.",
+        proposed_wording=REDACTED_WORDING,
+        redacted_proposed_wording="Everyone has the inalienable right to the thing in article 1.",
         rationale="Stronger wording.",
+        redaction_reason="A name in the wording",
     )
     c2 = make_comment(ngo_sub, article1, body=INJECTION, position=Position.RESERVATION)
     c3 = make_comment(
@@ -102,6 +109,7 @@ def build_world(allow_attribution: bool = True) -> ExportWorld:
         proposed_wording="States may take measures to that end.",
     )
     c3.redacted_body = "Redacted public text of the comment."
+    c3.rationale, c3.redacted_rationale = REDACTED_RATIONALE, ""  # the public reads none
     # A confidential submission: counted, never shown or named.
     make_comment(
         secret_sub, article1, body=CONFIDENTIAL_TEXT, public=False,

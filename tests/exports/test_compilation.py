@@ -23,6 +23,8 @@ from tests.exports.conftest import (
     INJECTION,
     INTERNAL_NOTE,
     MARKERS,
+    REDACTED_RATIONALE,
+    REDACTED_WORDING,
     ExportWorld,
 )
 
@@ -168,7 +170,13 @@ def test_internal_compilation_marks_everything(world: ExportWorld, tmp_path: Pat
     withheld = next(r for r in records if "ZQXWITHHELD" in str(r["Comment"]))
     assert "Withheld" in str(withheld["Moderation status"])
     assert any(r["Internal note"] == INTERNAL_NOTE for r in records)
-    assert any(r["Original text (before redaction)"] for r in records)
+    # The secretariat reads the originals of redacted parts, marked as redacted.
+    redacted = [r for r in records if r["Redacted for the public"] == "yes"]
+    assert {str(r["Comment"]) for r in redacted} == {
+        "We support article 1 strongly.", "ZQXORIGINAL phone number 555"
+    }
+    assert {r["Proposed wording"] for r in redacted} >= {REDACTED_WORDING}
+    assert {r["Rationale"] for r in redacted} >= {REDACTED_RATIONALE}
 
 
 def test_attribution_off_names_no_one(anonymous_world: ExportWorld, tmp_path: Path) -> None:

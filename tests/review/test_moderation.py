@@ -176,60 +176,7 @@ def test_operations_refuse_non_secretariat_and_drafts(world):
         moderation.publish_comments(world.secretariat, [draft_comment])
 
 
-def test_redaction_is_shown_publicly_and_original_kept(client, world):
-    art1 = world.provisions[2]
-    comment = make_comment(
-        world.submissions["state"],
-        art1,
-        "Our ambassador's phone is 555-0101. We support the article.",
-        status=ModerationStatus.PUBLISHED,
-    )
-    login(client, world.secretariat)
-    response = client.post(
-        f"/review/comments/{comment.id}/redact",
-        data={"redact-redacted_body": "[redacted] We support the article.",
-              "redact-reason": "Personal data"},
-    )
-    assert response.status_code == 302
-    comment = reload(comment)
-    assert comment.body.startswith("Our ambassador's phone is 555-0101.")
-    assert comment.redacted_body == "[redacted] We support the article."
-    assert comment.redaction_reason == "Personal data"
-    (entry,) = audit_entries("redact_comment")
-    assert entry.after["redaction_reason"] == "Personal data"
-
-    html = public_page(client, world, art1.id)
-    assert "[redacted] We support the article." in html
-    assert "555-0101" not in html
-    assert "redacted by the secretariat" in html
-
-    # The secretariat still reads the original, and can undo the redaction.
-    review = client.get(f"/review/comments/{comment.id}").get_data(as_text=True)
-    assert "555-0101" in review and "Personal data" in review
-    assert client.post(f"/review/comments/{comment.id}/unredact").status_code == 302
-    assert reload(comment).redacted_body is None
-    assert "555-0101" in public_page(client, world, art1.id)
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        ({"redact-redacted_body": "", "redact-reason": "why"}, "Write the redacted text."),
-        (
-            {"redact-redacted_body": "Short.", "redact-reason": ""},
-            "Say why the comment is redacted.",
-        ),
-        ({"redact-redacted_body": "Original text.", "redact-reason": "why"}, "nothing to redact"),
-    ],
-)
-def test_redaction_errors(client, world, data, message):
-    comment = make_comment(world.submissions["state"], world.provisions[2], "Original text.")
-    login(client, world.secretariat)
-    response = client.post(f"/review/comments/{comment.id}/redact", data=data)
-    assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
-    assert reload(comment).redacted_body is None
-    assert audit_entries("redact_comment") == []
+# Redaction: tests/review/test_redaction.py.
 
 
 # --- the comment page ------------------------------------------------------------------
