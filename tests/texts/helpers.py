@@ -14,7 +14,16 @@ from docx.oxml.ns import nsdecls
 from consult_app.texts.importer import ImportResult, ParsedParagraph
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+# The corpus sits in "shared/corpus" next to the repository, or next to the folder holding
+# a worktree of it (/work/main and /work/wt/<name> both find /work/shared/corpus).
+CORPUS = next(
+    (
+        folder / "shared" / "corpus"
+        for folder in REPO_ROOT.parents
+        if (folder / "shared" / "corpus").is_dir()
+    ),
+    REPO_ROOT.parent / "shared" / "corpus",
+)
 
 
 def corpus_bytes(name: str) -> bytes:
