@@ -219,6 +219,11 @@ def _take_notes_section(
         if not heading:
             continue
         following = [line for line in out[start + 1 :] if line.strip()]
+        if not following and texts:
+            # "## Footnotes" over Markdown definitions, already taken out.
+            title = out[start].strip().strip("#*_: ")
+            out[start] = ""
+            return title
         if (
             not following
             or not _NOTE_LINE_RE.match(following[0])

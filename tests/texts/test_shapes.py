@@ -763,3 +763,13 @@ def test_docx_written_for_tests_has_real_numbering_definitions():
     numbering = document.part.numbering_part.element.xml
     assert 'w:abstractNumId="901"' in numbering and "lowerRoman" in numbering
     assert not any(p.text.startswith(("1.", "(a)", "(i)")) for p in document.paragraphs)
+
+
+def test_footnotes_heading_over_markdown_definitions_is_not_text():
+    result = parse(
+        "## Article 1\n\nEveryone may test.[^1]\n\n## Footnotes\n\n[^1]: A note.\n", "x.md"
+    )
+    assert result.warnings == []
+    assert result.article("1").intro == "Everyone may test."
+    assert result.article("1").paragraphs == []
+    assert [n.text for n in result.footnotes] == ["A note."]
