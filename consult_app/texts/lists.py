@@ -16,6 +16,7 @@ from consult_app.texts.parsed import ParsedParagraph, ParsedProvision
 from consult_app.texts.reading import (
     ALPHA_LABEL_RE,
     NUMBER_LABEL_RE,
+    RUN_ON_OPENER_RE,
     RUN_ON_SPLIT_RE,
     Block,
     is_letter,
@@ -44,8 +45,9 @@ def split_run_on(blocks: list[Block], start: int, stop: int, adjust: Any) -> lis
         pieces = [piece for piece in pieces if piece.text]
         out.extend(pieces)
         openers = ", ".join(
-            " ".join(re.sub(r"^\([a-z]{1,4}\)\s+", "", piece.text).split()[:1]).rstrip(",")
+            match.group("opener")
             for piece in pieces[1:]
+            if (match := RUN_ON_OPENER_RE.match(piece.text))
         )
         adjust(
             block.where,

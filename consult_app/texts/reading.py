@@ -90,9 +90,9 @@ _OPENERS = (
     "Have agreed", "Has agreed", "Agree as follows", "Now, therefore", "Now therefore",
     "Proclaims", "Solemnly proclaims", "Declares", "Adopts", "Decides",
 )  # fmt: skip
-RUN_ON_SPLIT_RE = re.compile(
-    r"(?<=[,;])\s+(?=(?:\([a-z]{1,4}\)\s+)?(?:" + "|".join(re.escape(o) for o in _OPENERS) + r")\b)"
-)
+_OPENER = r"(?:\([a-z]{1,4}\)\s+)?(?P<opener>" + "|".join(re.escape(o) for o in _OPENERS) + r")\b"
+RUN_ON_SPLIT_RE = re.compile(r"(?<=[,;])\s+(?=" + _OPENER + ")")
+RUN_ON_OPENER_RE = re.compile(_OPENER)
 NUMBER_LABEL_RE = re.compile(
     r"^(?:\((?P<a>\d{1,3})\)|(?P<b>\d{1,3})[.)])(?:\s+(?P<rest>.*))?$", re.S
 )
