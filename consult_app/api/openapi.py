@@ -21,7 +21,7 @@ from consult_app.consultations.models import Phase, PublicationMode
 from consult_app.review.models import Outcome
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
 from consult_app.summaries.consensus import ConsensusLevel
-from consult_app.texts.models import ProvisionKind, VersionStatus
+from consult_app.texts.models import FootnotePlace, ProvisionKind, VersionStatus
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -276,14 +276,42 @@ def _schemas() -> dict[str, Any]:
             },
             _l("A preambular paragraph or an article."),
         ),
+        "Footnote": _object(
+            {
+                "position": _int(_l("Order within the version.")),
+                "label": _str(_l("Its number or mark as printed.")),
+                "text": _str(),
+                "place": _nullable(
+                    {
+                        "type": "string",
+                        "enum": [p.value for p in FootnotePlace],
+                        "description": _l(
+                            "The text its call stands in: one of the version's own texts, "
+                            "or a part of the provision; null when its call was not found."
+                        ),
+                    }
+                ),
+                "provision_id": _int(nullable=True),
+                "paragraph_id": _int(nullable=True),
+                "call_at": _int(
+                    _l("Offset of the call in that text (null: after it)."), nullable=True
+                ),
+            },
+            _l("A footnote, and where it is called."),
+        ),
         "Version": _object(
             {
                 **version_summary,
                 "instrument": _object({"id": _int(), "title": _str(), "links": _links("self")}),
-                "chapeau": _str(_l("Text before the preamble."), nullable=True),
+                "front_matter": _str(
+                    _l("Text before the preamble: title as printed, a resolution's own text."),
+                    nullable=True,
+                ),
+                "chapeau": _str(_l("The subject that opens the preamble."), nullable=True),
                 "proclamation": _str(_l("Text closing the preamble."), nullable=True),
                 "closing": _str(_l("Closing formula after the last article."), nullable=True),
                 "provisions": _array(_ref("Provision"), _l("Provisions in order.")),
+                "footnotes": _array(_ref("Footnote"), _l("Footnotes in order.")),
             },
             _l("A version with its whole text."),
         ),

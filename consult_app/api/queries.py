@@ -61,13 +61,14 @@ def instrument(instrument_id: int) -> Instrument | None:
 
 
 def version(version_id: int) -> TextVersion | None:
-    """A version with its instrument, provisions and paragraphs (three queries)."""
+    """A version with its instrument, provisions, paragraphs and footnotes (four queries)."""
     return db.session.get(
         TextVersion,
         version_id,
         options=[
             joinedload(TextVersion.instrument),
             selectinload(TextVersion.provisions).selectinload(Provision.paragraphs),
+            selectinload(TextVersion.footnotes),
         ],
     )
 
@@ -193,9 +194,7 @@ class CommentFilters:
         return self.category is not None or self.regional_group is not None
 
 
-def _provision_only(
-    consultation: ConsultationRef, filters: CommentFilters, on_index: bool
-) -> bool:
+def _provision_only(consultation: ConsultationRef, filters: CommentFilters, on_index: bool) -> bool:
     """Whether the list may leave out the consultation (see :func:`_comment_conditions`)."""
     return (
         on_index

@@ -116,10 +116,23 @@ def version_json(version: TextVersion) -> dict[str, Any]:
             "title": version.instrument.title,
             "links": {"self": url_for("api.show_instrument", instrument_id=version.instrument_id)},
         },
+        "front_matter": version.front_matter,
         "chapeau": version.chapeau,
         "proclamation": version.proclamation,
         "closing": version.closing,
         "provisions": [provision_json(p) for p in version.provisions],
+        "footnotes": [
+            {
+                "position": note.position,
+                "label": note.label,
+                "text": note.text,
+                "place": note.place.value if note.place is not None else None,
+                "provision_id": note.provision_id,
+                "paragraph_id": note.paragraph_id,
+                "call_at": note.call_at,
+            }
+            for note in version.footnotes
+        ],
     }
 
 

@@ -35,7 +35,7 @@ def user_zone() -> ZoneInfo:
 
 
 def format_local_and_utc(value: datetime | None, zone: str | None = None) -> str:
-    """"3 Feb 2026, 18:00 (Europe/Geneva) · 17:00 UTC" in the reader's (or given) zone."""
+    """ "3 Feb 2026, 18:00 (Europe/Geneva) · 17:00 UTC" in the reader's (or given) zone."""
     if value is None:
         return ""
     try:
@@ -80,16 +80,44 @@ def _enum_labels(enum_cls: type[E], translations: NullTranslations) -> Mapping[E
     return MappingProxyType({member: str(member.label) for member in enum_cls})  # type: ignore[attr-defined]
 
 
-def paragraphs(text: str | None) -> Markup:
-    """Plain user text as escaped HTML paragraphs; nothing the user typed becomes markup."""
+def _escaped_with_calls(text: str, notes: Any) -> str:
+    """``text`` escaped, with a superscript link at the call of each footnote of ``notes``
+    (objects with ``call_at``, ``label`` and ``position``)."""
+    if not notes:
+        return str(escape(text))
+    calls = sorted(
+        (len(text) if note.call_at is None else max(0, min(note.call_at, len(text))), n, note)
+        for n, note in enumerate(notes)
+    )
+    pieces: list[str] = []
+    position = 0
+    for at, _n, note in calls:
+        pieces.append(str(escape(text[position:at])))
+        pieces.append(
+            f'<sup class="footnote-call"><a href="#footnote-{int(note.position)}" '
+            f'id="footnote-call-{int(note.position)}">{escape(note.label)}</a></sup>'
+        )
+        position = at
+    pieces.append(str(escape(text[position:])))
+    return "".join(pieces)
+
+
+def paragraphs(text: str | None, notes: Any = None) -> Markup:
+    """Plain user text as escaped HTML paragraphs; nothing the user typed becomes markup.
+
+    With ``notes``, the calls of those footnotes are shown where they stand in the text.
+    """
     if not text:
         return Markup("")
-    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
-    html = "".join(
-        "<p>" + "<br>".join(str(escape(line)) for line in block.split("\n")) + "</p>"
-        for block in blocks
-    )
-    return Markup(html)  # noqa: S704 - every piece was escaped above
+    html_text = _escaped_with_calls(text.replace("\r\n", "\n"), notes)
+    blocks = [b.strip() for b in html_text.split("\n\n") if b.strip()]
+    html = "".join("<p>" + "<br>".join(block.split("\n")) + "</p>" for block in blocks)
+    return Markup(html)  # noqa: S704 - every piece of text was escaped above
+
+
+def with_calls(text: str | None, notes: Any = None) -> Markup:
+    """Plain text escaped, with the calls of its footnotes (one line, no paragraphs)."""
+    return Markup(_escaped_with_calls(text or "", notes))  # noqa: S704 - escaped above
 
 
 def url_with(**changes: Any) -> str:
@@ -176,6 +204,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["_"] = _gettext
     app.jinja_env.filters["local_and_utc"] = format_local_and_utc
     app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.filters["with_calls"] = with_calls
     app.jinja_env.globals["url_with"] = url_with
 
     @app.context_processor

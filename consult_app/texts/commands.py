@@ -26,15 +26,21 @@ def summary_lines(result: ImportResult) -> list[str]:
     counts = result.counts()
     lines = [
         f"Format: {result.format}",
+        f"Title found: {result.title or '-'}",
+        f"Masthead lines left out: {len(result.masthead)}",
         f"Preambular paragraphs: {counts['preamble']}",
         f"Articles: {counts['articles']}",
         f"Paragraphs: {counts['paragraphs']}",
         f"Sub-paragraphs: {counts['subparagraphs']}",
-        f"Chapeau: {'yes' if result.chapeau else 'no'}",
+        f"Footnotes: {counts['footnotes']}",
+        f"Front matter: {'yes' if result.front_matter else 'no'}",
+        f"Chapeau: {result.chapeau or 'no'}",
         f"Proclaiming paragraph: {'yes' if result.proclamation else 'no'}",
-        f"Closing formula: {'yes' if result.closing else 'no'}",
-        f"Warnings: {counts['warnings']}",
+        f"Final clauses: {'yes' if result.closing else 'no'}",
+        f"Adjustments: {len(result.adjustments)}",
     ]
+    lines.extend(f"  - {adjustment}" for adjustment in result.adjustments)
+    lines.append(f"Warnings: {counts['warnings']}")
     lines.extend(f"  - {warning}" for warning in result.warnings)
     return lines
 

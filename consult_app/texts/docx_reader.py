@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
+
+from consult_app.texts.notes import MARK_CLOSE, MARK_OPEN, marker
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ _W_MOVE_FROM = qn("w:moveFrom")
 _W_PPR = qn("w:pPr")
 _W_RPR = qn("w:rPr")
 _W_TXBX = qn("w:txbxContent")
+_W_FOOTNOTE_REF = qn("w:footnoteReference")
+_W_ENDNOTE_REF = qn("w:endnoteReference")
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _SKIPPED = {_W_DEL, _W_MOVE_FROM, _W_PPR, _W_RPR, _W_TXBX, _MC_FALLBACK}
 
@@ -68,6 +73,9 @@ class WordParagraph:
 class WordDocument:
     paragraphs: list[WordParagraph]
     notes: list[str] = field(default_factory=list)  # things worth a warning
+    # Footnotes and endnotes by the key of their marker in the text ("fn:2"): the label
+    # Word shows (numbered in order of their calls) and their text.
+    footnotes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def is_docx(data: bytes) -> bool:
@@ -208,7 +216,10 @@ def _paragraph_text(element: Any) -> str:
         if tag == _W_T:
             parts.append(child.text or "")
         elif tag == _W_TAB:
-            parts.append(" ")
+            parts.append("\t")
+        elif tag in (_W_FOOTNOTE_REF, _W_ENDNOTE_REF):
+            prefix = "fn" if tag == _W_FOOTNOTE_REF else "en"
+            parts.append(marker(f"{prefix}:{child.get(qn('w:id'))}"))
         elif tag in (_W_BR, _W_CR):
             parts.append("\n")
         elif tag == _W_NBH:
@@ -275,23 +286,34 @@ class _Styles:
         return (None, None)
 
 
-def _count_notes(document: Any, relationship_suffix: str, tag: str) -> int:
+def _notes_root(document: Any, relationship_suffix: str) -> Any:
     for rel in document.part.rels.values():
         if rel.reltype.endswith(relationship_suffix) and not rel.is_external:
             try:
                 from lxml import etree
 
-                root = etree.fromstring(
+                return etree.fromstring(
                     rel.target_part.blob, parser=etree.XMLParser(resolve_entities=False)
                 )
             except Exception:
-                return 0
-            return sum(
-                1
-                for note in root.findall(qn(tag))
-                if note.get(qn("w:type")) in (None, "normal") and _paragraph_text(note).strip()
-            )
-    return 0
+                return None
+    return None
+
+
+def _read_notes(document: Any, relationship_suffix: str, tag: str) -> dict[str, str]:
+    """The text of each note of a notes part (footnotes, endnotes, comments) by its id."""
+    root = _notes_root(document, relationship_suffix)
+    if root is None:
+        return {}
+    notes: dict[str, str] = {}
+    for note in root.findall(qn(tag)):
+        if note.get(qn("w:type")) not in (None, "normal"):
+            continue  # separators
+        paragraphs = [" ".join(_paragraph_text(p).split()) for p in note.iter(_W_P)]
+        text = "\n\n".join(p for p in paragraphs if p)
+        if text:
+            notes[note.get(qn("w:id")) or ""] = text
+    return notes
 
 
 def read_docx(data: bytes) -> WordDocument:
@@ -354,13 +376,33 @@ def read_docx(data: bytes) -> WordDocument:
     notes: list[str] = []
     if tracked:
         notes.append("tracked_changes")
-    footnotes = _count_notes(document, "/footnotes", "w:footnote")
-    if footnotes:
-        notes.append(f"footnotes:{footnotes}")
-    endnotes = _count_notes(document, "/endnotes", "w:endnote")
-    if endnotes:
-        notes.append(f"endnotes:{endnotes}")
-    comments = _count_notes(document, "/comments", "w:comment")
+    comments = _read_notes(document, "/comments", "w:comment")
     if comments:
-        notes.append(f"comments:{comments}")
-    return WordDocument(paragraphs=paragraphs, notes=notes)
+        notes.append(f"comments:{len(comments)}")
+    return WordDocument(
+        paragraphs=paragraphs, notes=notes, footnotes=_footnotes(document, paragraphs)
+    )
+
+
+def _footnotes(document: Any, paragraphs: list[WordParagraph]) -> dict[str, tuple[str, str]]:
+    """Footnotes (1, 2, ...) and endnotes (i, ii, ...) numbered in the order of their calls."""
+    texts = {
+        **{f"fn:{k}": v for k, v in _read_notes(document, "/footnotes", "w:footnote").items()},
+        **{f"en:{k}": v for k, v in _read_notes(document, "/endnotes", "w:endnote").items()},
+    }
+    found: dict[str, tuple[str, str]] = {}
+    counts = {"fn": 0, "en": 0}
+    for paragraph in paragraphs:
+        for key in re.findall(f"{MARK_OPEN}([^{MARK_CLOSE}]*){MARK_CLOSE}", paragraph.text):
+            if key in found or key not in texts:
+                continue
+            kind = key.split(":", 1)[0]
+            counts[kind] += 1
+            label = str(counts[kind]) if kind == "fn" else _roman(counts[kind])
+            found[key] = (label, texts[key])
+    for key, text in texts.items():
+        if key not in found:  # a note whose call is not in the body (in a table cell we skip)
+            kind = key.split(":", 1)[0]
+            counts[kind] += 1
+            found[key] = (str(counts[kind]) if kind == "fn" else _roman(counts[kind]), text)
+    return found

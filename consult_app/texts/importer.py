@@ -3,34 +3,50 @@
 Pure parsing: bytes in, an :class:`ImportResult` out; nothing here touches the database.
 
 The file is first turned into *blocks* (one logical paragraph each: hard-wrapped lines
-joined, Word paragraphs with their automatic numbers written back in front), then a small
-state machine walks the blocks: front matter (title, a resolution's chapeau up to its
-annex) -> preamble -> proclaiming paragraph -> articles (with part headings, titles,
-numbered paragraphs, lettered and roman sub-paragraphs) -> closing formula. Anything it
-cannot place is reported in ``warnings``; no text is dropped silently.
+joined, Word paragraphs with their automatic numbers written back in front; the UN
+masthead, front matter, footnote definitions and trailing link lists taken out), then
+blocks that hold several items are cut (a preamble written as one run-on paragraph, a
+sub-paragraph followed on its line by the next one), then a small state machine walks the
+blocks: front matter (title, a resolution's chapeau up to its annex) -> chapeau ->
+preamble -> proclaiming paragraph -> articles (with part headings, titles, numbered
+paragraphs, lettered and roman sub-paragraphs) -> final clauses. Anything it cannot place
+is reported in ``warnings``, what it changed with confidence in ``adjustments``; no text
+is dropped silently.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from consult_app.core.files import FileProblem, check_ooxml
-from consult_app.texts.docx_reader import is_docx
+from consult_app.texts.lists import (
+    ListBuilder,
+    label_of,
+    letter_index,
+    letter_of,
+    short,
+    split_inline_items,
+    split_run_on,
+)
+from consult_app.texts.parsed import (
+    ImportResult,
+    ParsedFootnote,
+    ParsedParagraph,
+    ParsedProvision,
+)
 from consult_app.texts.reading import (
-    ALPHA_LABEL_RE,
     ANNEX_RE,
     ARTICLE_RE,
+    CHAPEAU_RE,
     CLOSING_RE,
     HEADING_MAX,
     MODAL_RE,
-    NUMBER_LABEL_RE,
     PART_RE,
+    PLACE_DATE_RE,
     PP_START_RE,
     PREAMBLE_RE,
     PROCLAMATION_RE,
@@ -38,22 +54,16 @@ from consult_app.texts.reading import (
     TITLE_MAX,
     Block,
     ImportFormatError,
-    blocks_from_docx,
-    blocks_from_text,
-    check_not_other_binary,
-    decode_text,
+    Source,
     is_letter,
-    is_roman,
-    looks_like_markdown,
-    next_letter,
-    next_roman,
-    split_metadata,
+    read_source,
     title_shaped,
 )
 
 __all__ = [
     "ImportFormatError",
     "ImportResult",
+    "ParsedFootnote",
     "ParsedParagraph",
     "ParsedProvision",
     "parse_document",
@@ -68,313 +78,125 @@ _FURNITURE_RE = re.compile(
 )
 _SYMBOL_RE = re.compile(r"^[A-Z]{1,5}(?:/[A-Z0-9.\-()]+){2,}$")
 _NUMBER_WORDS = {"premier": "1", "1er": "1", "first": "1"}
-
-# --- result ----------------------------------------------------------------------------
-
-
-@dataclass
-class ParsedParagraph:
-    """A numbered paragraph (level 0), a lettered (1) or a roman (2) sub-paragraph."""
-
-    label: str | None
-    text: str
-    level: int = 0
-    children: list[ParsedParagraph] = field(default_factory=list)
-
-    @property
-    def display_label(self) -> str:
-        if not self.label:
-            return ""
-        return self.label if self.level else f"{self.label}."
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "level": self.level,
-            "text": self.text,
-            "subparagraphs": [child.to_json() for child in self.children],
-        }
-
-
-@dataclass
-class ParsedProvision:
-    """A preambular paragraph or an article as recognised in the file."""
-
-    kind: str  # "preamble" or "article"
-    number: str
-    title: str | None = None
-    source_label: str | None = None
-    part_heading: str | None = None
-    intro: str | None = None
-    paragraphs: list[ParsedParagraph] = field(default_factory=list)
-
-    def walk(self) -> Iterator[ParsedParagraph]:
-        """Every paragraph and sub-paragraph, depth first (reading order)."""
-        stack = list(reversed(self.paragraphs))
-        while stack:
-            paragraph = stack.pop()
-            yield paragraph
-            stack.extend(reversed(paragraph.children))
-
-    @property
-    def label(self) -> str:
-        return f"PP{self.number}" if self.kind == "preamble" else f"Article {self.number}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "number": self.number,
-            "title": self.title,
-            "source_label": self.source_label,
-            "part_heading": self.part_heading,
-            "intro": self.intro,
-            "paragraphs": [p.to_json() for p in self.paragraphs],
-        }
-
-
-@dataclass
-class ImportResult:
-    """What the importer recognised in one file."""
-
-    format: str  # "docx", "markdown" or "text"
-    chapeau: str | None = None
-    preamble_heading: str | None = None
-    proclamation: str | None = None
-    closing: str | None = None
-    provisions: list[ParsedProvision] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # leading metadata comments of the file
-    title: str | None = None  # the first line of the chapeau when it reads like a title
-
-    @property
-    def preamble(self) -> list[ParsedProvision]:
-        return [p for p in self.provisions if p.kind == "preamble"]
-
-    @property
-    def articles(self) -> list[ParsedProvision]:
-        return [p for p in self.provisions if p.kind == "article"]
-
-    def article(self, number: str) -> ParsedProvision:
-        for provision in self.articles:
-            if provision.number == number:
-                return provision
-        raise KeyError(number)
-
-    def counts(self) -> dict[str, int]:
-        paragraphs = [p for provision in self.provisions for p in provision.walk()]
-        return {
-            "preamble": len(self.preamble),
-            "articles": len(self.articles),
-            "paragraphs": sum(1 for p in paragraphs if p.level == 0),
-            "subparagraphs": sum(1 for p in paragraphs if p.level > 0),
-            "warnings": len(self.warnings),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": self.format,
-            "title": self.title,
-            "notes": list(self.notes),
-            "chapeau": self.chapeau,
-            "proclamation": self.proclamation,
-            "closing": self.closing,
-            "provisions": [p.to_json() for p in self.provisions],
-            "warnings": list(self.warnings),
-        }
-
-    def as_text(self) -> str:
-        """The recognised text written out again, one block per line (for checks and diffs)."""
-        out: list[str] = []
-        if self.chapeau:
-            out.append(self.chapeau)
-        if self.preamble_heading:
-            out.append(self.preamble_heading)
-        articles = self.articles
-        for provision in self.provisions:
-            if self.proclamation and articles and provision is articles[0]:
-                out.append(self.proclamation)
-            if provision.part_heading:
-                out.append(provision.part_heading)
-            if provision.kind == "article":
-                out.append(f"Article {provision.number}")
-                if provision.title:
-                    out.append(provision.title)
-            elif provision.source_label:
-                out.append(provision.source_label)
-            if provision.intro:
-                out.append(provision.intro)
-            out.extend(f"{p.display_label} {p.text}".strip() for p in provision.walk())
-        if self.proclamation and not self.articles:
-            out.append(self.proclamation)
-        if self.closing:
-            out.append(self.closing)
-        return "\n".join(out)
-
+# "59/... Title" or "59/1. Title": a resolution's number in front of its title
+_RESOLUTION_NUMBER_RE = re.compile(r"^\d{1,3}/(?:\d{1,4}|\.\.\.|\u2026)\.?\s+")
+_SPONSORS_RE = re.compile(r":\s*(?:revised\s+)?draft\s+(?:resolution|decision)\b", re.IGNORECASE)
 
 # --- structure -------------------------------------------------------------------------
-
-
-def _label_of(block: Block) -> tuple[str, str, str] | None:
-    """("number" | "alpha", value, rest) for a block that starts with a list label."""
-    match = NUMBER_LABEL_RE.match(block.text)
-    if match:
-        return ("number", match.group("a") or match.group("b"), (match.group("rest") or "").strip())
-    match = ALPHA_LABEL_RE.match(block.text)
-    if match:
-        value = match.group("a") or match.group("b")
-        if is_letter(value) or is_roman(value):
-            # "a." style only for single letters, so that "etc." or "i.e." stay text.
-            if (
-                match.group("b")
-                and block.text[len(value)] == "."
-                and len(value) > 1
-                and not is_roman(value)
-            ):
-                return None
-            return ("alpha", value, (match.group("rest") or "").strip())
-    return None
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-def _bare(paragraph: ParsedParagraph | None) -> str | None:
-    """"a" for "(a)"."""
-    if paragraph is None:
-        return None
-    return (paragraph.label or "").strip("()") or None
-
-
-class _ListBuilder:
-    """Numbered paragraphs and their lettered and roman sub-paragraphs, for one provision."""
-
-    def __init__(self, provision: ParsedProvision, warn: Any) -> None:
-        self.provision = provision
-        self.warn = warn
-        self.number: ParsedParagraph | None = None
-        self.letter: ParsedParagraph | None = None
-        self.roman: ParsedParagraph | None = None
-        self.last: ParsedParagraph | None = None
-        self.last_number_value: int | None = None
-
-    def add_number(self, value: str, text: str, where: str) -> None:
-        expected = 1 if self.last_number_value is None else self.last_number_value + 1
-        if int(value) != expected:
-            self.warn(
-                where,
-                _(
-                    "%(provision)s: paragraph %(label)s where paragraph %(expected)s was expected.",
-                    provision=self.provision.label,
-                    label=value,
-                    expected=expected,
-                ),
-            )
-        self.last_number_value = int(value)
-        paragraph = ParsedParagraph(value, text, 0)
-        self.provision.paragraphs.append(paragraph)
-        self.number, self.letter, self.roman, self.last = paragraph, None, None, paragraph
-
-    def add_unlabelled(self, text: str) -> None:
-        paragraph = ParsedParagraph(None, text, 0)
-        self.provision.paragraphs.append(paragraph)
-        self.number, self.letter, self.roman, self.last = paragraph, None, None, paragraph
-
-    def classify(self, value: str, hint: str | None, next_value: str | None) -> str:
-        """Is ``value`` a letter or a roman numeral here? ("(i)" after "(h)" is a letter.)"""
-        if hint in ("letter", "roman"):
-            return hint
-        expected_letter = next_letter(_bare(self.letter))
-        expected_roman = next_roman(_bare(self.roman))
-        letter_ok = is_letter(value) and value == expected_letter
-        roman_ok = is_roman(value) and value == expected_roman
-        if letter_ok and roman_ok:
-            if next_value is not None:
-                if next_value == next_roman(value) and next_value != next_letter(value):
-                    return "roman"
-                if next_value == next_letter(value):
-                    return "letter"
-            if self.last is not None and self.last is self.roman:
-                return "roman"
-            if value == "i" and self.last is not None and self.last.text.rstrip().endswith(":"):
-                return "roman"
-            return "letter"
-        if letter_ok:
-            return "letter"
-        if roman_ok:
-            return "roman"
-        if is_roman(value) and (self.roman is not None or not is_letter(value)):
-            return "roman"
-        return "letter"
-
-    def add_alpha(
-        self, value: str, text: str, where: str, hint: str | None, next_value: str | None
-    ) -> None:
-        kind = self.classify(value, hint, next_value)
-        if kind == "letter":
-            expected = next_letter(_bare(self.letter))
-            if value != expected:
-                self.warn(
-                    where,
-                    _(
-                        "%(provision)s: sub-paragraph (%(label)s) where (%(expected)s) "
-                        "was expected.",
-                        provision=self.provision.label,
-                        label=value,
-                        expected=expected,
-                    ),
-                )
-            paragraph = ParsedParagraph(f"({value})", text, 1)
-            parent = self.number
-            self.letter, self.roman = paragraph, None
-        else:
-            expected = next_roman(_bare(self.roman))
-            if value != expected:
-                self.warn(
-                    where,
-                    _(
-                        "%(provision)s: sub-paragraph (%(label)s) where (%(expected)s) "
-                        "was expected.",
-                        provision=self.provision.label,
-                        label=value,
-                        expected=expected,
-                    ),
-                )
-            paragraph = ParsedParagraph(f"({value})", text, 2)
-            parent = self.letter or self.number
-            self.roman = paragraph
-        (parent.children if parent is not None else self.provision.paragraphs).append(paragraph)
-        self.last = paragraph
 
 
 FRONT, PREAMBLE, PROCLAMATION, ARTICLES, CLOSING = range(5)
 
 
+@dataclass
+class _Piece:
+    """A block kept in one of the version's own texts (front matter, chapeau...)."""
+
+    text: str
+    where: str
+    marks: list[tuple[int, str]] = field(default_factory=list)
+    seq: int = 0
+
+
+@dataclass
+class _Call:
+    """A footnote call placed in a provision."""
+
+    seq: int
+    key: str
+    provision: ParsedProvision
+    field: str
+    offset: int | None
+    paragraph: ParsedParagraph | None = None
+
+
 class _Parser:
-    def __init__(self, blocks: list[Block], result: ImportResult) -> None:
-        self.blocks = blocks
+    def __init__(self, source: Source, result: ImportResult) -> None:
+        self.source = source
         self.result = result
         self.state = FRONT
-        self.chapeau: list[str] = []
-        self.proclamation: list[str] = []
-        self.closing: list[str] = []
-        self.pending_part: tuple[str, str] | None = None
+        self.seq = 0
+        self.front: list[_Piece] = []
+        self.chapeau: list[_Piece] = []
+        self.proclamation: list[_Piece] = []
+        self.closing: list[_Piece] = []
+        self.calls: list[_Call] = []
+        self.heading_marks: list[_Piece] = []  # calls in the preamble heading
+        # (text, where, footnote keys) of a part heading waiting for its first article
+        self.pending_part: tuple[str, str, list[str]] | None = None
         self.provision: ParsedProvision | None = None
-        self.lists: _ListBuilder | None = None
+        self.lists: ListBuilder | None = None
         self.preamble_labelled = False
         self.article_numbers: set[str] = set()
         self.last_article_value: int | None = None
-        self.has_article_headings = any(self._article(b) for b in blocks)
-        first_article = next((i for i, b in enumerate(blocks) if self._article(b)), len(blocks))
-        self.annex_index = max(
-            (i for i, b in enumerate(blocks[:first_article]) if ANNEX_RE.match(b.text)), default=-1
-        )
         self.operative_warned = False
+        # Word's automatic numbering across articles
+        self.auto_last: dict[str, str] = {}  # "number" / "letter" -> last value Word gave
+        self.auto_offset: dict[str, int] = {}  # per provision: how far Word ran on
+        self.auto_restarted: list[str] = []
+        self.used_notes: set[str] = set()
+        self.note_numbers: dict[str, str] = {}  # Markdown footnotes numbered as called
+        self.blocks = self._prepare(source.blocks)
+        self.has_article_headings = any(self._article(b) for b in self.blocks)
+        first_article = next(
+            (i for i, b in enumerate(self.blocks) if self._article(b)), len(self.blocks)
+        )
+        self.annex_index = max(
+            (i for i, b in enumerate(self.blocks[:first_article]) if ANNEX_RE.match(b.text)),
+            default=-1,
+        )
 
     # helpers
 
     def warn(self, where: str, message: str) -> None:
         self.result.warnings.append(f"{where}: {message}")
+
+    def adjust(self, where: str, message: str) -> None:
+        self.result.adjustments.append(f"{where}: {message}")
+
+    def _seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def _prepare(self, blocks: list[Block]) -> list[Block]:
+        """Cut the blocks that hold several items (run-on preamble, inline sub-paragraph)."""
+        blocks = split_inline_items(blocks, self.adjust)
+        first_article = next((i for i, b in enumerate(blocks) if self._article(b)), None)
+        if first_article is None:
+            first_article = next(
+                (
+                    i
+                    for i, b in enumerate(blocks)
+                    if (label := label_of(b))
+                    and label[0] == "number"
+                    and not PP_START_RE.match(label[2])
+                ),
+                len(blocks),
+            )
+        annex = max(
+            (i for i, b in enumerate(blocks[:first_article]) if ANNEX_RE.match(b.text)),
+            default=-1,
+        )
+        return split_run_on(blocks, annex + 1, first_article, self.adjust)
+
+    def _piece(self, block: Block, text: str | None = None) -> _Piece:
+        used = block.text if text is None else text
+        return _Piece(used, block.where, block.marks_in(used), self._seq())
+
+    def _place(
+        self,
+        block: Block,
+        used: str,
+        provision: ParsedProvision,
+        field_name: str,
+        paragraph: ParsedParagraph | None = None,
+        base: int = 0,
+    ) -> None:
+        """Record the footnote calls of ``block`` (whose text ``used`` went into a field)."""
+        for offset, key in block.marks_in(used):
+            self.calls.append(
+                _Call(self._seq(), key, provision, field_name, base + offset, paragraph)
+            )
 
     def _article(self, block: Block) -> tuple[str, str | None, str | None] | None:
         """(number, title, body) when the block is an article heading."""
@@ -415,7 +237,7 @@ class _Parser:
         following = self._next(i)
         if following is None:
             return None
-        label = _label_of(following)
+        label = label_of(following)
         return label[1] if label and label[0] == "alpha" else None
 
     def _is_furniture(self, block: Block) -> bool:
@@ -425,9 +247,20 @@ class _Parser:
             return True
         return self.state != FRONT and bool(_SYMBOL_RE.match(block.text))
 
+    def _closing(self, block: Block) -> str | None:
+        """The final formula in ``block`` ("IN WITNESS WHEREOF", "Done at ..."), if it is one."""
+        if self.state not in (ARTICLES, PROCLAMATION):
+            return None
+        label = label_of(block)
+        body = label[2] if label and label[0] == "number" and label[2] else block.text
+        if CLOSING_RE.match(body) or (self.result.articles and PLACE_DATE_RE.match(body)):
+            return body
+        return None
+
     # transitions
 
-    def start_article(self, number: str, title: str | None, body: str | None, where: str) -> None:
+    def start_article(self, number: str, title: str | None, body: str | None, block: Block) -> None:
+        where = block.where
         value = int(number) if number.isdigit() else None
         if value is not None:
             expected = 1 if self.last_article_value is None else self.last_article_value + 1
@@ -456,40 +289,106 @@ class _Parser:
             )
         self.article_numbers.add(number)
         provision = ParsedProvision("article", number, title=title)
-        if self.pending_part:
-            provision.part_heading = self.pending_part[0]
-            self.pending_part = None
+        self._take_pending_part(provision)
         if body:
             provision.intro = body
+            self._place(block, body, provision, "intro")
+        elif title:
+            self._place(block, title, provision, "title")
+        else:
+            for _offset, key in block.marks:
+                self.calls.append(_Call(self._seq(), key, provision, "title", None))
         self.result.provisions.append(provision)
-        self.provision = provision
-        self.lists = _ListBuilder(provision, self.warn)
+        self._open(provision)
         self.state = ARTICLES
 
-    def start_pp(self, text: str, source_label: str | None) -> None:
+    def _take_pending_part(self, provision: ParsedProvision) -> None:
+        if self.pending_part:
+            provision.part_heading = self.pending_part[0]
+            for key in self.pending_part[2]:
+                self.calls.append(_Call(self._seq(), key, provision, "part_heading", None))
+            self.pending_part = None
+
+    def _open(self, provision: ParsedProvision) -> None:
+        self.provision = provision
+        self.lists = ListBuilder(provision, self.warn)
+        self.auto_offset = {}
+
+    def start_pp(self, text: str, source_label: str | None, block: Block) -> None:
         number = str(len(self.result.preamble) + 1)
         provision = ParsedProvision("preamble", number, source_label=source_label, intro=text)
+        self._take_pending_part(provision)
+        self._place(block, text, provision, "intro")
         self.result.provisions.append(provision)
-        self.provision = provision
-        self.lists = _ListBuilder(provision, self.warn)
+        self._open(provision)
 
-    def add_text(self, text: str) -> None:
+    def add_text(self, block: Block, text: str | None = None) -> None:
         """Unlabelled text inside the current provision."""
         assert self.provision is not None and self.lists is not None
-        if not self.provision.paragraphs:
-            self.provision.intro = (
-                f"{self.provision.intro}\n\n{text}" if self.provision.intro else text
+        text = block.text if text is None else text
+        provision = self.provision
+        if not provision.paragraphs:
+            base = len(provision.intro) + 2 if provision.intro else 0
+            provision.intro = f"{provision.intro}\n\n{text}" if provision.intro else text
+            self._place(block, text, provision, "intro", base=base)
+            return
+        if provision.kind == "article":
+            last = self.lists.last
+            self.warn(
+                block.where,
+                _(
+                    "text without a number after %(label)s of %(provision)s was kept as an "
+                    'unnumbered paragraph: "%(text)s"',
+                    label=last.display_label if last is not None and last.label else "",
+                    provision=provision.label,
+                    text=short(text),
+                ),
             )
-        else:
-            self.lists.add_unlabelled(text)
+        self.lists.add_unlabelled(text)
+        self._place(block, text, provision, "text", self.lists.last)
+
+    def _auto(self, kind: str, value: str) -> str:
+        """A label from Word's automatic numbering, restarted at an article heading when
+        Word ran the list on from the previous article (3, 4 instead of 1, 2).
+
+        Word continues a level's counter until an item of a higher level comes: letters
+        at the top of an article run on from the last letters of the article before when
+        no numbered paragraph came between.
+        """
+        assert self.provision is not None and self.lists is not None
+        index = int(value) if kind == "number" else letter_index(value)
+        previous = self.auto_last.get(kind)
+        self.auto_last[kind] = value
+        if kind == "number":
+            self.auto_last.pop("letter", None)
+        elif self.lists.number is not None:
+            return value  # under a numbered paragraph: Word starts the letters again
+        if kind not in self.auto_offset:
+            self.auto_offset[kind] = 0
+            if (
+                self.provision.kind == "article"
+                and index > 1
+                and previous is not None
+                and index == (int(previous) if kind == "number" else letter_index(previous)) + 1
+            ):
+                self.auto_offset[kind] = index - 1
+                if self.provision.number not in self.auto_restarted:
+                    self.auto_restarted.append(self.provision.number)
+        index -= self.auto_offset[kind]
+        return str(index) if kind == "number" else letter_of(index, value)
 
     def add_label(self, label: tuple[str, str, str], block: Block, i: int) -> None:
-        assert self.lists is not None
+        assert self.lists is not None and self.provision is not None
         kind, value, rest = label
         if kind == "number" and block.hint not in ("letter", "roman"):
+            if block.auto:
+                value = self._auto("number", value)
             self.lists.add_number(value, rest, block.where)
         else:
+            if block.auto and block.hint == "letter" and is_letter(value):
+                value = self._auto("letter", value)
             self.lists.add_alpha(value, rest, block.where, block.hint, self._next_alpha(i))
+        self._place(block, rest, self.provision, "text", self.lists.last)
 
     # the walk
 
@@ -503,23 +402,36 @@ class _Parser:
         block = self.blocks[i]
         text = block.text
         if self.state == CLOSING:
-            self.closing.append(text)
+            label = label_of(block)
+            if block.auto and label and label[0] == "number" and label[2]:
+                self._left_out_label(block, label[2])
+                self.closing.append(self._piece(block, label[2]))
+                return i
+            if self._article(block):
+                self.warn(
+                    block.where,
+                    _(
+                        'an article heading after the final clauses was kept with them: "%(text)s"',
+                        text=short(text),
+                    ),
+                )
+            self.closing.append(self._piece(block))
             return i
         if i <= self.annex_index:
-            self.chapeau.append(text)
+            self.front.append(self._piece(block))
             return i
         if self._is_furniture(block):
             self.warn(
                 block.where,
                 _(
                     'left out (looks like a page number, separator or document symbol): "%(text)s"',
-                    text=_short(text),
+                    text=short(text),
                 ),
             )
             return i
         article = self._article(block)
         if article:
-            self.start_article(*article, block.where)
+            self.start_article(*article, block)
             following = self._next(i)
             if (
                 self.provision is not None
@@ -529,38 +441,53 @@ class _Parser:
                 and (following.title_hint or (following.heading and title_shaped(following.text)))
             ):
                 self.provision.title = following.text
+                self._place(following, following.text, self.provision, "title")
                 return i + 1
             return i
         part = self._part(block)
         if part is not None and (self.state != FRONT or self.has_article_headings):
             return self.start_part(part, block, i)
-        if CLOSING_RE.match(text) and self.state in (ARTICLES, PROCLAMATION):
+        closing = self._closing(block)
+        if closing is not None:
+            if closing != text:
+                self._left_out_label(block, closing)
             self.state = CLOSING
-            self.closing.append(text)
+            self.closing.append(self._piece(block, closing))
             return i
         if self.state == FRONT:
             return self.step_front(block, i)
         if self.state == PREAMBLE:
             return self.step_preamble(block, i)
         if self.state == PROCLAMATION:
-            label = _label_of(block)
+            label = label_of(block)
             if not self.has_article_headings and label and label[0] == "number":
                 self.start_operative(label, block)
                 return i
-            self.proclamation.append(text)
+            self.proclamation.append(self._piece(block))
             return i
         return self.step_article(block, i)
 
+    def _left_out_label(self, block: Block, body: str) -> None:
+        self.adjust(
+            block.where,
+            _(
+                'the final formula carried the list number "%(label)s", which was left out.',
+                label=block.text[: len(block.text) - len(body)].strip(),
+            ),
+        )
+
     def start_part(self, part: str, block: Block, i: int) -> int:
+        keys = [key for _offset, key in block.marks]
         if self.pending_part:
             self.warn(
                 self.pending_part[1],
                 _(
                     'heading "%(text)s" is followed by no article; kept with the next heading.',
-                    text=_short(self.pending_part[0]),
+                    text=short(self.pending_part[0]),
                 ),
             )
             part = f"{self.pending_part[0]} \u2013 {part}"
+            keys = self.pending_part[2] + keys
         following = self._next(i)
         after = self.blocks[i + 2] if i + 2 < len(self.blocks) else None
         match = PART_RE.match(part)
@@ -575,8 +502,9 @@ class _Parser:
         ):
             separator = " " if part.endswith((".", ":", "\u2013", "-")) else ". "
             part = f"{part}{separator}{following.text}"
+            keys += [key for _offset, key in following.marks]
             i += 1
-        self.pending_part = (part[:HEADING_MAX], block.where)
+        self.pending_part = (part[:HEADING_MAX], block.where, keys)
         if self.state in (FRONT, PREAMBLE, PROCLAMATION):
             self.state = ARTICLES
             self.provision, self.lists = None, None
@@ -592,32 +520,42 @@ class _Parser:
                     "preamble was taken as an article."
                 ),
             )
-        self.start_article(label[1], None, label[2], block.where)
+        self.start_article(label[1], None, label[2], block)
+
+    def _open_preamble(self) -> None:
+        """The front's last block opens the preamble when it reads like a chapeau."""
+        if not self.chapeau and self.front and CHAPEAU_RE.match(self.front[-1].text):
+            self.chapeau.append(self.front.pop())
 
     def step_front(self, block: Block, i: int) -> int:
         text = block.text
         if PREAMBLE_RE.match(text):
+            self._open_preamble()
             self.result.preamble_heading = text
+            if block.marks:
+                self.heading_marks.append(self._piece(block))
             self.state = PREAMBLE
             return i
-        label = _label_of(block)
+        label = label_of(block)
         body = label[2] if label else text
         if PP_START_RE.match(body):
+            self._open_preamble()
             self.state = PREAMBLE
             return self.step_preamble(block, i)
         if PROCLAMATION_RE.match(body) and self.has_article_headings:
+            self._open_preamble()
             self.state = PROCLAMATION
-            self.proclamation.append(text)
+            self.proclamation.append(self._piece(block))
             return i
         if not self.has_article_headings and label and label[0] == "number":
             self.start_operative(label, block)
             return i
-        self.chapeau.append(text)
+        self.front.append(self._piece(block))
         return i
 
     def step_preamble(self, block: Block, i: int) -> int:
         text = block.text
-        label = _label_of(block)
+        label = label_of(block)
         body = label[2] if label else text
         following = self._next(i)
         if PROCLAMATION_RE.match(body) or (
@@ -627,7 +565,7 @@ class _Parser:
             and PROCLAMATION_RE.match(following.text)
         ):
             self.state = PROCLAMATION
-            self.proclamation.append(text)
+            self.proclamation.append(self._piece(block))
             return i
         if (
             label
@@ -639,19 +577,21 @@ class _Parser:
             return i
         pps = self.result.preamble
         if block.heading and pps:
-            self.pending_part = (text, block.where)
+            self.pending_part = (text, block.where, [key for _o, key in block.marks])
             return i
         if label and (not pps or self.preamble_labelled):
             self.preamble_labelled = True
             kind, value, rest = label
             shown = f"({value})" if kind == "alpha" else value
-            self.start_pp(rest, shown)
+            self.start_pp(rest, shown, block)
             return i
         if label and self.provision is not None:
             self.add_label(label, block, i)
             return i
         if not pps and not PP_START_RE.match(text):
-            self.chapeau.append(text)  # "The States Parties to the present Convention,"
+            self.chapeau.append(
+                self._piece(block)
+            )  # "The States Parties to the present Convention,"
             return i
         if self.preamble_labelled and self.provision is not None:
             self.warn(
@@ -659,10 +599,10 @@ class _Parser:
                 _(
                     'text without a letter after %(label)s was kept with it: "%(text)s"',
                     label=self.provision.label,
-                    text=_short(text),
+                    text=short(text),
                 ),
             )
-            self.add_text(text)
+            self.add_text(block)
             return i
         if not PP_START_RE.match(text) and not text.endswith((",", ";")):
             self.warn(
@@ -671,10 +611,10 @@ class _Parser:
                     "kept as preambular paragraph %(number)s although it does not read "
                     'like one: "%(text)s"',
                     number=len(pps) + 1,
-                    text=_short(text),
+                    text=short(text),
                 ),
             )
-        self.start_pp(text, None)
+        self.start_pp(text, None, block)
         return i
 
     def step_article(self, block: Block, i: int) -> int:
@@ -682,15 +622,17 @@ class _Parser:
         if self.provision is None:
             # After a part heading, before any article.
             if block.heading or (block.single_line and title_shaped(text)):
+                keys = [key for _offset, key in block.marks]
                 if self.pending_part:
                     self.pending_part = (
                         f"{self.pending_part[0]} \u2013 {text}"[:HEADING_MAX],
                         self.pending_part[1],
+                        self.pending_part[2] + keys,
                     )
                 else:
-                    self.pending_part = (text, block.where)
+                    self.pending_part = (text, block.where, keys)
                 return i
-            label = _label_of(block)
+            label = label_of(block)
             if label and label[0] == "number" and not self.has_article_headings:
                 self.start_operative(label, block)
                 return i
@@ -699,7 +641,7 @@ class _Parser:
                 _(
                     "could not be placed (text between a heading and the first article): "
                     '"%(text)s"',
-                    text=_short(text),
+                    text=short(text),
                 ),
             )
             return i
@@ -723,23 +665,26 @@ class _Parser:
             )
         ):
             provision.title = text
+            self._place(block, text, provision, "title")
             return i
         if (
             block.heading
             and following is not None
             and (self._article(following) or self._part(following))
         ):
-            self.pending_part = (text[:HEADING_MAX], block.where)
+            self.pending_part = (text[:HEADING_MAX], block.where, [k for _o, k in block.marks])
             return i
-        label = _label_of(block)
+        label = label_of(block)
         if label:
             if not self.has_article_headings and label[0] == "number" and block.hint is None:
                 self.start_operative(label, block)
                 return i
             self.add_label(label, block, i)
             return i
-        self.add_text(text)
+        self.add_text(block)
         return i
+
+    # the end
 
     def finish(self) -> None:
         result = self.result
@@ -748,14 +693,27 @@ class _Parser:
                 self.pending_part[1],
                 _(
                     'heading "%(text)s" is followed by no article; it was not placed.',
-                    text=_short(self.pending_part[0]),
+                    text=short(self.pending_part[0]),
                 ),
             )
-        result.chapeau = "\n\n".join(self.chapeau) or None
-        result.proclamation = "\n\n".join(self.proclamation) or None
-        result.closing = "\n\n".join(self.closing) or None
-        if self.chapeau and title_shaped(self.chapeau[0]):
-            result.title = self.chapeau[0]
+        self._find_title()
+        self._check_front()
+        if self.auto_restarted:
+            result.adjustments.append(
+                ngettext(
+                    "Word's automatic paragraph numbering ran on from one article to the next; "
+                    "it was started again at 1 in article %(articles)s.",
+                    "Word's automatic paragraph numbering ran on from one article to the next; "
+                    "it was started again at 1 in articles %(articles)s.",
+                    len(self.auto_restarted),
+                    articles=", ".join(self.auto_restarted),
+                )
+            )
+        result.front_matter = "\n\n".join(p.text for p in self.front) or None
+        result.chapeau = "\n\n".join(p.text for p in self.chapeau) or None
+        result.proclamation = "\n\n".join(p.text for p in self.proclamation) or None
+        result.closing = "\n\n".join(p.text for p in self.closing) or None
+        self._footnotes()
         if not result.articles:
             result.warnings.append(_("No article was recognised."))
         for provision in result.articles:
@@ -764,37 +722,166 @@ class _Parser:
                     _("Article %(number)s has no text.", number=provision.number)
                 )
 
+    def _find_title(self) -> None:
+        """The instrument's title: the front matter's, else the first title-shaped block of
+        the front after the masthead (and after the annex heading of a resolution)."""
+        result = self.result
+        start = 0
+        for n, piece in enumerate(self.front):
+            if ANNEX_RE.match(piece.text):
+                start = n + 1
+        candidates = [
+            n
+            for n in range(start, len(self.front))
+            if title_shaped(self.front[n].text) and not _SPONSORS_RE.search(self.front[n].text)
+        ]
+        if (
+            self.source.after_agenda
+            and start == 0
+            and len(candidates) >= 2
+            and candidates[0] == 0
+            and not self.front[0].marks
+        ):
+            # The first block after "Agenda item 3" is the agenda item's title.
+            result.masthead.append(self.front.pop(0).text)
+            candidates = [n - 1 for n in candidates[1:]]
+        if self.source.title:
+            result.title = self.source.title
+        elif candidates:
+            result.title = _RESOLUTION_NUMBER_RE.sub("", self.front[candidates[0]].text)
+
+    def _check_front(self) -> None:
+        """Text before the preamble that is neither a title nor a chapeau is a warning."""
+        if not self.result.provisions:
+            return
+        start = 0
+        for n, piece in enumerate(self.front):
+            if ANNEX_RE.match(piece.text):
+                start = n + 1
+        for piece in self.front[start:]:
+            if title_shaped(piece.text) or _SPONSORS_RE.search(piece.text):
+                continue
+            if CHAPEAU_RE.match(piece.text):
+                message = _(
+                    "kept before the preamble; it reads like the chapeau of a preamble that "
+                    'was not recognised: "%(text)s"',
+                    text=short(piece.text),
+                )
+            else:
+                message = _(
+                    "kept before the preamble, although it reads neither as a title nor as "
+                    'a chapeau: "%(text)s"',
+                    text=short(piece.text),
+                )
+            self.warn(piece.where, message)
+
+    def _footnotes(self) -> None:
+        """Footnotes in the order of their calls, each attached where its call stands."""
+        result = self.result
+        calls: list[tuple[int, str, str, str, int | None, _Call | None]] = []
+        version_texts = (
+            ("front_matter", self.front),
+            ("chapeau", self.chapeau),
+            ("proclamation", self.proclamation),
+            ("closing", self.closing),
+        )
+        for place, pieces in version_texts:
+            base = 0
+            for piece in pieces:
+                for offset, key in piece.marks:
+                    calls.append((piece.seq, key, piece.where, place, base + offset, None))
+                base += len(piece.text) + 2
+        for piece in self.heading_marks:
+            for _offset, key in piece.marks:
+                calls.append((piece.seq, key, piece.where, "front_matter", None, None))
+        for call in self.calls:
+            calls.append((call.seq, call.key, call.provision.label, call.field, call.offset, call))
+        # Numbered in reading order: the order in which the parser placed the calls.
+        calls.sort(key=lambda item: item[0])
+        for _seq, key, where, place, call_at, placed in calls:
+            found = self._footnote(
+                key,
+                where,
+                place,
+                call_at,
+                placed.provision if placed is not None else None,
+                placed.paragraph if placed is not None else None,
+            )
+            if found is not None:
+                result.footnotes.append(found)
+                if found.provision is not None:
+                    found.provision.footnotes.append(found)
+        for key, (_label, text) in self.source.footnotes.items():
+            if key not in self.used_notes:
+                label = self._note_label(key)
+                result.footnotes.append(ParsedFootnote(label, text))
+                result.warnings.append(
+                    _(
+                        "Footnote %(label)s is called nowhere in the text; it was kept at the "
+                        "end of the text.",
+                        label=label,
+                    )
+                )
+        for position, note in enumerate(result.footnotes, start=1):
+            note.position = position
+
+    def _note_label(self, key: str) -> str:
+        """The label a footnote shows: its own, else 1, 2... in the order of the calls."""
+        label = self.source.footnotes[key][0]
+        if label:
+            return label
+        if key not in self.note_numbers:
+            self.note_numbers[key] = str(len(self.note_numbers) + 1)
+        return self.note_numbers[key]
+
+    def _footnote(
+        self,
+        key: str,
+        where: str,
+        place: str,
+        call_at: int | None = None,
+        provision: ParsedProvision | None = None,
+        paragraph: ParsedParagraph | None = None,
+    ) -> ParsedFootnote | None:
+        """The footnote a call refers to; a warning when the file has no text for it."""
+        found = key if key in self.source.footnotes else "num:" + key.split(":", 1)[-1]
+        if found not in self.source.footnotes:
+            self.warn(
+                where,
+                _(
+                    'a footnote call "%(key)s" has no footnote text; the call was left out.',
+                    key=key.split(":", 1)[-1],
+                ),
+            )
+            return None
+        self.used_notes.add(found)
+        label = self._note_label(found)
+        text = self.source.footnotes[found][1]
+        return ParsedFootnote(label, text, place, provision, paragraph, call_at)
+
 
 def parse_document(data: bytes, filename: str | None = None) -> ImportResult:
     """Recognise the structure of a .docx, Markdown or plain-text file (detected by content)."""
     if not data or not data.strip():
         raise ImportFormatError(_("The file is empty."))
-    warnings: list[str] = []
-    notes: list[str] = []
-    if is_docx(data):
-        fmt = "docx"
-        try:
-            check_ooxml(data, "word/document.xml")
-        except FileProblem as problem:
-            raise ImportFormatError(
-                _("This Word document could not be read safely (damaged, too large once expanded, "
-                  "or with parts that are not XML). Save it again and import it again.")
-            ) from problem
-        blocks = blocks_from_docx(data, warnings)
-    else:
-        check_not_other_binary(data)
-        text = decode_text(data)
-        text = (
-            text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\ufeff", "")
-        )
-        notes, first = split_metadata(text.split("\n"))
-        body = "\n".join(text.split("\n")[first:])
-        fmt = "markdown" if looks_like_markdown(body) else "text"
-        blocks = blocks_from_text(text, fmt, first)
-    if not blocks:
+    source = read_source(data)
+    if not source.blocks:
         raise ImportFormatError(_("The file contains no text."))
-    result = ImportResult(format=fmt, notes=notes)
-    result.warnings.extend(warnings)
-    _Parser(blocks, result).run()
-    logger.info("parsed %s (%s): %s", filename or "upload", fmt, result.counts())
+    result = ImportResult(
+        format=source.format,
+        notes=source.notes,
+        masthead=list(source.masthead),
+        links=list(source.links),
+    )
+    result.warnings.extend(source.warnings)
+    if source.links:
+        result.adjustments.append(
+            ngettext(
+                "%(num)d link listed at the end of the file was left out of the text.",
+                "%(num)d links listed at the end of the file were left out of the text.",
+                len(source.links),
+            )
+        )
+    _Parser(source, result).run()
+    logger.info("parsed %s (%s): %s", filename or "upload", source.format, result.counts())
     return result

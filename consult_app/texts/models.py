@@ -36,8 +36,25 @@ class ProvisionKind(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({ProvisionKind.PREAMBLE: _l("Preambular paragraph"),
-                    ProvisionKind.ARTICLE: _l("Article")}[self])
+        return str(
+            {
+                ProvisionKind.PREAMBLE: _l("Preambular paragraph"),
+                ProvisionKind.ARTICLE: _l("Article"),
+            }[self]
+        )
+
+
+class FootnotePlace(enum.Enum):
+    """Which text of a version, or which part of a provision, calls a footnote."""
+
+    FRONT_MATTER = "front_matter"
+    CHAPEAU = "chapeau"
+    PROCLAMATION = "proclamation"
+    CLOSING = "closing"
+    PART_HEADING = "part_heading"
+    TITLE = "title"
+    INTRO = "intro"
+    TEXT = "text"  # the text of a paragraph
 
 
 class Instrument(Model):
@@ -63,8 +80,11 @@ class TextVersion(Model):
     status: Mapped[VersionStatus] = mapped_column(
         enum_column(VersionStatus), nullable=False, default=VersionStatus.DRAFT
     )
-    # Text that stands before the preamble (a resolution's chapeau) or closes the
-    # preamble ("Proclaims ...", "Have agreed as follows:"), kept verbatim.
+    # Text that stands before the preamble: the title as printed, a resolution's own
+    # preamble and operative part before its annex. Kept verbatim.
+    front_matter: Mapped[str | None] = mapped_column(Text)
+    # The subject that opens the preamble ("The States Parties to the present Convention,")
+    # and the paragraph that closes it ("Proclaims ...", "Have agreed as follows:").
     chapeau: Mapped[str | None] = mapped_column(Text)
     proclamation: Mapped[str | None] = mapped_column(Text)
     # A closing formula after the last article ("IN WITNESS WHEREOF ...", "Done at ...").
@@ -76,10 +96,22 @@ class TextVersion(Model):
     provisions: Mapped[list[Provision]] = relationship(
         back_populates="version", order_by="Provision.position"
     )
+    footnotes: Mapped[list[Footnote]] = relationship(
+        back_populates="version", order_by="Footnote.position"
+    )
 
     @property
     def display_title(self) -> str:
         return f"{self.title} ({self.symbol})" if self.symbol else self.title
+
+    def notes_for(self, place: str | None) -> list[Footnote]:
+        """Footnotes called from one of the version's own texts (None: called nowhere)."""
+        return [
+            note
+            for note in self.footnotes
+            if note.provision_id is None
+            and (note.place.value if note.place is not None else None) == place
+        ]
 
 
 class Provision(Model):
@@ -106,6 +138,9 @@ class Provision(Model):
     paragraphs: Mapped[list[Paragraph]] = relationship(
         back_populates="provision", order_by="Paragraph.position"
     )
+    footnotes: Mapped[list[Footnote]] = relationship(
+        back_populates="provision", order_by="Footnote.position"
+    )
 
     __table_args__ = (
         UniqueConstraint("version_id", "position"),
@@ -128,6 +163,16 @@ class Provision(Model):
         for paragraph in self.paragraphs:
             lines.append(paragraph.labelled_text)
         return "\n".join(lines)
+
+    def notes_for(self, place: str, paragraph: Paragraph | None = None) -> list[Footnote]:
+        """Footnotes called from a part of this provision ("text": of ``paragraph``)."""
+        return [
+            note
+            for note in self.footnotes
+            if note.place is not None
+            and note.place.value == place
+            and (place != "text" or (paragraph is not None and note.paragraph_id == paragraph.id))
+        ]
 
 
 class Paragraph(Model):
@@ -164,3 +209,34 @@ class Paragraph(Model):
     @property
     def labelled_text(self) -> str:
         return f"{self.display_label} {self.text}".strip()
+
+
+class Footnote(Model):
+    """A footnote of a version, and where its call stands in the text.
+
+    ``call_at`` is the offset of the call in the text it stands in (``place`` of the
+    version, or of ``provision``; "text" is the text of ``paragraph``). A footnote whose
+    call was not found in the file has no place.
+    """
+
+    __tablename__ = "footnotes"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("text_versions.id"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    provision_id: Mapped[int | None] = mapped_column(ForeignKey("provisions.id"), index=True)
+    paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraphs.id"))
+    place: Mapped[FootnotePlace | None] = mapped_column(enum_column(FootnotePlace))
+    call_at: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(20), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+    version: Mapped[TextVersion] = relationship(back_populates="footnotes")
+    provision: Mapped[Provision | None] = relationship(back_populates="footnotes")
+    paragraph: Mapped[Paragraph | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("version_id", "position"),
+        CheckConstraint("paragraph_id IS NULL OR place = 'text'", name="paragraph_is_text"),
+    )

@@ -14,6 +14,8 @@ from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.texts.importer import ImportResult, ParsedParagraph
 from consult_app.texts.models import (
+    Footnote,
+    FootnotePlace,
     Instrument,
     Paragraph,
     Provision,
@@ -44,6 +46,7 @@ def _add_paragraphs(
     paragraphs: list[ParsedParagraph],
     parent: Paragraph | None,
     position: list[int],
+    saved: dict[int, Paragraph],
 ) -> None:
     for parsed in paragraphs:
         _check_length(parsed.label, 20, _("A paragraph label"))
@@ -57,7 +60,8 @@ def _add_paragraphs(
             parent=parent,
         )
         db.session.add(paragraph)
-        _add_paragraphs(provision, parsed.children, paragraph, position)
+        saved[id(parsed)] = paragraph
+        _add_paragraphs(provision, parsed.children, paragraph, position, saved)
 
 
 def import_text(
@@ -102,6 +106,7 @@ def import_text(
         symbol=clean_symbol,
         issued_on=issued_on,
         status=VersionStatus.DRAFT,
+        front_matter=result.front_matter,
         chapeau=result.chapeau,
         proclamation=result.proclamation,
         closing=result.closing,
@@ -109,6 +114,8 @@ def import_text(
         previous_id=previous.id if previous is not None else None,
     )
     db.session.add(version)
+    provisions: dict[int, Provision] = {}
+    paragraphs: dict[int, Paragraph] = {}
     for position, parsed in enumerate(result.provisions, start=1):
         _check_length(parsed.number, 20, _("An article number"))
         _check_length(parsed.title, 300, _("An article title"))
@@ -125,7 +132,22 @@ def import_text(
             intro=parsed.intro,
         )
         db.session.add(provision)
-        _add_paragraphs(provision, parsed.paragraphs, None, [0])
+        provisions[id(parsed)] = provision
+        _add_paragraphs(provision, parsed.paragraphs, None, [0], paragraphs)
+    for position, note in enumerate(result.footnotes, start=1):
+        _check_length(note.label, 20, _("A footnote label"))
+        db.session.add(
+            Footnote(
+                version=version,
+                position=position,
+                provision=provisions[id(note.provision)] if note.provision is not None else None,
+                paragraph=paragraphs[id(note.paragraph)] if note.paragraph is not None else None,
+                place=FootnotePlace(note.place) if note.place else None,
+                call_at=note.call_at,
+                label=note.label,
+                text=note.text,
+            )
+        )
     db.session.flush()
 
     counts = result.counts()
@@ -143,6 +165,7 @@ def import_text(
             "format": result.format,
             "counts": counts,
             "warnings": list(result.warnings),
+            "adjustments": list(result.adjustments),
         },
     )
     logger.info(

@@ -59,6 +59,8 @@ def show_version(version_id: int) -> str:
         version_id,
         options=[
             selectinload(TextVersion.provisions).selectinload(Provision.paragraphs),
+            selectinload(TextVersion.provisions).selectinload(Provision.footnotes),
+            selectinload(TextVersion.footnotes),
             selectinload(TextVersion.instrument),
         ],
     )

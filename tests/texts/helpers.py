@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import docx
 import pytest
@@ -14,7 +16,16 @@ from docx.oxml.ns import nsdecls
 from consult_app.texts.importer import ImportResult, ParsedParagraph
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+# The corpus sits in "shared/corpus" next to the repository, or next to the folder holding
+# a worktree of it (/work/main and /work/wt/<name> both find /work/shared/corpus).
+CORPUS = next(
+    (
+        folder / "shared" / "corpus"
+        for folder in REPO_ROOT.parents
+        if (folder / "shared" / "corpus").is_dir()
+    ),
+    REPO_ROOT.parent / "shared" / "corpus",
+)
 
 
 def corpus_bytes(name: str) -> bytes:
@@ -109,19 +120,24 @@ def number_paragraph(paragraph: docx.text.paragraph.Paragraph, num_id: int, ilvl
     num_pr.get_or_add_numId().val = num_id
 
 
-def docx_auto_numbered(result: ImportResult) -> bytes:
+def docx_auto_numbered(result: ImportResult, one_list: bool = False) -> bytes:
     """A .docx of a recognised text whose labels come from Word's automatic numbering.
 
     Articles are "Heading 2" paragraphs with the title as "Heading 3"; "1.", "(a)" and "(i)"
-    are removed from the text and produced by numbering definitions instead.
+    are removed from the text and produced by numbering definitions instead. With
+    ``one_list`` every article's paragraphs belong to one Word list, which Word numbers on
+    from one article to the next.
     """
     document = docx.Document()
     numbering = AutoNumbering(document)
-    for block in (result.chapeau or "").split("\n\n"):
+    for block in (result.front_matter or "").split("\n\n"):
         if block:
             document.add_paragraph(block)
     if result.preamble_heading:
         document.add_paragraph(result.preamble_heading)
+    for block in (result.chapeau or "").split("\n\n"):
+        if block:
+            document.add_paragraph(block)
     preamble_list = numbering.new_list(902)
     for pp in result.preamble:
         paragraph = document.add_paragraph(pp.intro or "")
@@ -130,6 +146,7 @@ def docx_auto_numbered(result: ImportResult) -> bytes:
     for block in (result.proclamation or "").split("\n\n"):
         if block:
             document.add_paragraph(block)
+    shared = 0
 
     def add(paragraphs: list[ParsedParagraph], num_id: int) -> None:
         for para in paragraphs:
@@ -147,10 +164,126 @@ def docx_auto_numbered(result: ImportResult) -> bytes:
         for block in (article.intro or "").split("\n\n"):
             if block:
                 document.add_paragraph(block)
-        add(article.paragraphs, numbering.new_list(901))
+        if one_list:
+            shared = shared or numbering.new_list(901)
+        add(article.paragraphs, shared if one_list else numbering.new_list(901))
     for block in (result.closing or "").split("\n\n"):
         if block:
             document.add_paragraph(block)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# --- Word documents written for the tests ----------------------------------------------
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_CALL = re.compile(r"\[\^(\d+)\]")
+
+
+@dataclass
+class Numbered:
+    """A paragraph numbered by Word: list ``num`` (a key of the document's lists), level."""
+
+    text: str
+    num: str = "paragraphs"
+    ilvl: int = 0
+
+
+@dataclass
+class Styled:
+    text: str
+    style: str = "Heading 2"
+
+
+@dataclass
+class Table:
+    rows: list[list[str]]
+
+
+def _add_runs(paragraph: docx.text.paragraph.Paragraph, text: str) -> None:
+    """Runs for ``text``: "\\n" is a line break, "[^2]" a call of footnote 2."""
+    for n, line in enumerate(text.split("\n")):
+        if n:
+            paragraph.add_run().add_break()
+        position = 0
+        for match in _CALL.finditer(line):
+            if match.start() > position:
+                paragraph.add_run(line[position : match.start()])
+            paragraph._p.append(
+                parse_xml(
+                    f'<w:r {nsdecls("w")}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+                    f'<w:footnoteReference w:id="{match.group(1)}"/></w:r>'
+                )
+            )
+            position = match.end()
+        if position < len(line):
+            paragraph.add_run(line[position:])
+
+
+def _add_footnotes_part(document: docx.document.Document, notes: dict[int, str]) -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    body = "".join(
+        f'<w:footnote w:id="{number}"><w:p><w:r><w:footnoteRef/></w:r>'
+        f'<w:r><w:t xml:space="preserve"> {xml_escape(text)}</w:t></w:r></w:p></w:footnote>'
+        for number, text in notes.items()
+    )
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<w:footnotes xmlns:w="{_W_NS}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+        "</w:footnote>"
+        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r>'
+        "<w:continuationSeparator/></w:r></w:p></w:footnote>"
+        f"{body}</w:footnotes>"
+    )
+    part = Part(
+        PackURI("/word/footnotes.xml"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+        xml.encode(),
+        document.part.package,
+    )
+    document.part.relate_to(part, RT.FOOTNOTES)
+
+
+def make_docx(
+    entries: list[str | Numbered | Styled | Table], footnotes: dict[int, str] | None = None
+) -> bytes:
+    """A .docx written for a test: plain, styled and automatically numbered paragraphs,
+    tables, line breaks ("\\n") and footnote calls ("[^1]", texts in ``footnotes``).
+
+    Each key of :class:`Numbered` is one Word list (one ``w:num``) over abstract 901
+    (decimal "%1." / lowerLetter "(%2)" / lowerRoman "(%3)"), so that a list used under
+    several articles runs on as it does in Word.
+    """
+    document = docx.Document()
+    numbering = AutoNumbering(document)
+    lists: dict[str, int] = {}
+    for entry in entries:
+        if isinstance(entry, Table):
+            table = document.add_table(rows=len(entry.rows), cols=len(entry.rows[0]))
+            for r, row in enumerate(entry.rows):
+                for c, cell in enumerate(row):
+                    table.cell(r, c).paragraphs[0].text = ""
+                    _add_runs(table.cell(r, c).paragraphs[0], cell)
+            continue
+        if isinstance(entry, Styled):
+            paragraph = document.add_paragraph(style=entry.style)
+            _add_runs(paragraph, entry.text)
+            continue
+        paragraph = document.add_paragraph()
+        if isinstance(entry, Numbered):
+            if entry.num not in lists:
+                lists[entry.num] = numbering.new_list(901)
+            number_paragraph(paragraph, lists[entry.num], entry.ilvl)
+            _add_runs(paragraph, entry.text)
+        else:
+            _add_runs(paragraph, entry)
+    if footnotes:
+        _add_footnotes_part(document, footnotes)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -57,7 +57,8 @@ def test_udhr_counts(udhr):
 
 def test_udhr_metadata_line_is_a_note_not_markdown(udhr):
     assert udhr.notes[0].startswith("SOURCE: Universal Declaration")
-    assert udhr.chapeau == "Universal Declaration of Human Rights"
+    assert udhr.front_matter == "Universal Declaration of Human Rights"
+    assert udhr.chapeau is None
     assert udhr.title == "Universal Declaration of Human Rights"
     assert udhr.preamble_heading == "Preamble"
 
@@ -94,6 +95,7 @@ def test_udhr_articles(udhr):
         "articles": 30,
         "paragraphs": 32,
         "subparagraphs": 0,
+        "footnotes": 0,
         "warnings": 0,
     }
 
@@ -120,10 +122,11 @@ def test_crpd_preamble_lettered(crpd):
     assert (
         crpd.preamble[8].intro == "Recognizing further the diversity of persons with disabilities,"
     )
-    assert crpd.chapeau == (
-        "Convention on the rights of persons with disabilities\n\n"
-        "The States Parties to the present Convention,"
-    )
+    assert crpd.front_matter == "Convention on the rights of persons with disabilities"
+    assert crpd.title == "Convention on the rights of persons with disabilities"
+    # Below the "Preamble" heading in the file, the chapeau stays below it.
+    assert crpd.preamble_heading == "Preamble"
+    assert crpd.chapeau == "The States Parties to the present Convention,"
     assert crpd.proclamation == "Have agreed as follows:"
 
 
@@ -207,7 +210,18 @@ def test_docx_with_automatic_numbering_matches_text(name):
     assert word_result.warnings == []
     assert structure(word_result) == structure(text_result)
     assert word_result.chapeau == text_result.chapeau
+    assert word_result.front_matter == text_result.front_matter
     assert word_result.proclamation == text_result.proclamation
+
+
+@pytest.mark.parametrize("name", ["udhr_1948_en.txt", "crpd_2006_en.txt"])
+def test_docx_with_one_automatic_list_across_articles_matches_text(name):
+    text_result = parse_document(corpus_bytes(name), name)
+    word_result = parse_document(docx_auto_numbered(text_result, one_list=True), "auto.docx")
+    assert word_result.warnings == []
+    assert structure(word_result) == structure(text_result)
+    restarted = [a for a in word_result.adjustments if "started again at 1" in a]
+    assert len(restarted) == 1
 
 
 def test_docx_auto_numbering_says_roman_even_after_h():
@@ -341,7 +355,8 @@ def test_markdown_headings_and_emphasis():
     )
     assert result.format == "markdown"
     assert result.warnings == []
-    assert result.chapeau == "Draft declaration\n\nThe Human Rights Council,"
+    assert result.front_matter == "Draft declaration"
+    assert result.chapeau == "The Human Rights Council,"
     assert [pp.intro for pp in result.preamble] == [
         "Recalling the Charter,",
         "Noting the work done,",
@@ -375,8 +390,10 @@ def test_resolution_chapeau_before_annex():
     assert result.warnings == []
     assert len(result.preamble) == 2
     assert result.preamble[0].intro == "Considering the need for tests,"
-    assert "1. Adopts the Declaration" in result.chapeau
-    assert result.chapeau.endswith("Annex\n\nDeclaration on testing\n\nThe General Assembly,")
+    assert "1. Adopts the Declaration" in result.front_matter
+    assert result.front_matter.endswith("Annex\n\nDeclaration on testing")
+    assert result.chapeau == "The General Assembly,"
+    assert result.title == "Declaration on testing"
     assert result.proclamation == "Proclaims this Declaration:"
 
 
@@ -420,7 +437,7 @@ def test_no_article_is_a_warning_and_numbered_paragraphs_become_articles():
     assert result.articles[0].intro == "First guideline."
     assert any('no "Article" headings' in w for w in result.warnings)
     only_text = parse("Just a sentence with nothing else.\n")
-    assert only_text.chapeau == "Just a sentence with nothing else."
+    assert only_text.front_matter == "Just a sentence with nothing else."
     assert "No article was recognised." in only_text.warnings
 
 

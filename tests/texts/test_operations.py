@@ -31,7 +31,7 @@ def test_import_saves_structure_and_audit():
     assert version.id is not None
     assert version.instrument.title == "Draft 1"
     assert version.symbol == "A/HRC/1"
-    assert version.chapeau == "Declaration on testing"
+    assert version.front_matter == "Declaration on testing"
     assert version.proclamation == "Proclaims:"
     assert version.closing == "Done at Geneva."
     assert version.previous_id is None
@@ -89,3 +89,42 @@ def test_nothing_recognised_is_refused():
     with pytest.raises(UserError):
         import_text(None, ImportResult(format="text", chapeau="x"), "Draft")
     assert db.session.scalar(select(func.count(Paragraph.id))) == 0
+
+
+def test_footnotes_are_saved_where_they_are_called():
+    from consult_app.texts.models import Footnote, FootnotePlace
+
+    result = parse_document(
+        (
+            b"# Declaration on testing[^t]\n\nThe General Assembly,\n\n"
+            b"Recalling the past,[^1]\n\nProclaims:\n\n"
+            b"## Article 1\n\n1. States shall test.[^2]\n\nDone at Geneva.[^3]\n\n"
+            b"[^t]: A note on the title.\n[^1]: A note on PP1.\n[^2]: A note on paragraph 1.\n"
+            b"[^3]: A note on the final formula.\n[^4]: A note called nowhere.\n"
+        ),
+        "t.md",
+    )
+    actor = make_user(Role.SECRETARIAT)
+    version = import_text(actor, result, "Draft 1")
+    notes = db.session.scalars(
+        select(Footnote).where(Footnote.version_id == version.id).order_by(Footnote.position)
+    ).all()
+    pp1, article = version.provisions
+    assert [
+        (n.label, n.place, n.provision_id, n.paragraph_id, n.call_at, n.text) for n in notes
+    ] == [
+        ("1", FootnotePlace.FRONT_MATTER, None, None, len("Declaration on testing"),
+         "A note on the title."),
+        ("2", FootnotePlace.INTRO, pp1.id, None, len("Recalling the past,"), "A note on PP1."),
+        ("3", FootnotePlace.TEXT, article.id, article.paragraphs[0].id,
+         len("States shall test."), "A note on paragraph 1."),
+        ("4", FootnotePlace.CLOSING, None, None, len("Done at Geneva."),
+         "A note on the final formula."),
+        ("5", None, None, None, None, "A note called nowhere."),
+    ]  # fmt: skip
+    assert version.notes_for("closing") == [notes[3]]
+    assert version.notes_for(None) == [notes[4]]
+    assert article.notes_for("text", article.paragraphs[0]) == [notes[2]]
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "import_text")).one()
+    assert entry.after["counts"]["footnotes"] == 5
+    assert any("called nowhere" in w for w in entry.after["warnings"])

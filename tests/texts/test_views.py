@@ -288,3 +288,109 @@ def test_full_flow_with_csrf(csrf_app):
     )
     assert saved.status_code == 302
     assert count(TextVersion) == 1
+
+
+# --- a UN draft in the shapes it is written in, through the real forms ------------------------
+
+
+def _un_draft_docx() -> bytes:
+    from tests.texts.helpers import Numbered, Styled, Table, make_docx
+
+    return make_docx(
+        [
+            Table([["United Nations", "A/HRC/WG.9/1"], ["General Assembly", "Distr.: General"]]),
+            "Human Rights Council",
+            "Fifty-ninth session",
+            "Agenda item 3",
+            Styled("Draft convention on testing", "Title"),
+            Styled("Preamble", "Heading 1"),
+            "The States Parties to the present Convention, Recalling the Charter,[^1] "
+            "Noting the work of testers, Have agreed as follows:",
+            Styled("Article 1"),
+            Numbered("States shall test <early>.[^2]"),
+            Numbered("States shall ensure that:"),
+            Numbered("tests are written; and", ilvl=1),
+            Numbered("tests are run.", ilvl=1),
+            Styled("Article 2"),
+            Numbered("This Convention enters into force at once."),  # Word shows "3."
+            Numbered("IN WITNESS WHEREOF the undersigned have signed the present Convention."),
+            Numbered("Done at Geneva, this fifteenth day of January two thousand and twenty-six."),
+        ],
+        {1: "Signed at San Francisco on 26 June 1945.", 2: "Early means <before release>."},
+    )
+
+
+def test_un_draft_preview_and_saved_version(client):
+    from tests.browser import Browser
+
+    secretariat(client)
+    browser = Browser(client).get("/texts/import")
+    form = browser.form("/texts/import")
+    browser.submit(
+        form, title="Draft convention", file=(io.BytesIO(_un_draft_docx()), "draft.docx")
+    )
+    assert browser.status == 200 and "/texts/import/" in browser.url
+    preview = browser.html
+    assert "All the text was placed; no warning." in preview
+    assert "Preambular paragraphs: 2" in preview
+    assert "Footnotes: 2" in preview
+    assert "Title found in the file: Draft convention on testing" in preview
+    assert "Chapeau: The States Parties to the present Convention," in preview
+    assert "What the importer adjusted" in preview
+    assert "started again at 1 in article 2" in preview
+    assert "Masthead of the document (not imported)" in preview
+    assert "<li>Agenda item 3</li>" in preview
+    # The final clauses are shown as such, out of the last article.
+    text = preview[preview.index("The text as recognised") :]
+    final = text.index("<h2>Final clauses</h2>")
+    assert text.index("enters into force at once") < final < text.index("IN WITNESS")
+
+    browser.submit(browser.form("/texts/import/save"))
+    assert browser.status == 200 and "/texts/versions/" in browser.url
+    page = browser.html
+    version = db.session.scalars(select(TextVersion)).one()
+    assert version.front_matter == "Draft convention on testing"
+    assert version.chapeau == "The States Parties to the present Convention,"
+    assert version.proclamation == "Have agreed as follows:"
+    assert version.closing.startswith("IN WITNESS WHEREOF")
+    # Front matter, then the Preamble heading, then the chapeau below it.
+    assert (
+        page.index("Draft convention on testing")
+        < page.index("<h2>Preamble</h2>")
+        < page.index("The States Parties to the present Convention,")
+        < page.index("Recalling the Charter,")
+    )
+    # Footnote calls where they stand, escaped text, and the footnotes themselves.
+    notes = sorted(version.footnotes, key=lambda n: n.position)
+    assert [(n.label, n.place.value, n.call_at) for n in notes] == [
+        ("1", "intro", len("Recalling the Charter,")),
+        ("2", "text", len("States shall test <early>.")),
+    ]
+    article_1 = version.provisions[2]
+    assert notes[1].provision_id == article_1.id
+    assert notes[1].paragraph_id == article_1.paragraphs[0].id
+    assert (
+        'States shall test &lt;early&gt;.<sup class="footnote-call">'
+        '<a href="#footnote-2" id="footnote-call-2">2</a></sup>' in page
+    )
+    assert '<li id="footnote-2"><sup>2</sup> Early means &lt;before release&gt;.</li>' in page
+    assert [p.label for p in version.provisions[3].paragraphs] == ["1"]
+
+
+def test_version_page_loads_footnotes_without_a_query_per_provision(client):
+    from flask_sqlalchemy.record_queries import get_recorded_queries
+
+    def queries(text: str) -> int:
+        version = import_text(None, parse_document(text.encode(), "x.md"), "Draft")
+        db.session.commit()
+        version_id = version.id
+        db.session.expunge_all()  # as in a new request
+        before = len(get_recorded_queries())
+        assert client.get(f"/texts/versions/{version_id}").status_code == 200
+        return len(get_recorded_queries()) - before
+
+    small = "## Article 1\n\nText.[^1]\n\n[^1]: A note.\n"
+    large = "".join(f"## Article {n}\n\nText {n}.[^{n}]\n\n" for n in range(1, 8)) + "".join(
+        f"[^{n}]: Note {n}.\n" for n in range(1, 8)
+    )
+    assert queries(large) == queries(small)
