@@ -1,7 +1,7 @@
 """redaction of the proposed wording and the rationale of a comment
 
 Revision ID: 134d8f4c312c
-Revises: c3f1a9e2d7b5
+Revises: 28a1d173d3a3
 Create Date: 2026-11-30 10:00:00
 
 Two nullable columns beside comments.redacted_body: what the public reads instead of
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '134d8f4c312c'
-down_revision = 'c3f1a9e2d7b5'
+down_revision = '28a1d173d3a3'
 branch_labels = None
 depends_on = None
 

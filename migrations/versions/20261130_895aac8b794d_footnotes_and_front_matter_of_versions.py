@@ -1,7 +1,7 @@
 """footnotes of a version, and its front matter apart from the chapeau
 
 Revision ID: 895aac8b794d
-Revises: c3f1a9e2d7b5
+Revises: 134d8f4c312c
 Create Date: 2026-11-30 09:00:00
 
 text_versions.front_matter holds the text before the preamble (the title as printed, a
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '895aac8b794d'
-down_revision = 'c3f1a9e2d7b5'
+down_revision = '134d8f4c312c'
 branch_labels = None
 depends_on = None
 
