@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := consult_app
 
-.PHONY: run test install install-dev migrate demo lint typecheck check clean
+.PHONY: run test install install-dev migrate demo lint typecheck check clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,25 @@ demo: migrate
 run: demo compile-translations
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev compile-translations
+test: install-dev compile-translations browser
 	$(BIN)/ruff check consult_app tests
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The browser journeys (tests/browser_journeys) drive Debian's Chromium through Playwright
+# (Playwright's own browser download is not used). Installed here when missing, as root.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "$(CHROMIUM) is missing: install Debian's chromium package as root" \
+				"(apt-get install chromium) or run 'make test' as root." >&2; \
+			exit 1; \
+		fi; \
+		echo "Installing Chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			chromium fonts-noto-core fonts-dejavu-core; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check consult_app tests

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -18,6 +18,8 @@ from consult_app.config import Config, ConfigError, get_config
 from consult_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+# The language chosen with the language switcher, kept for the rest of the visit.
+LANGUAGE_SESSION_KEY = "lang"
 logger = logging.getLogger(__name__)
 
 
@@ -100,12 +102,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _select_locale() -> str | None:
+    """The language of the page: the one chosen now (``?lang=``), the one chosen earlier in
+    this visit (kept in the session), the account's, then the browser's."""
     languages: list[str] = __import__("flask").current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background jobs: the default locale
         return None
     requested = request.args.get("lang")
     if requested in languages:
         return requested
+    chosen = session.get(LANGUAGE_SESSION_KEY)
+    if chosen in languages:
+        return str(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
     return request.accept_languages.best_match(languages)
@@ -178,6 +185,21 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def remember_chosen_language() -> None:
+        # ``?lang=`` (the language switcher) chooses the language for the rest of the visit
+        # and, for a signed-in user, for the account.
+        chosen = request.args.get("lang")
+        if chosen is None or chosen not in app.config["LANGUAGES"]:
+            return
+        if session.get(LANGUAGE_SESSION_KEY) != chosen:
+            session[LANGUAGE_SESSION_KEY] = chosen
+        if current_user.is_authenticated and current_user.locale != chosen:
+            from consult_app.accounts.operations import choose_language
+            from consult_app.accounts.util import signed_in_user
+
+            choose_language(signed_in_user(), chosen)
+
     @app.after_request
     def commit_and_secure(response):
         # One commit per request: operations flush, the request commits at its end.
@@ -208,6 +230,13 @@ def _register_commands(app: Flask) -> None:
     from consult_app.submissions.commands import submissions_cli
     from consult_app.texts.commands import texts_cli
 
-    for group in (users_cli, texts_cli, demo_cli, audit_cli, review_cli, submissions_cli,
-                  exports_cli):
+    for group in (
+        users_cli,
+        texts_cli,
+        demo_cli,
+        audit_cli,
+        review_cli,
+        submissions_cli,
+        exports_cli,
+    ):
         app.cli.add_command(group)

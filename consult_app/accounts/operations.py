@@ -245,6 +245,14 @@ def update_profile(
         log_action(user, "update_profile", user, before=before, after=after)
 
 
+def choose_language(user: User, locale: str) -> None:
+    """Keep the language the user chose with the language switcher for their account."""
+    before = user.locale
+    user.locale = locale
+    db.session.flush()
+    log_action(user, "choose_language", user, before={"locale": before}, after={"locale": locale})
+
+
 def change_password(user: User, new_password: str) -> None:
     """Set a new password for the signed-in user (the old one was checked by the form), and
     sign out every other device: a stolen cookie dies with the old password."""

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from consult_app import LANGUAGE_SESSION_KEY
 from consult_app.accounts import membership, throttle
 from consult_app.accounts import operations as ops
 from consult_app.accounts.forms import (
@@ -219,6 +229,8 @@ def profile() -> str | Response:
             timezone=form.timezone.data or "UTC",
             locale=form.locale.data or None,
         )
+        # The language saved in the profile replaces the one chosen earlier in this visit.
+        session.pop(LANGUAGE_SESSION_KEY, None)
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
     return _profile_page(form, PasswordChangeForm(user=me, prefix="pw"))

@@ -17,10 +17,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from consult_app import create_app
-from consult_app.accounts.models import Role
-from consult_app.extensions import babel
+from consult_app.accounts.models import Role, User
+from consult_app.core.audit import AuditEntry
+from consult_app.extensions import babel, db
+from tests.browser import Browser
 from tests.conftest import login, make_consultation, make_user
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "consult_app" / "translations"
@@ -50,6 +53,8 @@ LIST_CAPTION_TWO = {
     "zh": "2 次磋商",
     "ru": "2 консультации",
 }
+# The "Consultations" link of the header, as the Russian page shows it.
+SWITCHER_CONSULTATIONS = {"ru": "Консультации"}
 SIGN_IN = {"en": "Sign in", "fr": "Se connecter", "ru": "Войти"}
 
 
@@ -154,6 +159,64 @@ def test_profile_without_locale_follows_the_browser(client: FlaskClient) -> None
     user = make_user(role=Role.SECRETARIAT)
     login(client, user)
     assert HOME_TITLE["fr"] in _html(client, "/", **{"Accept-Language": "fr-FR"})
+
+
+def test_chosen_language_stays_for_the_visit(client: FlaskClient) -> None:
+    make_consultation()
+    db.session.commit()
+    browser = Browser(client)
+    browser.get("/?lang=ru")
+    assert HOME_TITLE["ru"] in browser.html
+    # The next clicks carry no ?lang=; the browser asks for Spanish all along.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    g.pop("_flask_babel", None)
+    browser.follow(SWITCHER_CONSULTATIONS["ru"])
+    assert 'lang="ru"' in _root_tag(browser.html)
+    g.pop("_flask_babel", None)
+    browser.get("/")
+    assert HOME_TITLE["ru"] in browser.html
+    # Choosing another language replaces it; an unknown code changes nothing.
+    assert HOME_TITLE["zh"] in _html(client, "/?lang=zh")
+    assert HOME_TITLE["zh"] in _html(client, "/?lang=xx")
+    assert HOME_TITLE["zh"] in _html(client, "/")
+
+
+def test_chosen_language_is_saved_for_the_account(app: Flask, client: FlaskClient) -> None:
+    user = make_user()
+    user.locale = "en"
+    login(client, user)
+    assert HOME_TITLE["fr"] in _html(client, "/?lang=fr")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "fr"
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "choose_language")
+    ).one()
+    assert entry.before == {"locale": "en"} and entry.after == {"locale": "fr"}
+    # A later visit (a new session, another browser) opens in French.
+    other = app.test_client()
+    login(other, user)
+    assert HOME_TITLE["fr"] in _html(other, "/", **{"Accept-Language": "es"})
+    # The same choice again writes nothing more.
+    _html(client, "/?lang=fr")
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "choose_language")
+        )
+        == 1
+    )
+
+
+def test_language_saved_in_the_profile_replaces_the_visit_choice(client: FlaskClient) -> None:
+    user = make_user()
+    login(client, user)
+    _html(client, "/?lang=ar")
+    g.pop("_flask_babel", None)
+    browser = Browser(client).get("/account/profile")
+    browser.submit(browser.form("/account/profile"), locale="es")
+    assert browser.status == 200
+    assert HOME_TITLE["es"] in _html(client, "/")
 
 
 def test_language_switcher_links_keep_the_page(client: FlaskClient) -> None:
