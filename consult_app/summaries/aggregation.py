@@ -14,8 +14,13 @@ An organisation has at most one submission per consultation, so "organisations" 
 "submissions" are counted alike. Each organisation also has one **stance** per provision:
 its strongest position there, in the order no position < support < support with
 amendments < reservation < oppose < propose deletion (an organisation that supports one
-paragraph and opposes another counts as opposing). Stances drive the consensus rule;
-``positions`` count the organisations that took each position at least once.
+paragraph and opposes another counts as opposing). ``positions`` count the organisations
+that took each position at least once.
+
+The consensus indicator reads States differently (docs/consensus.md): ``voices`` holds each
+State position on the provision once, a statement made on behalf of a group of States
+being one position, with the State's strongest position **per paragraph** (from
+``paragraph_counts``) and on the provision as a whole (``comment_counts`` less those).
 
 Every figure is computed by a fixed number of queries, whatever the number of comments;
 Python only assembles the grouped rows. Positions, amendments and themes are read from the
@@ -26,6 +31,7 @@ read from an index in id order, up to the number listed.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -75,9 +81,11 @@ from consult_app.summaries.counts import (
     comment_counts,
     comment_total,
     count_column,
+    paragraph_counts,
     theme_counts,
 )
-from consult_app.texts.models import Provision
+from consult_app.summaries.settings import ConsensusRule, default_rule, rule_for
+from consult_app.texts.models import Paragraph, Provision
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +274,88 @@ class NamedStance:
     on_behalf: bool
 
 
+class VoiceKind(enum.Enum):
+    """Who a State position speaks for."""
+
+    #: A Member State speaking for itself.
+    STATE = "state"
+    #: An observer State speaking for itself (counted like a Member State, kept apart).
+    OBSERVER_STATE = "observer_state"
+    #: A State speaking on behalf of a regional group: the group's position.
+    REGIONAL_GROUP = "regional_group"
+    #: A State speaking on behalf of a group of States, or jointly with other States.
+    GROUP_OF_STATES = "group_of_states"
+
+    @property
+    def is_group(self) -> bool:
+        return self in (VoiceKind.REGIONAL_GROUP, VoiceKind.GROUP_OF_STATES)
+
+
+@dataclass
+class StateVoice:
+    """One State position on a provision: a State's own, or one statement for a group.
+
+    ``positions`` maps a target, a paragraph id or None for the provision as a whole, to
+    the strongest position the voice took on it (its comments that name that paragraph,
+    or name none).
+    """
+
+    submission_id: int
+    organisation_id: int
+    kind: VoiceKind
+    #: The State's regional group (None for most observer States).
+    regional_group: RegionalGroup | None
+    #: The State's name, only when it may be named (see :func:`may_name`).
+    name: str | None = None
+    #: The regional group spoken for (REGIONAL_GROUP).
+    group: RegionalGroup | None = None
+    #: The name of the group of States spoken for, only when it may be published.
+    group_name: str | None = None
+    #: States that co-signed the statement: organisation ids, names that may be published.
+    member_ids: frozenset[int] = frozenset()
+    member_names: tuple[str, ...] = ()
+    member_groups: frozenset[RegionalGroup] = frozenset()
+    positions: dict[int | None, Position] = field(default_factory=dict)
+
+    @property
+    def is_observer(self) -> bool:
+        return self.kind is VoiceKind.OBSERVER_STATE
+
+    @property
+    def regional_groups(self) -> frozenset[RegionalGroup]:
+        """The regional groups this position comes from (none for an observer State)."""
+        if self.kind is VoiceKind.REGIONAL_GROUP and self.group is not None:
+            return frozenset({self.group})
+        if self.kind is VoiceKind.OBSERVER_STATE:
+            return frozenset()
+        own = {self.regional_group} if self.regional_group is not None else set()
+        return frozenset(own) | self.member_groups
+
+    def speaks_for(self, other: StateVoice) -> bool:
+        """Does this group statement also speak for the State of ``other``?"""
+        if not self.kind.is_group or other.kind.is_group:
+            return False
+        if other.organisation_id in self.member_ids:
+            return True
+        return (
+            self.kind is VoiceKind.REGIONAL_GROUP
+            and other.kind is VoiceKind.STATE
+            and other.regional_group is not None
+            and other.regional_group == self.group
+        )
+
+
+@dataclass(frozen=True)
+class ParagraphRef:
+    """A paragraph or sub-paragraph that States commented on (or the parent of one)."""
+
+    id: int
+    parent_id: int | None
+    position: int
+    #: "2", "2 (b)", "2 (b) (ii)": its label with its parents'.
+    label: str
+
+
 @dataclass
 class ProvisionFigures:
     """Everything counted about one provision (see the module docstring for the rules)."""
@@ -292,6 +382,12 @@ class ProvisionFigures:
     amendments: list[AmendmentCluster] = field(default_factory=list)
     named: list[NamedStance] = field(default_factory=list)
     details: bool = False
+    #: Each State position once, with its positions per paragraph (the consensus rule).
+    voices: list[StateVoice] = field(default_factory=list)
+    #: The paragraphs States commented on, and their parents, by id.
+    paragraphs: dict[int, ParagraphRef] = field(default_factory=dict)
+    #: The consultation's consensus rule (its settings, or the defaults).
+    rule: ConsensusRule = field(default_factory=default_rule)
 
     @property
     def comments(self) -> int:
@@ -334,11 +430,18 @@ class Participation:
 
     submissions: int = 0
     comments: int = 0
+    #: Comments of States (Member and observer States) and of other stakeholders.
+    state_comments: int = 0
+    other_comments: int = 0
+    #: States (Member and observer States) and other stakeholders that made a submission.
     states: int = 0
     other_stakeholders: int = 0
+    #: Member States by regional group; observer States are kept apart.
     states_by_group: dict[RegionalGroup, int] = field(default_factory=dict)
-    #: States without a regional group (observer States).
+    #: Member States without a regional group.
     states_without_group: int = 0
+    #: Observer States (non-member States represented by observers).
+    observer_states: int = 0
     by_category: dict[OrgCategory, int] = field(default_factory=dict)
     unverified_organisations: int = 0
     joint_submissions: int = 0
@@ -475,10 +578,14 @@ def provision_figures(
         )
     if not result:
         return []
+    rule = rule_for(consultation)
+    for figures in result.values():
+        figures.rule = rule
     ids = list(result)
     conditions = [*counted_comment_conditions(consultation, public_only),
                   Comment.provision_id.in_(ids)]
     _main_figures(consultation, public_only, ids, result)
+    _state_voices(consultation, public_only, ids, result)
     _campaign_figures(consultation, public_only, ids, result)
     _theme_figures(consultation, public_only, ids, result)
     if details:
@@ -648,6 +755,167 @@ def _main_figures(
                                if c in figures.by_category}
         figures.by_regional_group = {g: figures.by_regional_group[g] for g in RegionalGroup
                                      if g in figures.by_regional_group}
+
+
+_STATES = (OrgCategory.MEMBER_STATE, OrgCategory.OBSERVER_STATE)
+
+
+def _strongest(counts: dict[Position, int]) -> Position | None:
+    held = [p for p, n in counts.items() if n > 0]
+    return max(held, key=STANCE_RANK.__getitem__) if held else None
+
+
+def _state_voices(
+    consultation: Consultation,
+    public_only: bool,
+    ids: Sequence[int],
+    result: dict[int, ProvisionFigures],
+) -> None:
+    """Each State position on each provision, per paragraph (docs/consensus.md).
+
+    Reads the counts tables (one row per State and provision, and per State and paragraph
+    commented on), the States co-signing those submissions and the paragraphs concerned:
+    four queries whatever the number of comments.
+    """
+    klass = _klass(public_only)
+    cc = comment_counts.c
+    counts = [cc[count_column(klass, p)].label(p.value) for p in Position]
+    rows = db.session.execute(
+        select(
+            cc.provision_id,
+            cc.submission_id,
+            Organisation.id.label("organisation_id"),
+            Organisation.name,
+            Organisation.category,
+            Organisation.regional_group,
+            Submission.on_behalf_kind,
+            Submission.on_behalf_group,
+            Submission.on_behalf_name,
+            Submission.publishable,
+            *counts,
+        )
+        .select_from(comment_counts)
+        .join(Submission, Submission.id == cc.submission_id)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .where(
+            *_counted_rows(comment_counts, consultation, ids, comment_total(klass)),
+            Organisation.category.in_(_STATES),
+        )
+        .order_by(cc.provision_id, Organisation.name, cc.submission_id)
+    ).all()
+    if not rows:
+        return
+    submissions = sorted({row.submission_id for row in rows})
+    members: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Cosigner.submission_id, Organisation.id, Organisation.name,
+               Organisation.regional_group)
+        .join(Organisation, Organisation.id == Cosigner.organisation_id)
+        .where(Cosigner.submission_id.in_(submissions), Organisation.category.in_(_STATES))
+        .order_by(Organisation.name)
+    ):
+        members[row.submission_id].append(row)
+
+    pc = paragraph_counts.c
+    by_paragraph: dict[tuple[int, int], dict[int, dict[Position, int]]] = defaultdict(dict)
+    for row in db.session.execute(
+        select(pc.provision_id, pc.submission_id, pc.paragraph_id,
+               *[pc[count_column(klass, p)].label(p.value) for p in Position])
+        .where(
+            pc.consultation_id == consultation.id,
+            pc.provision_id.in_(list(ids)),
+            pc.submission_id.in_(submissions),
+        )
+    ):
+        values = row._mapping
+        by_paragraph[(row.provision_id, row.submission_id)][row.paragraph_id] = {
+            p: int(values[p.value] or 0) for p in Position
+        }
+    commented = sorted({pid for pid, _sid in by_paragraph})
+    paragraphs: dict[int, list[Any]] = defaultdict(list)
+    if commented:
+        for paragraph in db.session.execute(
+            select(Paragraph.id, Paragraph.provision_id, Paragraph.parent_id,
+                   Paragraph.position, Paragraph.level, Paragraph.label)
+            .where(Paragraph.provision_id.in_(commented))
+            .order_by(Paragraph.provision_id, Paragraph.position)
+        ):
+            paragraphs[paragraph.provision_id].append(paragraph)
+    for pid, items in paragraphs.items():
+        result[pid].paragraphs = _paragraph_refs(items)
+
+    for row in rows:
+        values = row._mapping
+        whole = {p: int(values[p.value] or 0) for p in Position}
+        positions: dict[int | None, Position] = {}
+        for paragraph_id, on_paragraph in by_paragraph.get(
+            (row.provision_id, row.submission_id), {}
+        ).items():
+            for p, n in on_paragraph.items():
+                whole[p] -= n
+            strongest = _strongest(on_paragraph)
+            if strongest is not None:
+                positions[paragraph_id] = strongest
+        strongest = _strongest(whole)
+        if strongest is not None:
+            positions[None] = strongest
+        if not positions:
+            continue
+        result[row.provision_id].voices.append(
+            _voice(consultation, row, members.get(row.submission_id, []), positions)
+        )
+
+
+def _voice(
+    consultation: Consultation,
+    row: Any,
+    members: list[Any],
+    positions: dict[int | None, Position],
+) -> StateVoice:
+    nameable = may_name(consultation, row.publishable)
+    kind = VoiceKind.OBSERVER_STATE if row.category is OrgCategory.OBSERVER_STATE else (
+        VoiceKind.STATE
+    )
+    if row.on_behalf_kind is OnBehalfKind.REGIONAL_GROUP and row.on_behalf_group is not None:
+        kind = VoiceKind.REGIONAL_GROUP
+    elif row.on_behalf_kind is OnBehalfKind.COALITION or members:
+        kind = VoiceKind.GROUP_OF_STATES
+    return StateVoice(
+        submission_id=int(row.submission_id),
+        organisation_id=int(row.organisation_id),
+        kind=kind,
+        regional_group=row.regional_group,
+        name=row.name if nameable else None,
+        group=row.on_behalf_group if kind is VoiceKind.REGIONAL_GROUP else None,
+        group_name=row.on_behalf_name
+        if nameable and row.on_behalf_kind is OnBehalfKind.COALITION
+        else None,
+        member_ids=frozenset(int(m.id) for m in members),
+        member_names=tuple(m.name for m in members) if nameable else (),
+        member_groups=frozenset(m.regional_group for m in members if m.regional_group),
+        positions=positions,
+    )
+
+
+def _paragraph_refs(rows: Sequence[Any]) -> dict[int, ParagraphRef]:
+    """The paragraphs of one provision with their full labels ("2 (b)"), in text order."""
+    by_id = {row.id: row for row in rows}
+    refs: dict[int, ParagraphRef] = {}
+    for row in rows:
+        labels = []
+        node: Any = row
+        seen: set[int] = set()
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            labels.append(node.label or str(node.position))
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        refs[row.id] = ParagraphRef(
+            id=int(row.id),
+            parent_id=row.parent_id if row.parent_id in by_id else None,
+            position=int(row.position),
+            label=" ".join(reversed(labels)),
+        )
+    return refs
 
 
 def _campaign_figures(
@@ -1019,7 +1287,10 @@ def participation(consultation: Consultation, *, public_only: bool = False) -> P
         category: OrgCategory = row.category
         result.submissions += n
         result.by_category[category] = result.by_category.get(category, 0) + n
-        if category.is_state:
+        if category is OrgCategory.OBSERVER_STATE:
+            result.states += n
+            result.observer_states += n
+        elif category.is_state:
             result.states += n
             if row.regional_group is not None:
                 group: RegionalGroup = row.regional_group
@@ -1050,17 +1321,24 @@ def participation(consultation: Consultation, *, public_only: bool = False) -> P
     )
     result.by_day = [(_as_date(row.day), int(row.n)) for row in days if row.day is not None]
 
-    result.comments = int(
-        db.session.execute(
-            select(func.coalesce(func.sum(comment_total(_klass(public_only))), 0))
-            .select_from(comment_counts)
-            .join(Submission, Submission.id == comment_counts.c.submission_id)
-            .where(
-                comment_counts.c.consultation_id == consultation.id,
-                Submission.status == SubmissionStatus.SUBMITTED,
-            )
-        ).scalar_one()
-    )
+    is_state = Organisation.category.in_(_STATES)
+    for row in db.session.execute(
+        select(is_state.label("is_state"),
+               func.coalesce(func.sum(comment_total(_klass(public_only))), 0).label("n"))
+        .select_from(comment_counts)
+        .join(Submission, Submission.id == comment_counts.c.submission_id)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .where(
+            comment_counts.c.consultation_id == consultation.id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+        )
+        .group_by(is_state)
+    ):
+        if row.is_state:
+            result.state_comments = int(row.n)
+        else:
+            result.other_comments = int(row.n)
+    result.comments = result.state_comments + result.other_comments
     return result
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -19,7 +18,7 @@ from consult_app.summaries.aggregation import (
     participation,
     provision_figures,
 )
-from consult_app.summaries.consensus import ConsensusResult, classify, rule_from_config
+from consult_app.summaries.consensus import ConsensusResult, classify
 
 RANKED = 5
 
@@ -92,10 +91,9 @@ def _cell(part: GroupFigures | None, texts: _CellTexts) -> charts.HeatCell:
 
 def build_dashboard(consultation: Consultation, *, public_only: bool) -> Dashboard:
     """Participation, per-provision figures, consensus, heat map and rankings."""
-    rule = rule_from_config(current_app.config)
     figures = provision_figures(consultation, public_only=public_only, details=False)
     people = participation(consultation, public_only=public_only)
-    consensus = {f.provision_id: classify(f, rule) for f in figures}
+    consensus = {f.provision_id: classify(f) for f in figures}
     present = {c for f in figures for c in f.by_category if not c.is_state}
     columns = [HeatColumn(g.label, regional_group=g) for g in RegionalGroup] + [
         HeatColumn(c.label, category=c) for c in OrgCategory if c in present

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,7 +22,7 @@ from consult_app.core.errors import Conflict, NotAllowed, NotFound, UserError
 from consult_app.extensions import db
 from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.commands import recount_command, summaries_cli
-from consult_app.summaries.consensus import classify, rule_from_config
+from consult_app.summaries.consensus import classify
 from consult_app.summaries.dashboard import build_dashboard
 from consult_app.summaries.forms import ChoiceForm, RegenerateForm, SummaryForm
 from consult_app.summaries.models import SummaryDraft
@@ -101,7 +101,7 @@ def figures(consultation_id: int, provision_id: int) -> str:
         "FIGURES_CACHE_SECONDS",
         lambda: provision_figures(consultation, [provision.id], public_only=not secretariat),
     )
-    result = classify(item, rule_from_config(current_app.config))
+    result = classify(item)
     return render_template(
         "summaries/figures.html", consultation=consultation, provision=provision,
         figures=item, consensus=result, secretariat_view=secretariat,
