@@ -564,10 +564,12 @@ def provision_figures(
     public_only: bool = False,
     details: bool = True,
     amendment_similarity: float | None = None,
+    rule: ConsensusRule | None = None,
 ) -> list[ProvisionFigures]:
     """Figures of each provision of the consultation's text (or of ``provision_ids``), in
     text order. ``details`` adds reservations, grouped amendments and nameable
-    organisations (more queries; the dashboard does without)."""
+    organisations (more queries; the dashboard does without). ``rule``: the consultation's
+    consensus rule, when the caller has already read it."""
     provisions = _provisions(consultation, provision_ids)
     result: dict[int, ProvisionFigures] = {}
     for row in provisions:
@@ -578,7 +580,7 @@ def provision_figures(
         )
     if not result:
         return []
-    rule = rule_for(consultation)
+    rule = rule or rule_for(consultation)
     for figures in result.values():
         figures.rule = rule
     ids = list(result)

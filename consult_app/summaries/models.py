@@ -121,16 +121,15 @@ class Attribution(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(
-            {
-                Attribution.NAMED: _l(
-                    "Named: delegations and organisations that may be named are named"
-                ),
-                Attribution.UNATTRIBUTED: _l(
-                    "Unattributed, in the style of a chair's summary: nobody is named"
-                ),
-            }[self]
-        )
+        return str(ATTRIBUTION_LABELS[self])
+
+
+ATTRIBUTION_LABELS = {
+    Attribution.NAMED: _l("Named: delegations and organisations that may be named are named"),
+    Attribution.UNATTRIBUTED: _l(
+        "Unattributed, in the style of a chair's summary: nobody is named"
+    ),
+}
 
 
 class ConsensusSettings(Model):
