@@ -239,6 +239,39 @@ def _targets(figures: ProvisionFigures) -> list[int | None]:
     return ([None] if None in direct else []) + list(paragraphs)
 
 
+def _held_by(reading: Tally, level: ConsensusLevel) -> set[int]:
+    voices = reading.objecting if level is ConsensusLevel.BRACKETED else reading.amending
+    return {v.submission_id for v in voices}
+
+
+def _holding_back(
+    targets: Sequence[TargetReading],
+    level: ConsensusLevel,
+    paragraphs: dict[int, ParagraphRef],
+) -> tuple[TargetReading, ...]:
+    """The parts at the provision's level (bracketed, or asking amendments), less those
+    held there only by what States said of a part above them (a whole bracketed article
+    is not said again of each of its paragraphs)."""
+    if level not in (ConsensusLevel.BRACKETED, ConsensusLevel.SUPPORTED_WITH_AMENDMENTS):
+        return ()
+    at_level = {t.paragraph_id: t for t in targets if t.level is level}
+    result = []
+    for target in targets:
+        if target.level is not level:
+            continue
+        held = _held_by(target.tally, level)
+        node = target.paragraph_id
+        covered = False
+        while node is not None and not covered:
+            ref = paragraphs.get(node)
+            node = ref.parent_id if ref is not None else None
+            above = at_level.get(node)
+            covered = above is not None and held <= _held_by(above.tally, level)
+        if not covered:
+            result.append(target)
+    return tuple(result)
+
+
 def target_label(target: int | None, paragraphs: dict[int, ParagraphRef]) -> str:
     if target is None:
         return _("the provision as a whole")
@@ -313,12 +346,7 @@ def classify(
     )
     if not targets:
         participation = ConsensusLevel.NO_BASIS
-    holding_back = tuple(
-        t
-        for t in targets
-        if t.level is level
-        and level in (ConsensusLevel.BRACKETED, ConsensusLevel.SUPPORTED_WITH_AMENDMENTS)
-    )
+    holding_back = _holding_back(targets, level, paragraphs)
     objection = Objection(_unique(v for t in targets for v in t.tally.objecting))
     reservations = _unique(v for t in targets for v in t.tally.reserving)
 

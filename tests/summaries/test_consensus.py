@@ -250,11 +250,21 @@ def test_an_objection_to_the_whole_applies_to_each_paragraph_spoken_to(app: Flas
         ("the provision as a whole", ConsensusLevel.BRACKETED),
         ("paragraph 2", ConsensusLevel.BRACKETED),
     ]
-    assert result.reason == (
-        "Bracketed: the provision as a whole and paragraph 2 remain in "
-        "square brackets; the provision as a whole: objection by 1 State "
-        "of 1 regional group (Objector); paragraph 2: objection by 1 "
-        "State of 1 regional group (Objector)."
+    # Said once, of the whole: the paragraph is bracketed by the same objection only.
+    assert result.reason == ("Bracketed: objection by 1 State of 1 regional group (Objector).")
+    assert [t.label for t in result.holding_back] == ["the provision as a whole"]
+    # Another State objecting to paragraph 2 itself is named with it.
+    submit(
+        consultation,
+        make_org("Second", category=OrgCategory.MEMBER_STATE, group=G.AFRICAN),
+        [(provision, P.OPPOSE, {"paragraph_id": two.id})],
+    )
+    result, _summary = read(consultation, provision)
+    assert [t.label for t in result.holding_back] == ["the provision as a whole", "paragraph 2"]
+    assert result.reason.startswith(
+        "Bracketed: the provision as a whole and paragraph 2 remain in square brackets; "
+        "the provision as a whole: objection by 1 State of 1 regional group (Objector); "
+        "paragraph 2: objection by 2 States of 2 regional groups (Objector and Second)."
     )
 
 
