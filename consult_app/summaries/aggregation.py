@@ -288,7 +288,7 @@ class VoiceKind(enum.Enum):
 
     @property
     def is_group(self) -> bool:
-        return self in (VoiceKind.REGIONAL_GROUP, VoiceKind.GROUP_OF_STATES)
+        return self is VoiceKind.REGIONAL_GROUP or self is VoiceKind.GROUP_OF_STATES
 
 
 @dataclass
@@ -330,19 +330,6 @@ class StateVoice:
             return frozenset()
         own = {self.regional_group} if self.regional_group is not None else set()
         return frozenset(own) | self.member_groups
-
-    def speaks_for(self, other: StateVoice) -> bool:
-        """Does this group statement also speak for the State of ``other``?"""
-        if not self.kind.is_group or other.kind.is_group:
-            return False
-        if other.organisation_id in self.member_ids:
-            return True
-        return (
-            self.kind is VoiceKind.REGIONAL_GROUP
-            and other.kind is VoiceKind.STATE
-            and other.regional_group is not None
-            and other.regional_group == self.group
-        )
 
 
 @dataclass(frozen=True)
@@ -762,9 +749,15 @@ def _main_figures(
 _STATES = (OrgCategory.MEMBER_STATE, OrgCategory.OBSERVER_STATE)
 
 
-def _strongest(counts: dict[Position, int]) -> Position | None:
-    held = [p for p, n in counts.items() if n > 0]
-    return max(held, key=STANCE_RANK.__getitem__) if held else None
+def _rank_of(counts: dict[Position, ColumnElement[Any]]) -> ColumnElement[int]:
+    """The stance rank of per-position counts: the strongest position counted (0: none)."""
+    return case(
+        *[
+            (counts[p] > 0, rank)
+            for p, rank in sorted(STANCE_RANK.items(), key=lambda item: -item[1])
+        ],
+        else_=0,
+    )
 
 
 def _state_voices(
@@ -775,67 +768,87 @@ def _state_voices(
 ) -> None:
     """Each State position on each provision, per paragraph (docs/consensus.md).
 
-    Reads the counts tables (one row per State and provision, and per State and paragraph
-    commented on), the States co-signing those submissions and the paragraphs concerned:
-    four queries whatever the number of comments.
+    Four queries whatever the number of comments: the States' submissions (with their
+    co-signing States), their strongest position per provision and per paragraph (ranks
+    computed in SQL from the counts tables: the provision as a whole is ``comment_counts``
+    less ``paragraph_counts``), and the paragraphs concerned.
     """
-    klass = _klass(public_only)
-    cc = comment_counts.c
-    counts = [cc[count_column(klass, p)].label(p.value) for p in Position]
-    rows = db.session.execute(
-        select(
-            cc.provision_id,
-            cc.submission_id,
-            Organisation.id.label("organisation_id"),
-            Organisation.name,
-            Organisation.category,
-            Organisation.regional_group,
-            Submission.on_behalf_kind,
-            Submission.on_behalf_group,
-            Submission.on_behalf_name,
-            Submission.publishable,
-            *counts,
+    speakers = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Submission.id,
+                Organisation.id.label("organisation_id"),
+                Organisation.name,
+                Organisation.category,
+                Organisation.regional_group,
+                Submission.on_behalf_kind,
+                Submission.on_behalf_group,
+                Submission.on_behalf_name,
+                Submission.publishable,
+            )
+            .join(Organisation, Organisation.id == Submission.organisation_id)
+            .where(
+                Submission.consultation_id == consultation.id,
+                Submission.status == SubmissionStatus.SUBMITTED,
+                Organisation.category.in_(_STATES),
+            )
         )
-        .select_from(comment_counts)
-        .join(Submission, Submission.id == cc.submission_id)
-        .join(Organisation, Organisation.id == Submission.organisation_id)
-        .where(
-            *_counted_rows(comment_counts, consultation, ids, comment_total(klass)),
-            Organisation.category.in_(_STATES),
-        )
-        .order_by(cc.provision_id, Organisation.name, cc.submission_id)
-    ).all()
-    if not rows:
+    }
+    if not speakers:
         return
-    submissions = sorted({row.submission_id for row in rows})
+    klass = _klass(public_only)
+    cc, pc = comment_counts.c, paragraph_counts.c
+    state_submissions = select(Submission.id).join(
+        Organisation, Organisation.id == Submission.organisation_id
+    ).where(
+        Submission.consultation_id == consultation.id,
+        Submission.status == SubmissionStatus.SUBMITTED,
+        Organisation.category.in_(_STATES),
+    )
+    # The provision as a whole: each State's comments on it less those on its paragraphs,
+    # added up in one grouping (no join of the two tables).
+    signed = union_all(
+        select(cc.provision_id, cc.submission_id,
+               *[cc[count_column(klass, p)].label(p.value) for p in Position])
+        .where(cc.consultation_id == consultation.id, cc.provision_id.in_(list(ids)),
+               cc.submission_id.in_(state_submissions)),
+        select(pc.provision_id, pc.submission_id,
+               *[(-pc[count_column(klass, p)]).label(p.value) for p in Position])
+        .where(pc.consultation_id == consultation.id, pc.provision_id.in_(list(ids)),
+               pc.submission_id.in_(state_submissions)),
+    ).subquery("signed")
+    whole = _rank_of({p: func.sum(signed.c[p.value]) for p in Position})
+    ranks = union_all(
+        select(signed.c.provision_id, signed.c.submission_id,
+               literal(0).label("paragraph_id"), whole.label("stance"))
+        .group_by(signed.c.provision_id, signed.c.submission_id),
+        select(pc.provision_id, pc.submission_id, pc.paragraph_id,
+               _rank_of({p: pc[count_column(klass, p)] for p in Position}).label("stance"))
+        .where(pc.consultation_id == consultation.id, pc.provision_id.in_(list(ids)),
+               pc.submission_id.in_(state_submissions)),
+    )
+    positions: dict[tuple[int, int], dict[int | None, Position]] = defaultdict(dict)
+    for provision_id, submission_id, paragraph_id, stance in db.session.execute(ranks):
+        if stance:
+            positions[(provision_id, submission_id)][paragraph_id or None] = _RANK_STANCE[stance]
+    if not positions:
+        return
+
     members: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(
         select(Cosigner.submission_id, Organisation.id, Organisation.name,
                Organisation.regional_group)
         .join(Organisation, Organisation.id == Cosigner.organisation_id)
-        .where(Cosigner.submission_id.in_(submissions), Organisation.category.in_(_STATES))
+        .where(Cosigner.submission_id.in_(sorted(speakers)),
+               Organisation.category.in_(_STATES))
         .order_by(Organisation.name)
     ):
         members[row.submission_id].append(row)
-
-    pc = paragraph_counts.c
-    by_paragraph: dict[tuple[int, int], dict[int, dict[Position, int]]] = defaultdict(dict)
-    for row in db.session.execute(
-        select(pc.provision_id, pc.submission_id, pc.paragraph_id,
-               *[pc[count_column(klass, p)].label(p.value) for p in Position])
-        .where(
-            pc.consultation_id == consultation.id,
-            pc.provision_id.in_(list(ids)),
-            pc.submission_id.in_(submissions),
-        )
-    ):
-        values = row._mapping
-        by_paragraph[(row.provision_id, row.submission_id)][row.paragraph_id] = {
-            p: int(values[p.value] or 0) for p in Position
-        }
-    commented = sorted({pid for pid, _sid in by_paragraph})
-    paragraphs: dict[int, list[Any]] = defaultdict(list)
+    commented = sorted({pid for (pid, _sid), held in positions.items() if len(held) > 1
+                        or None not in held})
     if commented:
+        paragraphs: dict[int, list[Any]] = defaultdict(list)
         for paragraph in db.session.execute(
             select(Paragraph.id, Paragraph.provision_id, Paragraph.parent_id,
                    Paragraph.position, Paragraph.level, Paragraph.label)
@@ -843,29 +856,24 @@ def _state_voices(
             .order_by(Paragraph.provision_id, Paragraph.position)
         ):
             paragraphs[paragraph.provision_id].append(paragraph)
-    for pid, items in paragraphs.items():
-        result[pid].paragraphs = _paragraph_refs(items)
+        for pid, items in paragraphs.items():
+            result[pid].paragraphs = _paragraph_refs(items)
 
-    for row in rows:
-        values = row._mapping
-        whole = {p: int(values[p.value] or 0) for p in Position}
-        positions: dict[int | None, Position] = {}
-        for paragraph_id, on_paragraph in by_paragraph.get(
-            (row.provision_id, row.submission_id), {}
-        ).items():
-            for p, n in on_paragraph.items():
-                whole[p] -= n
-            strongest = _strongest(on_paragraph)
-            if strongest is not None:
-                positions[paragraph_id] = strongest
-        strongest = _strongest(whole)
-        if strongest is not None:
-            positions[None] = strongest
-        if not positions:
-            continue
-        result[row.provision_id].voices.append(
-            _voice(consultation, row, members.get(row.submission_id, []), positions)
-        )
+    templates = {
+        sid: _voice(consultation, row, members.get(sid, []), {})
+        for sid, row in speakers.items()
+    }
+    # Voices in a stable order: by State name, then submission.
+    order = sorted(templates, key=lambda sid: (speakers[sid].name, sid))
+    rank = {sid: n for n, sid in enumerate(order)}
+    for (pid, sid), held in sorted(positions.items(), key=lambda item: (item[0][0],
+                                                                       rank[item[0][1]])):
+        t = templates[sid]
+        # The constructor with every field (dataclasses.replace is several times slower).
+        result[pid].voices.append(StateVoice(
+            t.submission_id, t.organisation_id, t.kind, t.regional_group, t.name, t.group,
+            t.group_name, t.member_ids, t.member_names, t.member_groups, held,
+        ))
 
 
 def _voice(
@@ -883,7 +891,7 @@ def _voice(
     elif row.on_behalf_kind is OnBehalfKind.COALITION or members:
         kind = VoiceKind.GROUP_OF_STATES
     return StateVoice(
-        submission_id=int(row.submission_id),
+        submission_id=int(row.id),
         organisation_id=int(row.organisation_id),
         kind=kind,
         regional_group=row.regional_group,

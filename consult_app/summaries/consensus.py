@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,6 +43,7 @@ from consult_app.summaries.aggregation import (
     ParagraphRef,
     ProvisionFigures,
     StateVoice,
+    VoiceKind,
 )
 from consult_app.summaries.settings import (  # noqa: F401  (re-exported)
     DEFAULT_RULE,
@@ -122,18 +124,33 @@ class Tally:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TargetReading:
-    """The reading of one part of a provision: a paragraph, or the provision as a whole."""
+    """The reading of one part of a provision: a paragraph, or the provision as a whole.
+
+    Its words (``label``, ``reason``) are written when first read, in the language of the
+    moment: the dashboard reads them for a few provisions only.
+    """
 
     #: The paragraph (or sub-paragraph) read, or None for the provision as a whole.
     paragraph_id: int | None
-    #: "paragraph 2 (b)", "the provision as a whole".
-    label: str
     level: ConsensusLevel
-    #: Why, in words: "objection by 2 States of 1 regional group (Aland and Bland)".
-    reason: str
     tally: Tally
+    #: The paragraph's own label with its parents' ("2 (b)"); None for the whole.
+    paragraph_label: str | None = None
+    named: bool = True
+
+    @cached_property
+    def label(self) -> str:
+        """ "paragraph 2 (b)", "the provision as a whole"."""
+        if self.paragraph_id is None:
+            return _("the provision as a whole")
+        return _("paragraph %(label)s", label=self.paragraph_label or str(self.paragraph_id))
+
+    @cached_property
+    def reason(self) -> str:
+        """Why, in words: "objection by 2 States of 1 regional group (Aland and Bland)"."""
+        return _target_reason(self.level, self.tally, self.named)
 
 
 @dataclass(frozen=True)
@@ -159,14 +176,13 @@ class Objection:
         return self.positions == 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConsensusResult:
-    """The level of a provision, its reasons in words (the first says why this level), its
-    parts read one by one, and who objects or has reservations on record."""
+    """The level of a provision, its parts read one by one, who objects or has
+    reservations on record; and, written when first read, its label and its reasons in
+    words (the first says why this level)."""
 
     level: ConsensusLevel
-    label: str
-    reasons: list[str]
     targets: tuple[TargetReading, ...] = ()
     #: The parts that hold the provision at its level (bracketed, or asking amendments).
     holding_back: tuple[TargetReading, ...] = ()
@@ -175,6 +191,26 @@ class ConsensusResult:
     reservations: tuple[StateVoice, ...] = ()
     #: Every State position counted on the provision (each once).
     positions: tuple[StateVoice, ...] = ()
+    #: What the words need.
+    rule: ConsensusRule = DEFAULT_RULE
+    named: bool = True
+    others: GroupFigures = field(default_factory=GroupFigures, repr=False)
+
+    @property
+    def regional_groups(self) -> int:
+        """Regional groups the State positions come from."""
+        return len({g for v in self.positions for g in v.regional_groups})
+
+    @cached_property
+    def label(self) -> str:
+        """The level's name; a bracketed one says how wide the objection is."""
+        return _label(self.level, self.objection)
+
+    @cached_property
+    def reasons(self) -> list[str]:
+        reasons = [_decision(self)]
+        reasons += _facts(self)
+        return reasons
 
     @property
     def reason(self) -> str:
@@ -184,25 +220,37 @@ class ConsensusResult:
 # --- reading ------------------------------------------------------------------------------
 
 
+def _path(target: int | None, paragraphs: dict[int, ParagraphRef]) -> list[int | None]:
+    """``target``, the paragraphs above it, and None (the provision as a whole)."""
+    path: list[int | None] = []
+    node = target
+    while node is not None and node not in path:
+        path.append(node)
+        ref = paragraphs.get(node)
+        node = ref.parent_id if ref is not None else None
+    path.append(None)
+    return path
+
+
 def position_on(
     voice: StateVoice, target: int | None, paragraphs: dict[int, ParagraphRef]
 ) -> Position | None:
     """The position of ``voice`` on ``target``: what it said of it, else of the paragraph
     above it, else of the provision as a whole (None: it said nothing that applies)."""
-    node = target
+    return _position_along(voice.positions, _path(target, paragraphs))
+
+
+def _position_along(
+    positions: dict[int | None, Position], path: list[int | None]
+) -> Position | None:
     found: Position | None = None
-    seen: set[int] = set()
-    while True:
-        position = voice.positions.get(node)
+    for node in path:
+        position = positions.get(node)
         if position is not None:
             if position is not Position.NO_POSITION:
                 return position
             found = found or position
-        if node is None or node in seen:
-            return found
-        seen.add(node)
-        ref = paragraphs.get(node)
-        node = ref.parent_id if ref is not None else None
+    return found
 
 
 def tally(
@@ -210,22 +258,50 @@ def tally(
 ) -> Tally:
     """The State positions on ``target``, each State once (a member taking its group's
     position there is counted with the group)."""
-    positions = {id(v): position_on(v, target, paragraphs) for v in voices}
-    groups = [v for v in voices if v.kind.is_group and positions[id(v)] is not None]
-    by_position: dict[Position, list[StateVoice]] = {}
+    path = _path(target, paragraphs)
+    held = [(v, _position_along(v.positions, path)) for v in voices]
+    regional, of_states, state = (
+        VoiceKind.REGIONAL_GROUP,
+        VoiceKind.GROUP_OF_STATES,
+        VoiceKind.STATE,
+    )
+    # Group statements by whom they speak for: a regional group's statement for the Member
+    # States of that group (keyed by the group's identity), any group statement for its
+    # co-signers.
+    by_region: dict[int, list[tuple[StateVoice, Position]]] = {}
+    by_member: dict[int, list[tuple[StateVoice, Position]]] = {}
+    for voice, position in held:
+        if position is None or (voice.kind is not regional and voice.kind is not of_states):
+            continue
+        if voice.kind is regional and voice.group is not None:
+            by_region.setdefault(id(voice.group), []).append((voice, position))
+        for member in voice.member_ids:
+            by_member.setdefault(member, []).append((voice, position))
+    # Keyed by the position's identity (an int): hashing an Enum member runs Python code,
+    # and this loop runs for every State on every part of every provision.
+    by_position: dict[int, list[StateVoice]] = {}
     aligned: list[tuple[StateVoice, StateVoice]] = []
-    for voice in voices:
-        position = positions[id(voice)]
+    grouped = bool(by_region or by_member)
+    for voice, position in held:
         if position is None:
             continue
-        group = next(
-            (g for g in groups if g.speaks_for(voice) and positions[id(g)] is position), None
-        )
-        if group is not None:
-            aligned.append((voice, group))
-            continue
-        by_position.setdefault(position, []).append(voice)
-    return Tally({p: tuple(vs) for p, vs in by_position.items()}, tuple(aligned))
+        if grouped and voice.kind is not regional and voice.kind is not of_states:
+            candidates = by_member.get(voice.organisation_id, [])
+            if voice.kind is state:
+                candidates = by_region.get(id(voice.regional_group), []) + candidates
+            group = next((g for g, p in candidates if p is position), None)
+            if group is not None:
+                aligned.append((voice, group))
+                continue
+        key = id(position)
+        if key in by_position:
+            by_position[key].append(voice)
+        else:
+            by_position[key] = [voice]
+    return Tally(
+        {p: tuple(by_position[id(p)]) for p in Position if id(p) in by_position},
+        tuple(aligned),
+    )
 
 
 def _targets(figures: ProvisionFigures) -> list[int | None]:
@@ -272,13 +348,6 @@ def _holding_back(
     return tuple(result)
 
 
-def target_label(target: int | None, paragraphs: dict[int, ParagraphRef]) -> str:
-    if target is None:
-        return _("the provision as a whole")
-    ref = paragraphs.get(target)
-    return _("paragraph %(label)s", label=ref.label if ref is not None else str(target))
-
-
 def _unique(voices: Iterable[StateVoice]) -> tuple[StateVoice, ...]:
     seen: dict[int, StateVoice] = {}
     for voice in voices:
@@ -286,15 +355,13 @@ def _unique(voices: Iterable[StateVoice]) -> tuple[StateVoice, ...]:
     return tuple(seen.values())
 
 
-def _participation(
-    positions: Sequence[StateVoice], rule: ConsensusRule
-) -> tuple[ConsensusLevel, int]:
+def _participation(positions: Sequence[StateVoice], rule: ConsensusRule) -> ConsensusLevel:
     groups = len({g for v in positions for g in v.regional_groups})
     if len(positions) < rule.min_states or groups < rule.min_groups:
-        return ConsensusLevel.NO_BASIS, groups
+        return ConsensusLevel.NO_BASIS
     if groups < rule.agreed_min_groups:
-        return ConsensusLevel.NO_OBJECTION, groups
-    return ConsensusLevel.AGREED, groups
+        return ConsensusLevel.NO_OBJECTION
+    return ConsensusLevel.AGREED
 
 
 def _level(reading: Tally, participation: ConsensusLevel, rule: ConsensusRule) -> ConsensusLevel:
@@ -333,34 +400,30 @@ def classify(
     paragraphs = figures.paragraphs
     readings = [(t, tally(figures.voices, t, paragraphs)) for t in _targets(figures)]
     positions = _unique(v for _t, r in readings for v in r.taking_position)
-    participation, groups = _participation(positions, rule)
+    participation = _participation(positions, rule)
     targets = tuple(
         TargetReading(
-            t, target_label(t, paragraphs), level, _target_reason(level, reading, named), reading
+            t,
+            _level(reading, participation, rule),
+            reading,
+            paragraphs[t].label if t is not None and t in paragraphs else None,
+            named,
         )
         for t, reading in readings
-        for level in [_level(reading, participation, rule)]
     )
     level = max(
         (t.level for t in targets), key=lambda lv: lv.order, default=ConsensusLevel.NO_BASIS
     )
-    if not targets:
-        participation = ConsensusLevel.NO_BASIS
-    holding_back = _holding_back(targets, level, paragraphs)
-    objection = Objection(_unique(v for t in targets for v in t.tally.objecting))
-    reservations = _unique(v for t in targets for v in t.tally.reserving)
-
-    reasons = [_decision(level, holding_back, positions, groups, rule, named)]
-    reasons += _facts(figures, targets, positions, objection, reservations, rule, named)
     return ConsensusResult(
         level=level,
-        label=_label(level, objection),
-        reasons=reasons,
         targets=targets,
-        holding_back=holding_back,
-        objection=objection,
-        reservations=reservations,
+        holding_back=_holding_back(targets, level, paragraphs),
+        objection=Objection(_unique(v for t in targets for v in t.tally.objecting)),
+        reservations=_unique(v for t in targets for v in t.tally.reserving),
         positions=positions,
+        rule=rule,
+        named=named,
+        others=figures.other_stakeholders,
     )
 
 
@@ -381,15 +444,10 @@ def _label(level: ConsensusLevel, objection: Objection) -> str:
     return _("Bracketed (%(scope)s)", scope=scope)
 
 
-def _decision(
-    level: ConsensusLevel,
-    holding_back: tuple[TargetReading, ...],
-    positions: tuple[StateVoice, ...],
-    groups: int,
-    rule: ConsensusRule,
-    named: bool,
-) -> str:
+def _decision(result: ConsensusResult) -> str:
     """The first reason: why this level, in words."""
+    level, holding_back, positions = result.level, result.holding_back, result.positions
+    groups, rule = result.regional_groups, result.rule
     if level is ConsensusLevel.BRACKETED:
         if len(holding_back) == 1 and holding_back[0].paragraph_id is None:
             return _("Bracketed: %(reason)s.", reason=holding_back[0].reason)
@@ -436,18 +494,12 @@ def _decision(
     )
 
 
-def _facts(
-    figures: ProvisionFigures,
-    targets: tuple[TargetReading, ...],
-    positions: tuple[StateVoice, ...],
-    objection: Objection,
-    reservations: tuple[StateVoice, ...],
-    rule: ConsensusRule,
-    named: bool,
-) -> list[str]:
+def _facts(result: ConsensusResult) -> list[str]:
     """What the reader also needs: who took part, the reservations on record, members
     counted with their group, objections below the threshold, the parts read, and the
     other stakeholders."""
+    targets, positions, objection = result.targets, result.positions, result.objection
+    reservations, rule, named = result.reservations, result.rule, result.named
     facts = []
     if positions:
         facts.append(_("State positions taken: %(who)s.", who=describe_voices(positions, named)))
@@ -491,7 +543,7 @@ def _facts(
                 ),
             )
         )
-    facts.append(_others_reason(figures.other_stakeholders))
+    facts.append(_others_reason(result.others))
     return facts
 
 
