@@ -511,7 +511,48 @@ def _schemas() -> dict[str, Any]:
                 "consensus": _object(
                     {
                         "level": _ref("ConsensusLevel"),
-                        "reasons": _array(_str(), _l("Why, in English.")),
+                        "label": _str(_l("The level in words; a bracketed one says how many "
+                                         "objections, from how many regional groups.")),
+                        "reasons": _array(
+                            _str(),
+                            _l("Why, in English, the first reason deciding the level "
+                               "(docs/consensus.md); nobody is named."),
+                        ),
+                        "parts": _array(
+                            _object(
+                                {
+                                    "paragraph_id": _int(
+                                        _l("The paragraph or sub-paragraph read; null for "
+                                           "the provision as a whole."),
+                                        nullable=True,
+                                    ),
+                                    "label": _str(_l("\"paragraph 2 (b)\", \"the provision "
+                                                     "as a whole\".")),
+                                    "level": _ref("ConsensusLevel"),
+                                    "reason": _str(_l("Why, in English.")),
+                                    "holding_back": _bool(
+                                        _l("Whether this part holds the provision at its "
+                                           "level.")
+                                    ),
+                                }
+                            ),
+                            _l("Each part States spoke to, read on its own."),
+                        ),
+                        "objection": _object(
+                            {
+                                "positions": _int(
+                                    _l("State positions objecting to some part (a statement "
+                                       "for a group of States counts once)."),
+                                    minimum=0,
+                                ),
+                                "regional_groups": _int(
+                                    _l("Regional groups these positions come from."), minimum=0
+                                ),
+                                "observer_states": _int(
+                                    _l("Observer States among them."), minimum=0
+                                ),
+                            }
+                        ),
                     }
                 ),
                 "links": _links("comments", html=_l("The public figures page.")),

@@ -374,7 +374,26 @@ def figures_json(
             for t in figures.themes
         ],
         "contestation": round(contestation, 4) if contestation is not None else None,
-        "consensus": {"level": consensus.level.value, "reasons": list(consensus.reasons)},
+        "consensus": {
+            "level": consensus.level.value,
+            "label": consensus.label,
+            "reasons": list(consensus.reasons),
+            "parts": [
+                {
+                    "paragraph_id": part.paragraph_id,
+                    "label": part.label,
+                    "level": part.level.value,
+                    "reason": part.reason,
+                    "holding_back": part in consensus.holding_back,
+                }
+                for part in consensus.targets
+            ],
+            "objection": {
+                "positions": consensus.objection.positions,
+                "regional_groups": consensus.objection.regional_groups,
+                "observer_states": consensus.objection.observer_states,
+            },
+        },
         "links": {
             "comments": url_for(
                 "api.provision_comments",

@@ -51,7 +51,7 @@ from consult_app.extensions import limiter
 from consult_app.review.models import Outcome
 from consult_app.submissions.models import Position
 from consult_app.summaries.aggregation import provision_figures
-from consult_app.summaries.consensus import classify, rule_from_config
+from consult_app.summaries.consensus import classify
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 logger = logging.getLogger(__name__)
@@ -267,12 +267,11 @@ def figures(consultation_id: int) -> Response:
     total = queries.count_provisions(consultation.version_id)
     ensure_page_exists(paging, total)
     ids = queries.provision_ids_page(consultation.version_id, paging) if total else []
-    rule = rule_from_config(current_app.config)
     data = []
     if ids:
         # The figures a visitor sees: published comments only, no names (details=False).
         # Labels and reasons in English, like the rest of the data.
         with force_locale("en"):
             for item in provision_figures(consultation, ids, public_only=True, details=False):
-                data.append(figures_json(consultation.id, item, classify(item, rule)))
+                data.append(figures_json(consultation.id, item, classify(item, named=False)))
     return _json(envelope(data, paging, total))

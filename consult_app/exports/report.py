@@ -22,7 +22,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import selectinload
@@ -48,7 +47,7 @@ from consult_app.summaries.aggregation import (
     participation,
     provision_figures,
 )
-from consult_app.summaries.consensus import ConsensusResult, classify, rule_from_config
+from consult_app.summaries.consensus import ConsensusResult, classify
 from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
 from consult_app.texts.models import Provision
@@ -311,7 +310,6 @@ def _sections(
     stored: dict[int, str],
     progress: Callable[[int, int], None] | None,
 ) -> Iterator[ProvisionSection]:
-    rule = rule_from_config(current_app.config)
     ids = list(
         db.session.scalars(
             select(Provision.id)
@@ -328,7 +326,7 @@ def _sections(
         figures = provision_figures(
             consultation, [provision_id], public_only=not audience.internal
         )[0]
-        consensus = classify(figures, rule)
+        consensus = classify(figures)
         summary = stored.get(provision_id) or draft_provision_summary(
             consultation, figures, consensus
         )

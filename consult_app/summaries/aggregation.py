@@ -14,8 +14,13 @@ An organisation has at most one submission per consultation, so "organisations" 
 "submissions" are counted alike. Each organisation also has one **stance** per provision:
 its strongest position there, in the order no position < support < support with
 amendments < reservation < oppose < propose deletion (an organisation that supports one
-paragraph and opposes another counts as opposing). Stances drive the consensus rule;
-``positions`` count the organisations that took each position at least once.
+paragraph and opposes another counts as opposing). ``positions`` count the organisations
+that took each position at least once.
+
+The consensus indicator reads States differently (docs/consensus.md): ``voices`` holds each
+State position on the provision once, a statement made on behalf of a group of States
+being one position, with the State's strongest position **per paragraph** (from
+``paragraph_counts``) and on the provision as a whole (``comment_counts`` less those).
 
 Every figure is computed by a fixed number of queries, whatever the number of comments;
 Python only assembles the grouped rows. Positions, amendments and themes are read from the
@@ -26,6 +31,7 @@ read from an index in id order, up to the number listed.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -75,9 +81,11 @@ from consult_app.summaries.counts import (
     comment_counts,
     comment_total,
     count_column,
+    paragraph_counts,
     theme_counts,
 )
-from consult_app.texts.models import Provision
+from consult_app.summaries.settings import ConsensusRule, default_rule, rule_for
+from consult_app.texts.models import Paragraph, Provision
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +274,75 @@ class NamedStance:
     on_behalf: bool
 
 
+class VoiceKind(enum.Enum):
+    """Who a State position speaks for."""
+
+    #: A Member State speaking for itself.
+    STATE = "state"
+    #: An observer State speaking for itself (counted like a Member State, kept apart).
+    OBSERVER_STATE = "observer_state"
+    #: A State speaking on behalf of a regional group: the group's position.
+    REGIONAL_GROUP = "regional_group"
+    #: A State speaking on behalf of a group of States, or jointly with other States.
+    GROUP_OF_STATES = "group_of_states"
+
+    @property
+    def is_group(self) -> bool:
+        return self is VoiceKind.REGIONAL_GROUP or self is VoiceKind.GROUP_OF_STATES
+
+
+@dataclass
+class StateVoice:
+    """One State position on a provision: a State's own, or one statement for a group.
+
+    ``positions`` maps a target, a paragraph id or None for the provision as a whole, to
+    the strongest position the voice took on it (its comments that name that paragraph,
+    or name none).
+    """
+
+    submission_id: int
+    organisation_id: int
+    kind: VoiceKind
+    #: The State's regional group (None for most observer States).
+    regional_group: RegionalGroup | None
+    #: The State's name, only when it may be named (see :func:`may_name`).
+    name: str | None = None
+    #: The regional group spoken for (REGIONAL_GROUP).
+    group: RegionalGroup | None = None
+    #: The name of the group of States spoken for, only when it may be published.
+    group_name: str | None = None
+    #: States that co-signed the statement: organisation ids, names that may be published.
+    member_ids: frozenset[int] = frozenset()
+    member_names: tuple[str, ...] = ()
+    member_groups: frozenset[RegionalGroup] = frozenset()
+    positions: dict[int | None, Position] = field(default_factory=dict)
+
+    @property
+    def is_observer(self) -> bool:
+        return self.kind is VoiceKind.OBSERVER_STATE
+
+    @property
+    def regional_groups(self) -> frozenset[RegionalGroup]:
+        """The regional groups this position comes from (none for an observer State)."""
+        if self.kind is VoiceKind.REGIONAL_GROUP and self.group is not None:
+            return frozenset({self.group})
+        if self.kind is VoiceKind.OBSERVER_STATE:
+            return frozenset()
+        own = {self.regional_group} if self.regional_group is not None else set()
+        return frozenset(own) | self.member_groups
+
+
+@dataclass(frozen=True)
+class ParagraphRef:
+    """A paragraph or sub-paragraph that States commented on (or the parent of one)."""
+
+    id: int
+    parent_id: int | None
+    position: int
+    #: "2", "2 (b)", "2 (b) (ii)": its label with its parents'.
+    label: str
+
+
 @dataclass
 class ProvisionFigures:
     """Everything counted about one provision (see the module docstring for the rules)."""
@@ -292,6 +369,12 @@ class ProvisionFigures:
     amendments: list[AmendmentCluster] = field(default_factory=list)
     named: list[NamedStance] = field(default_factory=list)
     details: bool = False
+    #: Each State position once, with its positions per paragraph (the consensus rule).
+    voices: list[StateVoice] = field(default_factory=list)
+    #: The paragraphs States commented on, and their parents, by id.
+    paragraphs: dict[int, ParagraphRef] = field(default_factory=dict)
+    #: The consultation's consensus rule (its settings, or the defaults).
+    rule: ConsensusRule = field(default_factory=default_rule)
 
     @property
     def comments(self) -> int:
@@ -334,11 +417,18 @@ class Participation:
 
     submissions: int = 0
     comments: int = 0
+    #: Comments of States (Member and observer States) and of other stakeholders.
+    state_comments: int = 0
+    other_comments: int = 0
+    #: States (Member and observer States) and other stakeholders that made a submission.
     states: int = 0
     other_stakeholders: int = 0
+    #: Member States by regional group; observer States are kept apart.
     states_by_group: dict[RegionalGroup, int] = field(default_factory=dict)
-    #: States without a regional group (observer States).
+    #: Member States without a regional group.
     states_without_group: int = 0
+    #: Observer States (non-member States represented by observers).
+    observer_states: int = 0
     by_category: dict[OrgCategory, int] = field(default_factory=dict)
     unverified_organisations: int = 0
     joint_submissions: int = 0
@@ -461,10 +551,12 @@ def provision_figures(
     public_only: bool = False,
     details: bool = True,
     amendment_similarity: float | None = None,
+    rule: ConsensusRule | None = None,
 ) -> list[ProvisionFigures]:
     """Figures of each provision of the consultation's text (or of ``provision_ids``), in
     text order. ``details`` adds reservations, grouped amendments and nameable
-    organisations (more queries; the dashboard does without)."""
+    organisations (more queries; the dashboard does without). ``rule``: the consultation's
+    consensus rule, when the caller has already read it."""
     provisions = _provisions(consultation, provision_ids)
     result: dict[int, ProvisionFigures] = {}
     for row in provisions:
@@ -475,10 +567,14 @@ def provision_figures(
         )
     if not result:
         return []
+    rule = rule or rule_for(consultation)
+    for figures in result.values():
+        figures.rule = rule
     ids = list(result)
     conditions = [*counted_comment_conditions(consultation, public_only),
                   Comment.provision_id.in_(ids)]
     _main_figures(consultation, public_only, ids, result)
+    _state_voices(consultation, public_only, ids, result)
     _campaign_figures(consultation, public_only, ids, result)
     _theme_figures(consultation, public_only, ids, result)
     if details:
@@ -648,6 +744,188 @@ def _main_figures(
                                if c in figures.by_category}
         figures.by_regional_group = {g: figures.by_regional_group[g] for g in RegionalGroup
                                      if g in figures.by_regional_group}
+
+
+_STATES = (OrgCategory.MEMBER_STATE, OrgCategory.OBSERVER_STATE)
+
+
+def _rank_of(counts: dict[Position, ColumnElement[Any]]) -> ColumnElement[int]:
+    """The stance rank of per-position counts: the strongest position counted (0: none)."""
+    return case(
+        *[
+            (counts[p] > 0, rank)
+            for p, rank in sorted(STANCE_RANK.items(), key=lambda item: -item[1])
+        ],
+        else_=0,
+    )
+
+
+def _state_voices(
+    consultation: Consultation,
+    public_only: bool,
+    ids: Sequence[int],
+    result: dict[int, ProvisionFigures],
+) -> None:
+    """Each State position on each provision, per paragraph (docs/consensus.md).
+
+    Four queries whatever the number of comments: the States' submissions (with their
+    co-signing States), their strongest position per provision and per paragraph (ranks
+    computed in SQL from the counts tables: the provision as a whole is ``comment_counts``
+    less ``paragraph_counts``), and the paragraphs concerned.
+    """
+    speakers = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Submission.id,
+                Organisation.id.label("organisation_id"),
+                Organisation.name,
+                Organisation.category,
+                Organisation.regional_group,
+                Submission.on_behalf_kind,
+                Submission.on_behalf_group,
+                Submission.on_behalf_name,
+                Submission.publishable,
+            )
+            .join(Organisation, Organisation.id == Submission.organisation_id)
+            .where(
+                Submission.consultation_id == consultation.id,
+                Submission.status == SubmissionStatus.SUBMITTED,
+                Organisation.category.in_(_STATES),
+            )
+        )
+    }
+    if not speakers:
+        return
+    klass = _klass(public_only)
+    cc, pc = comment_counts.c, paragraph_counts.c
+    state_submissions = select(Submission.id).join(
+        Organisation, Organisation.id == Submission.organisation_id
+    ).where(
+        Submission.consultation_id == consultation.id,
+        Submission.status == SubmissionStatus.SUBMITTED,
+        Organisation.category.in_(_STATES),
+    )
+    # The provision as a whole: each State's comments on it less those on its paragraphs,
+    # added up in one grouping (no join of the two tables).
+    signed = union_all(
+        select(cc.provision_id, cc.submission_id,
+               *[cc[count_column(klass, p)].label(p.value) for p in Position])
+        .where(cc.consultation_id == consultation.id, cc.provision_id.in_(list(ids)),
+               cc.submission_id.in_(state_submissions)),
+        select(pc.provision_id, pc.submission_id,
+               *[(-pc[count_column(klass, p)]).label(p.value) for p in Position])
+        .where(pc.consultation_id == consultation.id, pc.provision_id.in_(list(ids)),
+               pc.submission_id.in_(state_submissions)),
+    ).subquery("signed")
+    whole = _rank_of({p: func.sum(signed.c[p.value]) for p in Position})
+    ranks = union_all(
+        select(signed.c.provision_id, signed.c.submission_id,
+               literal(0).label("paragraph_id"), whole.label("stance"))
+        .group_by(signed.c.provision_id, signed.c.submission_id),
+        select(pc.provision_id, pc.submission_id, pc.paragraph_id,
+               _rank_of({p: pc[count_column(klass, p)] for p in Position}).label("stance"))
+        .where(pc.consultation_id == consultation.id, pc.provision_id.in_(list(ids)),
+               pc.submission_id.in_(state_submissions)),
+    )
+    positions: dict[tuple[int, int], dict[int | None, Position]] = defaultdict(dict)
+    for provision_id, submission_id, paragraph_id, stance in db.session.execute(ranks):
+        if stance:
+            positions[(provision_id, submission_id)][paragraph_id or None] = _RANK_STANCE[stance]
+    if not positions:
+        return
+
+    members: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Cosigner.submission_id, Organisation.id, Organisation.name,
+               Organisation.regional_group)
+        .join(Organisation, Organisation.id == Cosigner.organisation_id)
+        .where(Cosigner.submission_id.in_(sorted(speakers)),
+               Organisation.category.in_(_STATES))
+        .order_by(Organisation.name)
+    ):
+        members[row.submission_id].append(row)
+    commented = sorted({pid for (pid, _sid), held in positions.items() if len(held) > 1
+                        or None not in held})
+    if commented:
+        paragraphs: dict[int, list[Any]] = defaultdict(list)
+        for paragraph in db.session.execute(
+            select(Paragraph.id, Paragraph.provision_id, Paragraph.parent_id,
+                   Paragraph.position, Paragraph.level, Paragraph.label)
+            .where(Paragraph.provision_id.in_(commented))
+            .order_by(Paragraph.provision_id, Paragraph.position)
+        ):
+            paragraphs[paragraph.provision_id].append(paragraph)
+        for pid, items in paragraphs.items():
+            result[pid].paragraphs = _paragraph_refs(items)
+
+    templates = {
+        sid: _voice(consultation, row, members.get(sid, []), {})
+        for sid, row in speakers.items()
+    }
+    # Voices in a stable order: by State name, then submission.
+    order = sorted(templates, key=lambda sid: (speakers[sid].name, sid))
+    rank = {sid: n for n, sid in enumerate(order)}
+    for (pid, sid), held in sorted(positions.items(), key=lambda item: (item[0][0],
+                                                                       rank[item[0][1]])):
+        t = templates[sid]
+        # The constructor with every field (dataclasses.replace is several times slower).
+        result[pid].voices.append(StateVoice(
+            t.submission_id, t.organisation_id, t.kind, t.regional_group, t.name, t.group,
+            t.group_name, t.member_ids, t.member_names, t.member_groups, held,
+        ))
+
+
+def _voice(
+    consultation: Consultation,
+    row: Any,
+    members: list[Any],
+    positions: dict[int | None, Position],
+) -> StateVoice:
+    nameable = may_name(consultation, row.publishable)
+    kind = VoiceKind.OBSERVER_STATE if row.category is OrgCategory.OBSERVER_STATE else (
+        VoiceKind.STATE
+    )
+    if row.on_behalf_kind is OnBehalfKind.REGIONAL_GROUP and row.on_behalf_group is not None:
+        kind = VoiceKind.REGIONAL_GROUP
+    elif row.on_behalf_kind is OnBehalfKind.COALITION or members:
+        kind = VoiceKind.GROUP_OF_STATES
+    return StateVoice(
+        submission_id=int(row.id),
+        organisation_id=int(row.organisation_id),
+        kind=kind,
+        regional_group=row.regional_group,
+        name=row.name if nameable else None,
+        group=row.on_behalf_group if kind is VoiceKind.REGIONAL_GROUP else None,
+        group_name=row.on_behalf_name
+        if nameable and row.on_behalf_kind is OnBehalfKind.COALITION
+        else None,
+        member_ids=frozenset(int(m.id) for m in members),
+        member_names=tuple(m.name for m in members) if nameable else (),
+        member_groups=frozenset(m.regional_group for m in members if m.regional_group),
+        positions=positions,
+    )
+
+
+def _paragraph_refs(rows: Sequence[Any]) -> dict[int, ParagraphRef]:
+    """The paragraphs of one provision with their full labels ("2 (b)"), in text order."""
+    by_id = {row.id: row for row in rows}
+    refs: dict[int, ParagraphRef] = {}
+    for row in rows:
+        labels = []
+        node: Any = row
+        seen: set[int] = set()
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            labels.append(node.label or str(node.position))
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        refs[row.id] = ParagraphRef(
+            id=int(row.id),
+            parent_id=row.parent_id if row.parent_id in by_id else None,
+            position=int(row.position),
+            label=" ".join(reversed(labels)),
+        )
+    return refs
 
 
 def _campaign_figures(
@@ -1025,7 +1303,10 @@ def participation(consultation: Consultation, *, public_only: bool = False) -> P
         category: OrgCategory = row.category
         result.submissions += n
         result.by_category[category] = result.by_category.get(category, 0) + n
-        if category.is_state:
+        if category is OrgCategory.OBSERVER_STATE:
+            result.states += n
+            result.observer_states += n
+        elif category.is_state:
             result.states += n
             if row.regional_group is not None:
                 group: RegionalGroup = row.regional_group
@@ -1056,17 +1337,24 @@ def participation(consultation: Consultation, *, public_only: bool = False) -> P
     )
     result.by_day = [(_as_date(row.day), int(row.n)) for row in days if row.day is not None]
 
-    result.comments = int(
-        db.session.execute(
-            select(func.coalesce(func.sum(comment_total(_klass(public_only))), 0))
-            .select_from(comment_counts)
-            .join(Submission, Submission.id == comment_counts.c.submission_id)
-            .where(
-                comment_counts.c.consultation_id == consultation.id,
-                Submission.status == SubmissionStatus.SUBMITTED,
-            )
-        ).scalar_one()
-    )
+    is_state = Organisation.category.in_(_STATES)
+    for row in db.session.execute(
+        select(is_state.label("is_state"),
+               func.coalesce(func.sum(comment_total(_klass(public_only))), 0).label("n"))
+        .select_from(comment_counts)
+        .join(Submission, Submission.id == comment_counts.c.submission_id)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .where(
+            comment_counts.c.consultation_id == consultation.id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+        )
+        .group_by(is_state)
+    ):
+        if row.is_state:
+            result.state_comments = int(row.n)
+        else:
+            result.other_comments = int(row.n)
+    result.comments = result.state_comments + result.other_comments
     return result
 
 

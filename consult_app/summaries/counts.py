@@ -9,7 +9,9 @@ the ORM, bulk SQL, offline imports, moderation, withdrawal, edits, deletions.
   position in two classes;
 * ``amendment_counts``: per (consultation, provision, proposed wording, submission), the
   comments proposing that wording and the first of them;
-* ``theme_counts``: per (consultation, provision, theme, submission), the themed comments.
+* ``theme_counts``: per (consultation, provision, theme, submission), the themed comments;
+* ``paragraph_counts``: per (consultation, provision, paragraph, submission), the comments
+  of each position on that paragraph (comments that name a paragraph only).
 
 The two classes follow :func:`aggregation.counted_comment_conditions`, less the submission
 status (joined when the figures are read, a few hundred rows):
@@ -136,7 +138,23 @@ theme_counts = Table(
     _count("counted"),
 )
 
+#: Comments on one paragraph or sub-paragraph (``paragraph_id`` set), by position: the
+#: consensus indicator reads a State's position paragraph by paragraph. A comment on the
+#: provision as a whole is in ``comment_counts`` only, so the provision-wide figures are
+#: unchanged and the "whole provision" positions are ``comment_counts`` less these rows.
+paragraph_counts = Table(
+    "paragraph_counts",
+    db.metadata,
+    *_key_columns(Column("paragraph_id", Integer, ForeignKey("paragraphs.id"),
+                         primary_key=True)),
+    *[_count(count_column(k, p)) for k in CLASSES for p in POSITIONS],
+)
+
+#: The tables of revision 4ab289ad87b4, whose triggers :func:`create_triggers_sql` makes
+#: (that revision calls it: it must keep making exactly these).
 COUNT_TABLES = (comment_counts, amendment_counts, theme_counts)
+#: Every counts table: what ``flask summaries recount`` compares and rebuilds.
+ALL_COUNT_TABLES = (*COUNT_TABLES, paragraph_counts)
 
 
 # --- the classes, as SQLAlchemy expressions (recount, figures) ------------------------------
@@ -648,6 +666,133 @@ PG_FUNCTIONS = (
 )
 
 
+# Paragraph counts: triggers of their own (created by a later revision than the others),
+# the same shape as those of comment_counts, for comments that name a paragraph. -----------
+
+PARAGRAPH_KEY = ("consultation_id", "provision_id", "paragraph_id", "submission_id")
+PARAGRAPH_WATCHED = (*KEY_SOURCE, *CLASS_SOURCE, "position", "paragraph_id")
+
+
+def _sqlite_paragraph_statements() -> list[str]:
+    counted_new = f"NEW.paragraph_id IS NOT NULL AND {_counted_sql('NEW')}"
+    counted_old = f"OLD.paragraph_id IS NOT NULL AND {_counted_sql('OLD')}"
+    columns = ", ".join([*PARAGRAPH_KEY, *POSITION_COLUMNS])
+    upsert_set = ", ".join(f"{c} = {c} + excluded.{c}" for c in POSITION_COLUMNS)
+    old_key = [f"OLD.{c}" for c in PARAGRAPH_KEY]
+    new_key = [f"NEW.{c}" for c in PARAGRAPH_KEY]
+
+    def add(where: str) -> str:
+        values = ", ".join([*new_key, *_position_values("NEW")])
+        return (
+            f"INSERT INTO paragraph_counts ({columns}) SELECT {values} WHERE {where} "
+            f"ON CONFLICT ({', '.join(PARAGRAPH_KEY)}) DO UPDATE SET {upsert_set};"
+        )
+
+    remove = (
+        "UPDATE paragraph_counts SET "
+        + ", ".join(
+            f"{c} = {c} - {v}"
+            for c, v in zip(POSITION_COLUMNS, _position_values("OLD"), strict=True)
+        )
+        + f" WHERE {_match(PARAGRAPH_KEY, old_key)} AND {counted_old};"
+        + f" DELETE FROM paragraph_counts WHERE {_match(PARAGRAPH_KEY, old_key)} "
+        f"AND {ZERO_COUNTS};"
+    )
+    changed = _changed(PARAGRAPH_WATCHED, "sqlite")
+    return [
+        *[f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_PARAGRAPH_TRIGGERS],
+        f"CREATE TRIGGER paragraph_counts_insert AFTER INSERT ON comments WHEN {counted_new} "
+        f"BEGIN {add('true')} END",
+        f"CREATE TRIGGER paragraph_counts_delete AFTER DELETE ON comments WHEN {counted_old} "
+        f"BEGIN {remove} END",
+        f"CREATE TRIGGER paragraph_counts_update AFTER UPDATE OF "
+        f"{', '.join(PARAGRAPH_WATCHED)} ON comments WHEN {changed} "
+        f"BEGIN {remove} {add(counted_new)} END",
+    ]
+
+
+SQLITE_PARAGRAPH_TRIGGERS = (
+    "paragraph_counts_insert", "paragraph_counts_delete", "paragraph_counts_update",
+)
+
+
+def _pg_paragraph_counts(plus: str | None, minus: str | None) -> list[str]:
+    key = list(PARAGRAPH_KEY)
+    columns = ", ".join(
+        [*(f"r.{k}" for k in key)]
+        + [f"{v} AS {c}" for c, v in zip(POSITION_COLUMNS, _position_values("r"), strict=True)]
+    )
+    where = f"r.paragraph_id IS NOT NULL AND {_counted_sql('r')}"
+    signed = _pg_signed(plus, minus, columns, where)
+    sums = {c: f"sum(d.s * d.{c})" for c in POSITION_COLUMNS}
+    zero = ZERO_COUNTS.replace("counted_", "t.counted_")
+    keys = (
+        f"SELECT DISTINCT {', '.join(f'r.{k}' for k in key)} FROM {minus} r "
+        "WHERE r.paragraph_id IS NOT NULL"
+    ) if minus else None
+    return [
+        _pg_apply("paragraph_counts", key, sums, signed),
+        *_pg_drop_empty("paragraph_counts", key, minus, zero, keys),
+    ]
+
+
+def _pg_paragraph_statements() -> list[str]:
+    changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in PARAGRAPH_WATCHED)
+    plus = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
+    minus = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed})"
+    # As for comment_counts, found by grouping; rows on no paragraph before and after are
+    # left out first, so an UPDATE of comments on whole provisions stops at once.
+    watched = ", ".join(("id", *PARAGRAPH_WATCHED))
+    any_changed = (
+        f"SELECT 1 FROM (SELECT {watched} FROM old_rows WHERE paragraph_id IS NOT NULL "
+        f"UNION ALL SELECT {watched} FROM new_rows WHERE paragraph_id IS NOT NULL) x "
+        f"GROUP BY {watched} HAVING count(*) = 1"
+    )
+    statement = "FOR EACH STATEMENT EXECUTE FUNCTION"
+    return [
+        _pg_function("paragraph_counts_after_insert", _pg_paragraph_counts("new_rows", None)),
+        _pg_function("paragraph_counts_after_delete", _pg_paragraph_counts(None, "old_rows")),
+        _pg_function("paragraph_counts_after_update", _pg_paragraph_counts(plus, minus),
+                     unless=any_changed),
+        *[f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name in PG_PARAGRAPH_TRIGGERS],
+        "CREATE TRIGGER paragraph_counts_insert AFTER INSERT ON comments "
+        f"REFERENCING NEW TABLE AS new_rows {statement} paragraph_counts_after_insert()",
+        "CREATE TRIGGER paragraph_counts_delete AFTER DELETE ON comments "
+        f"REFERENCING OLD TABLE AS old_rows {statement} paragraph_counts_after_delete()",
+        "CREATE TRIGGER paragraph_counts_update AFTER UPDATE ON comments "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"{statement} paragraph_counts_after_update()",
+    ]
+
+
+PG_PARAGRAPH_TRIGGERS = (
+    ("comments", "paragraph_counts_insert"), ("comments", "paragraph_counts_delete"),
+    ("comments", "paragraph_counts_update"),
+)
+PG_PARAGRAPH_FUNCTIONS = (
+    "paragraph_counts_after_insert", "paragraph_counts_after_delete",
+    "paragraph_counts_after_update",
+)
+
+
+def create_paragraph_triggers_sql(dialect: str) -> list[str]:
+    """The statements that create the triggers of ``paragraph_counts`` on ``dialect``."""
+    if dialect == "postgresql":
+        return _pg_paragraph_statements()
+    if dialect == "sqlite":
+        return _sqlite_paragraph_statements()
+    raise NotImplementedError(f"paragraph counts have no triggers for {dialect}")
+
+
+def drop_paragraph_triggers_sql(dialect: str) -> list[str]:
+    """The statements that drop them again."""
+    if dialect == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name in PG_PARAGRAPH_TRIGGERS
+        ] + [f"DROP FUNCTION IF EXISTS {name}()" for name in PG_PARAGRAPH_FUNCTIONS]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_PARAGRAPH_TRIGGERS]
+
+
 def create_triggers_sql(dialect: str) -> list[str]:
     """The statements that create the triggers (and functions) on ``dialect``."""
     if dialect == "postgresql":
@@ -669,7 +814,7 @@ def drop_triggers_sql(dialect: str) -> list[str]:
 # The schema made from the models (tests, ``db.create_all()``) gets the triggers too, once
 # every table exists.
 for _dialect in ("sqlite", "postgresql"):
-    for _statement in create_triggers_sql(_dialect):
+    for _statement in [*create_triggers_sql(_dialect), *create_paragraph_triggers_sql(_dialect)]:
         event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
@@ -701,6 +846,19 @@ def expected_rows(dialect: str, table: Table, consultation_id: int | None = None
             select(c.consultation_id, c.provision_id, c.submission_id, *sums)
             .where(*where)
             .group_by(c.consultation_id, c.provision_id, c.submission_id)
+        )
+    if table is paragraph_counts:
+        sums = [
+            func.sum(
+                flag(and_(c.position == p, published) if k == "published" else c.position == p)
+            ).label(count_column(k, p))
+            for k in CLASSES
+            for p in POSITIONS
+        ]
+        return (
+            select(c.consultation_id, c.provision_id, c.paragraph_id, c.submission_id, *sums)
+            .where(*where, c.paragraph_id.is_not(None))
+            .group_by(c.consultation_id, c.provision_id, c.paragraph_id, c.submission_id)
         )
     if table is amendment_counts:
         key = wording_key(dialect, c.proposed_wording)
@@ -766,7 +924,7 @@ def compare(consultation_id: int | None = None) -> list[Difference]:
     """Differences between each counts table and a recount from the comments (read only)."""
     dialect = db.session.get_bind().dialect.name
     result = []
-    for table in COUNT_TABLES:
+    for table in ALL_COUNT_TABLES:
         expected = expected_rows(dialect, table, consultation_id)
         actual = _actual_rows(table, consultation_id)
         found = []
@@ -834,7 +992,7 @@ def rebuild(consultation_id: int | None = None) -> dict[str, int]:
     lock_comments()
     dialect = db.session.get_bind().dialect.name
     written = {}
-    for table in COUNT_TABLES:
+    for table in ALL_COUNT_TABLES:
         removal = delete(table)
         if consultation_id is not None:
             removal = removal.where(table.c.consultation_id == consultation_id)

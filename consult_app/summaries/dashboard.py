@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -19,7 +18,8 @@ from consult_app.summaries.aggregation import (
     participation,
     provision_figures,
 )
-from consult_app.summaries.consensus import ConsensusResult, classify, rule_from_config
+from consult_app.summaries.consensus import ConsensusResult, classify
+from consult_app.summaries.settings import ConsensusRule
 
 RANKED = 5
 
@@ -50,8 +50,10 @@ class Dashboard:
     consensus: dict[int, ConsensusResult]
     columns: list[HeatColumn]
     heat_rows: list[HeatRow]
-    most_contested: list[ProvisionFigures]
-    least_contested: list[ProvisionFigures]
+    #: Provisions by objecting State positions (most first), bracketed ones only.
+    most_objected: list[ProvisionFigures]
+    #: Provisions no State objected to, the most agreed and widest first.
+    without_objection: list[ProvisionFigures]
     charts: dict[str, Markup]
 
 
@@ -90,12 +92,14 @@ def _cell(part: GroupFigures | None, texts: _CellTexts) -> charts.HeatCell:
     )
 
 
-def build_dashboard(consultation: Consultation, *, public_only: bool) -> Dashboard:
+def build_dashboard(
+    consultation: Consultation, *, public_only: bool, rule: ConsensusRule | None = None
+) -> Dashboard:
     """Participation, per-provision figures, consensus, heat map and rankings."""
-    rule = rule_from_config(current_app.config)
-    figures = provision_figures(consultation, public_only=public_only, details=False)
+    figures = provision_figures(consultation, public_only=public_only, details=False,
+                                rule=rule)
     people = participation(consultation, public_only=public_only)
-    consensus = {f.provision_id: classify(f, rule) for f in figures}
+    consensus = {f.provision_id: classify(f) for f in figures}
     present = {c for f in figures for c in f.by_category if not c.is_state}
     columns = [HeatColumn(g.label, regional_group=g) for g in RegionalGroup] + [
         HeatColumn(c.label, category=c) for c in OrgCategory if c in present
@@ -108,18 +112,34 @@ def build_dashboard(consultation: Consultation, *, public_only: bool) -> Dashboa
             part = column.slice_of(f)
             cells.append((part, _cell(part, texts)))
         heat_rows.append(HeatRow(f, cells))
-    ranked = [f for f in figures if f.contestation is not None]
-    most = sorted(ranked, key=lambda f: (-(f.contestation or 0), f.position))[:RANKED]
-    most_ids = {f.provision_id for f in most}
-    least = sorted(
-        (f for f in ranked if f.provision_id not in most_ids),
-        key=lambda f: (f.contestation or 0, f.position),
+    # Rankings as the indicator reads States: objections (each State position once), then
+    # the provisions without objection that most States took a position on.
+    objected = sorted(
+        (f for f in figures if consensus[f.provision_id].objection.positions),
+        key=lambda f: (
+            -consensus[f.provision_id].objection.positions,
+            -consensus[f.provision_id].objection.regional_groups,
+            f.position,
+        ),
+    )[:RANKED]
+    unobjected = sorted(
+        (
+            f
+            for f in figures
+            if not consensus[f.provision_id].objection.positions
+            and consensus[f.provision_id].positions
+        ),
+        key=lambda f: (
+            consensus[f.provision_id].level.order,
+            -len(consensus[f.provision_id].positions),
+            f.position,
+        ),
     )[:RANKED]
     chart_map = {
         "states": charts.bar_chart(
             "chart-states",
             _("States per regional group"),
-            _("Number of States that made a submission, by regional group."),
+            _("Number of Member States that made a submission, by regional group."),
             [(g.label, n) for g, n in people.states_by_group.items()],
         ),
         "categories": charts.bar_chart(
@@ -147,4 +167,5 @@ def build_dashboard(consultation: Consultation, *, public_only: bool) -> Dashboa
             [[cell for _part, cell in row.cells] for row in heat_rows],
         ),
     }
-    return Dashboard(people, figures, consensus, columns, heat_rows, most, least, chart_map)
+    return Dashboard(people, figures, consensus, columns, heat_rows, objected, unobjected,
+                     chart_map)

@@ -1,10 +1,13 @@
-"""Tables of the summaries capability: the drafted and edited narrative summaries."""
+"""Tables of the summaries capability: the drafted and edited narrative summaries, and the
+consensus settings of each consultation."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -16,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult_app.core.models import Model, UTCDateTime
+from consult_app.core.models import Model, UTCDateTime, enum_column
 from consult_app.submissions.models import Comment
 from consult_app.summaries import counts  # noqa: F401  (the counts tables and their triggers)
 
@@ -108,3 +111,67 @@ class SummaryDraft(Model):
 
     def can_edit(self, user: User | None) -> bool:
         return self.consultation.can_manage(user)
+
+
+class Attribution(enum.Enum):
+    """Whether the drafted summaries and the consensus reasons name delegations."""
+
+    NAMED = "named"
+    UNATTRIBUTED = "unattributed"
+
+    @property
+    def label(self) -> str:
+        return str(ATTRIBUTION_LABELS[self])
+
+
+ATTRIBUTION_LABELS = {
+    Attribution.NAMED: _l("Named: delegations and organisations that may be named are named"),
+    Attribution.UNATTRIBUTED: _l(
+        "Unattributed, in the style of a chair's summary: nobody is named"
+    ),
+}
+
+
+class ConsensusSettings(Model):
+    """The thresholds of the consensus indicator and the wording of the summaries, for one
+    consultation (docs/consensus.md). A consultation without a row uses the defaults of
+    :data:`consult_app.summaries.consensus.DEFAULT_RULE`."""
+
+    __tablename__ = "consensus_settings"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id"), nullable=False, unique=True
+    )
+    #: State positions objecting to a text that keep it in square brackets.
+    bracket_objections: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: State positions, and regional groups they come from, needed for a reading at all.
+    min_states: Mapped[int] = mapped_column(Integer, nullable=False)
+    min_groups: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: Regional groups that must have taken a position for a text without objection to
+    #: read as agreed.
+    agreed_min_groups: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: Quantifiers: up to ``few_max`` "a few", ``some_max`` "some", ``several_max``
+    #: "several", then "many"; "most" from ``most_min`` when more than half.
+    few_max: Mapped[int] = mapped_column(Integer, nullable=False)
+    some_max: Mapped[int] = mapped_column(Integer, nullable=False)
+    several_max: Mapped[int] = mapped_column(Integer, nullable=False)
+    most_min: Mapped[int] = mapped_column(Integer, nullable=False)
+    attribution: Mapped[Attribution] = mapped_column(enum_column(Attribution), nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    consultation: Mapped[Consultation] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    __table_args__ = (
+        CheckConstraint("bracket_objections >= 1", name="bracket_objections_positive"),
+        CheckConstraint("min_states >= 1", name="min_states_positive"),
+        CheckConstraint("min_groups BETWEEN 1 AND 5", name="min_groups_range"),
+        CheckConstraint("agreed_min_groups BETWEEN 1 AND 5", name="agreed_min_groups_range"),
+        CheckConstraint(
+            "few_max >= 2 AND some_max >= few_max AND several_max >= some_max",
+            name="quantifiers_ordered",
+        ),
+        CheckConstraint("most_min >= 2", name="most_min_range"),
+    )

@@ -12,7 +12,6 @@ import enum
 import logging
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,13 +19,25 @@ from sqlalchemy.orm.exc import StaleDataError
 from consult_app.accounts.models import User
 from consult_app.consultations.models import Consultation
 from consult_app.core.audit import log_action
-from consult_app.core.errors import Conflict, UserError
+from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.summaries.aggregation import participation, provision_figures
-from consult_app.summaries.consensus import classify, rule_from_config
-from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
+from consult_app.summaries.consensus import classify
+from consult_app.summaries.models import (
+    CONSULTATION_SCOPE,
+    Attribution,
+    ConsensusSettings,
+    SummaryDraft,
+)
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
+from consult_app.summaries.settings import (
+    THRESHOLDS,
+    ConsensusRule,
+    check_rule,
+    consensus_settings,
+    rule_of,
+)
 from consult_app.texts.models import Provision
 from consult_app.texts.redline import is_unchanged
 
@@ -59,10 +70,9 @@ def generated_texts(
     consultation: Consultation, provision_ids: list[int] | None = None, *, whole: bool = True
 ) -> dict[int, str]:
     """Freshly drafted texts by scope key (provision id, or 0 for the consultation)."""
-    rule = rule_from_config(current_app.config)
     figures_list = provision_figures(consultation, provision_ids, public_only=True)
     texts = {
-        f.provision_id: draft_provision_summary(consultation, f, classify(f, rule))
+        f.provision_id: draft_provision_summary(consultation, f, classify(f))
         for f in figures_list
     }
     if whole:
@@ -215,3 +225,58 @@ def resolve_regeneration(
         after={**_state(draft), "choice": choice.value},
     )
     return draft
+
+
+# --- consensus settings -------------------------------------------------------------------
+
+
+def _settings_state(rule: ConsensusRule) -> dict[str, object]:
+    state: dict[str, object] = {name: getattr(rule, name) for name in THRESHOLDS}
+    state["attribution"] = (Attribution.NAMED if rule.named else Attribution.UNATTRIBUTED).value
+    return state
+
+
+def update_consensus_settings(
+    actor: User,
+    consultation: Consultation,
+    rule: ConsensusRule,
+    expected_lock_version: int | None = None,
+) -> ConsensusSettings:
+    """Set the thresholds and the attribution of ``consultation``'s consensus indicator and
+    summaries (docs/consensus.md); audited, flushed, not committed."""
+    if not consultation.can_manage(actor):
+        raise NotAllowed(_("Only the secretariat can change the consensus settings."))
+    problems = check_rule(rule)
+    if problems:
+        raise UserError(" ".join(problems))
+    settings = consensus_settings(consultation)
+    current = settings.lock_version if settings is not None else 0
+    if expected_lock_version is not None and expected_lock_version != current:
+        raise Conflict(
+            _("Someone else changed these settings meanwhile. Nothing was saved: reload the "
+              "page and try again.")
+        )
+    before = _settings_state(rule_of(settings))
+    after = _settings_state(rule)
+    if settings is None:
+        settings = ConsensusSettings(consultation_id=consultation.id)
+        db.session.add(settings)
+    elif before == after:
+        return settings
+    for name in THRESHOLDS:
+        setattr(settings, name, getattr(rule, name))
+    settings.attribution = Attribution.NAMED if rule.named else Attribution.UNATTRIBUTED
+    settings.updated_by_id = actor.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(
+            _("Someone else changed these settings meanwhile. Nothing was saved: reload the "
+              "page and try again.")
+        ) from None
+    changed = sorted(k for k in after if after[k] != before[k])
+    log_action(actor, "update_consensus_settings", consultation,
+               before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    logger.info("user %s changed the consensus settings of consultation %s: %s",
+                actor.id, consultation.id, changed)
+    return settings

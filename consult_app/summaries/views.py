@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,9 +22,14 @@ from consult_app.core.errors import Conflict, NotAllowed, NotFound, UserError
 from consult_app.extensions import db
 from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.commands import recount_command, summaries_cli
-from consult_app.summaries.consensus import classify, rule_from_config
+from consult_app.summaries.consensus import classify
 from consult_app.summaries.dashboard import build_dashboard
-from consult_app.summaries.forms import ChoiceForm, RegenerateForm, SummaryForm
+from consult_app.summaries.forms import (
+    ChoiceForm,
+    ConsensusSettingsForm,
+    RegenerateForm,
+    SummaryForm,
+)
 from consult_app.summaries.models import SummaryDraft
 from consult_app.summaries.operations import (
     SummaryChoice,
@@ -32,7 +37,9 @@ from consult_app.summaries.operations import (
     generate_summaries,
     resolve_regeneration,
     summary_draft,
+    update_consensus_settings,
 )
+from consult_app.summaries.settings import consensus_settings, default_rule, rule_for, rule_of
 from consult_app.texts.models import Provision
 from consult_app.texts.redline import redline_html
 
@@ -75,12 +82,14 @@ def _summary_url(consultation: Consultation, provision: Provision | None) -> str
 def dashboard(consultation_id: int) -> str:
     consultation = _consultation(consultation_id)
     secretariat = consultation.can_manage(current_user)
-    key = (consultation.id, secretariat, str(get_locale()))
+    # The rule is part of the key: new settings show at once, in every process.
+    rule = rule_for(consultation)
+    key = (consultation.id, secretariat, str(get_locale()), rule)
     data = cached(
         "dashboard",
         key,
         "FIGURES_CACHE_SECONDS",
-        lambda: build_dashboard(consultation, public_only=not secretariat),
+        lambda: build_dashboard(consultation, public_only=not secretariat, rule=rule),
     )
     return render_template(
         "summaries/dashboard.html", consultation=consultation, data=data,
@@ -94,14 +103,17 @@ def figures(consultation_id: int, provision_id: int) -> str:
     provision = _provision(consultation, provision_id)
     assert provision is not None
     secretariat = consultation.can_manage(current_user)
-    key = (consultation.id, provision.id, secretariat, str(get_locale()))
+    rule = rule_for(consultation)
+    key = (consultation.id, provision.id, secretariat, str(get_locale()), rule)
     (item,) = cached(
         "figures",
         key,
         "FIGURES_CACHE_SECONDS",
-        lambda: provision_figures(consultation, [provision.id], public_only=not secretariat),
+        lambda: provision_figures(
+            consultation, [provision.id], public_only=not secretariat, rule=rule
+        ),
     )
-    result = classify(item, rule_from_config(current_app.config))
+    result = classify(item)
     return render_template(
         "summaries/figures.html", consultation=consultation, provision=provision,
         figures=item, consensus=result, secretariat_view=secretariat,
@@ -239,3 +251,44 @@ def resolve(consultation_id: int, provision_id: int | None) -> Response | tuple[
     )
     flash(_("Your choice was saved."), "success")
     return redirect(_summary_url(consultation, provision))
+
+
+def _render_settings(
+    consultation: Consultation, form: ConsensusSettingsForm, status: int = 200,
+    conflict: str | None = None,
+) -> tuple[str, int]:
+    return (
+        render_template(
+            "summaries/consensus_settings.html", consultation=consultation, form=form,
+            defaults=default_rule(), conflict=conflict,
+            own=consensus_settings(consultation) is not None,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:consultation_id>/consensus-settings", methods=["GET", "POST"])
+@login_required
+def settings(consultation_id: int) -> Response | tuple[str, int]:
+    consultation = _consultation(consultation_id)
+    if not consultation.can_manage(current_user):
+        raise NotAllowed(_("Only the secretariat can change the consensus settings."))
+    form = ConsensusSettingsForm()
+    if not form.is_submitted():
+        stored = consensus_settings(consultation)
+        form.fill(rule_of(stored), stored.lock_version if stored else 0)
+        return _render_settings(consultation, form)
+    if not form.validate():
+        return _render_settings(consultation, form, 400)
+    try:
+        update_consensus_settings(current_user, consultation, form.rule(),
+                                  form.lock_version.data)
+    except Conflict as error:
+        db.session.rollback()
+        stored = consensus_settings(consultation)
+        fresh = ConsensusSettingsForm(formdata=None)
+        fresh.fill(rule_of(stored), stored.lock_version if stored else 0)
+        return _render_settings(consultation, fresh, 409, conflict=error.message)
+    flash(_("The consensus settings were saved; the figures and the next drafts use them."),
+          "success")
+    return redirect(url_for("summaries.settings", consultation_id=consultation.id))

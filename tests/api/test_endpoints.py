@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from consult_app.extensions import db
 from consult_app.texts.models import Paragraph
-from tests.api.conftest import World, get_json
+from tests.api.conftest import MARKER, World, get_json
 from tests.conftest import make_consultation, make_version
 
 
@@ -329,15 +329,20 @@ def test_figures_count_without_naming(client, world: World):
     assert set(article["by_regional_group"]) == {"grulac", "african"}
     assert article["by_category"]["ngo"]["stances"]["propose_deletion"] == 1
     assert article["label"] == "Article 1"
-    assert article["consensus"]["level"] in {
-        "agreed",
-        "broadly_supported",
-        "supported_with_amendments",
-        "contested",
-        "bracketed",
-        "no_basis",
-    }
-    assert article["consensus"]["reasons"]
+    # Two State positions from two regional groups, no objection: too few for a reading.
+    consensus = article["consensus"]
+    assert consensus["level"] == "no_basis"
+    assert consensus["reasons"][0] == ("No basis: 2 State positions from 2 regional groups; a "
+                                       "reading needs at least 5 State positions from 2 "
+                                       "regional groups.")
+    assert consensus["objection"] == {"positions": 0, "regional_groups": 0,
+                                      "observer_states": 0}
+    # Testland spoke to paragraph 1, the confidential State to the article as a whole.
+    assert [(part["paragraph_id"], part["label"]) for part in consensus["parts"]] == [
+        (None, "the provision as a whole"),
+        (world.article.paragraphs[0].id, "paragraph 1"),
+    ]
+    assert "Testland" not in str(consensus) and MARKER not in str(consensus)
     assert article["on_behalf"] == [
         {
             "kind": "coalition",

@@ -1,165 +1,314 @@
-"""The consensus rule on hand-made figures: every level, the boundaries, the config."""
+"""The consensus rule, checked on the worked examples of docs/consensus.md.
+
+Each ```example block of that page is read here and played for real: States (and their
+groups, co-signers, observers) make submissions with comments on "Article 1" (paragraphs
+1, 2 (a), 2 (b) and 3); the figures are read through the counts tables, and the level, the
+first reason, the label, the other reasons and the drafted summary are compared with the
+page, word for word. More cases (boundaries, settings, the API's unattributed reasons)
+follow.
+"""
 
 from __future__ import annotations
 
-import pytest
+import re
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Any
 
-from consult_app.accounts.models import OrgCategory
+import pytest
+from flask import Flask
+
+from consult_app.accounts.models import Organisation, OrgCategory
 from consult_app.accounts.models import RegionalGroup as G
+from consult_app.consultations.models import Consultation
+from consult_app.extensions import db
 from consult_app.submissions.models import Position as P
-from consult_app.summaries.aggregation import GroupFigures, ProvisionFigures
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import (
     ConsensusLevel,
-    ConsensusRule,
+    ConsensusResult,
     classify,
     rule_from_config,
 )
+from consult_app.summaries.models import Attribution, ConsensusSettings
+from consult_app.summaries.narrative import draft_provision_summary
+from consult_app.summaries.settings import DEFAULT_RULE, THRESHOLDS, rule_for
+from consult_app.texts.models import Paragraph, Provision, ProvisionKind
+from tests.conftest import make_consultation, make_org, make_version
+from tests.summaries.helpers import submit
 
-RULE = ConsensusRule()
+DOC = Path(__file__).resolve().parents[2] / "docs" / "consensus.md"
 
-
-def figures(spec: dict[G, dict[P, int]], others: dict[P, int] | None = None) -> ProvisionFigures:
-    """Figures where each State comments once with the given stance."""
-    result = ProvisionFigures(1, "Article 1", "Article 1", 1, public_only=False)
-    for group, stances in spec.items():
-        part = GroupFigures()
-        for position, n in stances.items():
-            part.stances[position] += n
-            part.positions[position] += n
-            part.comment_positions[position] += n
-            part.organisations += n
-            part.comments += n
-        result.by_regional_group[group] = part
-        result.states._add(part)
-        result.total._add(part)
-    if others:
-        part = GroupFigures()
-        for position, n in others.items():
-            part.stances[position] += n
-            part.organisations += n
-            part.comments += n
-        result.other_stakeholders._add(part)
-        result.by_category[OrgCategory.NGO] = part
-        result.total._add(part)
-    return result
+GROUPS = {
+    "African": G.AFRICAN,
+    "Asia-Pacific": G.ASIA_PACIFIC,
+    "Eastern European": G.EASTERN_EUROPEAN,
+    "GRULAC": G.GRULAC,
+    "WEOG": G.WEOG,
+}
+POSITIONS = {
+    "support": P.SUPPORT,
+    "amendments": P.SUPPORT_WITH_AMENDMENTS,
+    "reservation": P.RESERVATION,
+    "oppose": P.OPPOSE,
+    "deletion": P.PROPOSE_DELETION,
+    "no position": P.NO_POSITION,
+}
+EXPECTATIONS = ("level", "reason", "label", "reasons include", "summary includes", "settings")
 
 
-def level(spec: dict[G, dict[P, int]], rule: ConsensusRule = RULE, **kw: object) -> ConsensusLevel:
-    return classify(figures(spec, **kw), rule).level  # type: ignore[arg-type]
+@dataclass
+class Example:
+    title: str
+    lines: list[str]
+    expected: dict[str, list[str]] = field(default_factory=dict)
 
 
-FIVE_GROUPS_SUPPORT = {g: {P.SUPPORT: 2} for g in G}
+def examples() -> list[Example]:
+    """The ```example blocks of docs/consensus.md, titled by the sentence above each."""
+    text = DOC.read_text(encoding="utf-8")
+    found = []
+    for match in re.finditer(r"([^\n]+)\n\n```example\n(.*?)```", text, re.S):
+        example = Example(match.group(1).strip().rstrip(":"), [])
+        for line in match.group(2).splitlines():
+            key = next((k for k in EXPECTATIONS if line.startswith(k + ":")), None)
+            if key:
+                example.expected.setdefault(key, []).append(line[len(key) + 1 :].strip())
+            elif line.strip():
+                example.lines.append(line.strip())
+        found.append(example)
+    return found
 
 
-def test_agreed_needs_every_group_and_no_objection() -> None:
-    result = classify(figures(FIVE_GROUPS_SUPPORT), RULE)
-    assert result.level is ConsensusLevel.AGREED
-    assert result.label == "Agreed"
-    assert result.reasons[0].startswith("Agreed")
-    assert any("10 States took a position, from 5 of 5 regional groups" in r
-               for r in result.reasons)
+def consulted() -> Consultation:
+    return make_consultation(version=make_version(articles=0, preamble=0))
 
 
-def test_one_reservation_makes_broad_support_not_agreed() -> None:
-    spec = {**FIVE_GROUPS_SUPPORT, G.WEOG: {P.SUPPORT: 2, P.RESERVATION: 1}}
-    result = classify(figures(spec), RULE)
-    assert result.level is ConsensusLevel.BROADLY_SUPPORTED
-    assert "more than 0 reservations" in result.reasons[0]
+def article(consultation: Consultation) -> Provision:
+    """Article 1: paragraphs 1, 2 (with (a) and (b)) and 3."""
+    provision = Provision(
+        version_id=consultation.version_id,
+        position=1,
+        kind=ProvisionKind.ARTICLE,
+        number="1",
+        title="Solidarity",
+    )
+    db.session.add(provision)
+    two = Paragraph(provision=provision, position=2, level=0, label="2", text="States shall:")
+    db.session.add_all(
+        [
+            Paragraph(provision=provision, position=1, level=0, label="1", text="Everyone."),
+            two,
+            Paragraph(
+                provision=provision, position=3, level=1, label="(a)", text="Act;", parent=two
+            ),
+            Paragraph(
+                provision=provision, position=4, level=1, label="(b)", text="Cooperate.", parent=two
+            ),
+            Paragraph(provision=provision, position=5, level=0, label="3", text="Nobody."),
+        ]
+    )
+    db.session.flush()
+    return provision
 
 
-def test_agreed_needs_enough_groups() -> None:
-    three = {G.AFRICAN: {P.SUPPORT: 2}, G.WEOG: {P.SUPPORT: 2}, G.GRULAC: {P.SUPPORT: 2}}
-    assert level(three) is ConsensusLevel.BROADLY_SUPPORTED
-    four = {**three, G.ASIA_PACIFIC: {P.SUPPORT: 1}}
-    assert level(four) is ConsensusLevel.AGREED
+_serial = count(1)
+#: "3 \u00d7 WEOG" (three States of that group) or "Name (group, for ..., with ...)".
+HEAD = re.compile(
+    r"^(?:(?P<n>\d+) \u00d7 (?P<many>[\w -]+)|(?P<name>[^(]+?) \((?P<attrs>[^)]*)\))$"
+)
 
 
-def test_supported_with_amendments_when_most_supporters_amend() -> None:
-    spec = {g: {P.SUPPORT_WITH_AMENDMENTS: 2, P.SUPPORT: 1} for g in G}
-    result = classify(figures(spec), RULE)
-    assert result.level is ConsensusLevel.SUPPORTED_WITH_AMENDMENTS
-    # Equal numbers: the text as it stands is not outweighed.
-    equal = {g: {P.SUPPORT_WITH_AMENDMENTS: 1, P.SUPPORT: 1} for g in G}
-    assert level(equal) is ConsensusLevel.AGREED
+def play(example: Example) -> tuple[Consultation, Provision]:
+    consultation = consulted()
+    provision = article(consultation)
+    labels = {p.label: p for p in provision.paragraphs if p.level == 0}
+    for p in provision.paragraphs:
+        if p.parent is not None:
+            labels[f"{p.parent.label} {p.label}"] = p
+    for setting in example.expected.get("settings", []):
+        key, value = setting.split("=")
+        values: dict[str, Any] = {n: getattr(DEFAULT_RULE, n) for n in THRESHOLDS}
+        values["attribution"] = Attribution.NAMED
+        if key == "attribution":
+            values["attribution"] = Attribution(value)
+        else:
+            values[key] = int(value)
+        db.session.add(ConsensusSettings(consultation=consultation, **values))
+    states: dict[str, Organisation] = {}
+
+    def make_state(name: str, group: str) -> Organisation:
+        if group == "observer":
+            org = make_org(name, category=OrgCategory.OBSERVER_STATE)
+        else:
+            org = make_org(name, category=OrgCategory.MEMBER_STATE, group=GROUPS[group])
+        states[name] = org
+        return org
+
+    for line in example.lines:
+        head, _sep, rest = line.partition(": ")
+        match = HEAD.match(head.rstrip(":"))
+        assert match, f"cannot read {line!r} in {example.title!r}"
+        comments = []
+        for item in filter(None, (i.strip() for i in rest.split(";"))):
+            target, _s, position = item.rpartition(": ")
+            paragraph = labels[target] if target else None
+            comments.append(
+                (
+                    provision,
+                    POSITIONS[position],
+                    {"paragraph_id": paragraph.id if paragraph else None},
+                )
+            )
+        if match.group("n"):
+            for _ in range(int(match.group("n"))):
+                org = make_state(f"{match.group('many')} {next(_serial)}", match.group("many"))
+                submit(consultation, org, comments)
+            continue
+        name, attrs = match.group("name"), [a.strip() for a in match.group("attrs").split(",")]
+        extra: dict[str, Any] = {}
+        for attr in attrs[1:]:
+            if attr.startswith("for the ") and attr.endswith(" Group"):
+                extra["on_behalf_group"] = GROUPS[attr[len("for the ") : -len(" Group")]]
+            elif attr.startswith("for the "):
+                extra["on_behalf_name"] = attr[len("for the ") :]
+            elif attr.startswith("with "):
+                extra["cosigners"] = [states[n] for n in attr[len("with ") :].split(" and ")]
+        org = states.get(name) or make_state(name, attrs[0])
+        if comments:
+            submit(consultation, org, comments, **extra)
+    db.session.flush()
+    return consultation, provision
 
 
-def test_contested_and_bracketed_boundaries() -> None:
-    # 20 States from 5 groups; opposition share decides.
-    def with_opposition(n: int) -> dict[G, dict[P, int]]:
-        spec = {g: {P.SUPPORT: 4} for g in G}
-        spec[G.WEOG] = {P.SUPPORT: 4 - min(n, 4), P.OPPOSE: min(n, 4)}
-        if n > 4:
-            spec[G.AFRICAN] = {P.SUPPORT: 4 - (n - 4), P.PROPOSE_DELETION: n - 4}
-        return spec
-
-    assert level(with_opposition(2)) is ConsensusLevel.BROADLY_SUPPORTED  # 10 %
-    assert level(with_opposition(3)) is ConsensusLevel.CONTESTED  # 15 % = threshold
-    assert level(with_opposition(6)) is ConsensusLevel.CONTESTED  # 30 %
-    assert level(with_opposition(7)) is ConsensusLevel.BRACKETED  # 35 % >= 33 %
+def read(consultation: Consultation, provision: Provision) -> tuple[ConsensusResult, str]:
+    (figures,) = provision_figures(consultation, [provision.id], public_only=True)
+    result = classify(figures)
+    return result, draft_provision_summary(consultation, figures, result)
 
 
-def test_bracketed_at_exact_threshold() -> None:
-    rule = ConsensusRule(bracketed_opposition=0.25)
-    spec = {G.AFRICAN: {P.SUPPORT: 3, P.OPPOSE: 1}, G.WEOG: {P.SUPPORT: 3, P.OPPOSE: 1}}
-    result = classify(figures(spec), rule)  # 2 of 8 = 25 %
-    assert result.level is ConsensusLevel.BRACKETED
-    assert "25 %" in result.reasons[0]
+EXAMPLES = examples()
 
 
-def test_low_support_is_contested_even_without_opposition() -> None:
-    spec = {g: {P.SUPPORT: 2, P.RESERVATION: 1} for g in G}  # 10 of 15 = 67 %
-    result = classify(figures(spec), RULE)
-    assert result.level is ConsensusLevel.CONTESTED
-    assert "below the threshold of 75 %" in result.reasons[0]
-    # Exactly 75 %: broad.
-    spec = {g: {P.SUPPORT: 3, P.RESERVATION: 1} for g in G}
-    assert level(spec) is ConsensusLevel.BROADLY_SUPPORTED
+def test_the_page_has_its_examples() -> None:
+    assert len(EXAMPLES) >= 12
+    assert all("level" in e.expected and "reason" in e.expected for e in EXAMPLES)
 
 
-def test_regional_groups_without_support_make_it_contested() -> None:
-    spec = {g: {P.SUPPORT: 4} for g in (G.AFRICAN, G.ASIA_PACIFIC, G.WEOG)}
-    spec[G.GRULAC] = {P.SUPPORT: 1, P.RESERVATION: 1}  # half is not a majority
-    assert level(spec) is ConsensusLevel.BROADLY_SUPPORTED  # one group lacking: allowed
-    spec[G.EASTERN_EUROPEAN] = {P.RESERVATION: 1, P.NO_POSITION: 3}
-    result = classify(figures(spec), RULE)
-    assert result.level is ConsensusLevel.CONTESTED
-    assert "2 regional groups lack a supporting majority" in result.reasons[0]
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.title[:60] for e in EXAMPLES])
+def test_worked_example(app: Flask, example: Example) -> None:
+    consultation, provision = play(example)
+    result, summary = read(consultation, provision)
+    assert result.level is ConsensusLevel(example.expected["level"][0])
+    assert result.reason == example.expected["reason"][0]
+    for label in example.expected.get("label", []):
+        assert result.label == label
+    for text in example.expected.get("reasons include", []):
+        assert any(text in reason for reason in result.reasons), (text, result.reasons)
+    for text in example.expected.get("summary includes", []):
+        assert text in summary, (text, summary)
+    assert "%" not in " ".join(result.reasons) + summary
 
 
-def test_no_basis_below_minimum_states_or_groups() -> None:
-    four = {G.AFRICAN: {P.SUPPORT: 2}, G.WEOG: {P.SUPPORT: 2}}
-    assert level(four) is ConsensusLevel.NO_BASIS
-    five = {G.AFRICAN: {P.SUPPORT: 3}, G.WEOG: {P.SUPPORT: 2}}
-    assert level(five) is not ConsensusLevel.NO_BASIS
-    one_group = {G.AFRICAN: {P.SUPPORT: 9}}
-    assert level(one_group) is ConsensusLevel.NO_BASIS
-    # "No position" does not count as taking a position.
-    silent = {G.AFRICAN: {P.SUPPORT: 2, P.NO_POSITION: 5}, G.WEOG: {P.SUPPORT: 2}}
-    assert level(silent) is ConsensusLevel.NO_BASIS
+# --- beyond the examples --------------------------------------------------------------------
 
 
-def test_other_stakeholders_never_change_the_level_but_are_reported() -> None:
-    base = figures(FIVE_GROUPS_SUPPORT)
-    crowd = figures(FIVE_GROUPS_SUPPORT, others={P.OPPOSE: 500})
-    assert classify(base, RULE).level is classify(crowd, RULE).level is ConsensusLevel.AGREED
-    reasons = classify(crowd, RULE).reasons
-    assert any("Other stakeholders" in r and "oppose or propose deletion 500" in r
-               for r in reasons)
+def _example(title: str) -> Example:
+    return next(e for e in EXAMPLES if e.title.startswith(title))
 
 
-def test_thresholds_come_from_config(app) -> None:  # type: ignore[no-untyped-def]
-    rule = rule_from_config(app.config)
-    assert rule == ConsensusRule()
-    custom = rule_from_config({**app.config, "CONSENSUS_MIN_STATES": 20,
-                               "CONSENSUS_BROAD_SUPPORT": "0.5"})
-    assert custom.min_states == 20 and custom.broad_support == 0.5
-    assert level(FIVE_GROUPS_SUPPORT, custom) is ConsensusLevel.NO_BASIS
-    spec = {g: {P.SUPPORT: 2, P.RESERVATION: 1} for g in G}
-    assert level(spec) is ConsensusLevel.CONTESTED
-    lenient = rule_from_config({"CONSENSUS_BROAD_SUPPORT": 0.6})
-    assert level(spec, lenient) is ConsensusLevel.BROADLY_SUPPORTED
+def test_holding_back_names_the_parts_and_the_objection_its_width(app: Flask) -> None:
+    consultation, provision = play(_example("Opposing one sub-paragraph"))
+    result, _summary = read(consultation, provision)
+    assert [t.label for t in result.holding_back] == ["paragraph 2 (b)"]
+    assert [(t.label, t.level) for t in result.targets] == [
+        ("the provision as a whole", ConsensusLevel.AGREED),
+        ("paragraph 2 (b)", ConsensusLevel.BRACKETED),
+    ]
+    assert result.objection.positions == 1 and result.objection.is_lone
+    assert result.objection.regional_groups == 1
+
+
+def test_an_objection_to_the_whole_applies_to_each_paragraph_spoken_to(app: Flask) -> None:
+    consultation = consulted()
+    provision = article(consultation)
+    two = next(p for p in provision.paragraphs if p.label == "2")
+    for n, group in enumerate(G):
+        submit(
+            consultation,
+            make_org(f"S{n}", category=OrgCategory.MEMBER_STATE, group=group),
+            [(provision, P.SUPPORT, {"paragraph_id": two.id})],
+        )
+    submit(
+        consultation,
+        make_org("Objector", category=OrgCategory.MEMBER_STATE, group=G.WEOG),
+        [(provision, P.OPPOSE)],
+    )
+    result, _summary = read(consultation, provision)
+    assert [(t.label, t.level) for t in result.targets] == [
+        ("the provision as a whole", ConsensusLevel.BRACKETED),
+        ("paragraph 2", ConsensusLevel.BRACKETED),
+    ]
+    # Said once, of the whole: the paragraph is bracketed by the same objection only.
+    assert result.reason == ("Bracketed: objection by 1 State of 1 regional group (Objector).")
+    assert [t.label for t in result.holding_back] == ["the provision as a whole"]
+    # Another State objecting to paragraph 2 itself is named with it.
+    submit(
+        consultation,
+        make_org("Second", category=OrgCategory.MEMBER_STATE, group=G.AFRICAN),
+        [(provision, P.OPPOSE, {"paragraph_id": two.id})],
+    )
+    result, _summary = read(consultation, provision)
+    assert [t.label for t in result.holding_back] == ["the provision as a whole", "paragraph 2"]
+    assert result.reason.startswith(
+        "Bracketed: the provision as a whole and paragraph 2 remain in square brackets; "
+        "the provision as a whole: objection by 1 State of 1 regional group (Objector); "
+        "paragraph 2: objection by 2 States of 2 regional groups (Objector and Second)."
+    )
+
+
+def test_the_api_reasons_name_nobody(app: Flask) -> None:
+    consultation, provision = play(_example("A lone objection"))
+    (figures,) = provision_figures(consultation, [provision.id], public_only=True)
+    assert classify(figures, named=False).reason == (
+        "Bracketed: objection by 1 State of 1 regional group."
+    )
+
+
+def test_no_state_at_all(app: Flask) -> None:
+    consultation = consulted()
+    provision = article(consultation)
+    submit(consultation, make_org("NGO"), [(provision, P.OPPOSE)])
+    result, _summary = read(consultation, provision)
+    assert result.level is ConsensusLevel.NO_BASIS
+    assert result.reason == "No basis: no State took a position."
+    assert result.reasons[-1].startswith("Other stakeholders (reported separately")
+
+
+def test_settings_of_the_consultation_and_defaults_from_the_config(app: Flask) -> None:
+    consultation = make_consultation()
+    assert rule_for(consultation) == rule_from_config(app.config)
+    assert rule_from_config({"CONSENSUS_MIN_STATES": "7"}).min_states == 7
+    db.session.add(
+        ConsensusSettings(
+            consultation=consultation,
+            bracket_objections=3,
+            min_states=2,
+            min_groups=1,
+            agreed_min_groups=2,
+            few_max=2,
+            some_max=4,
+            several_max=8,
+            most_min=5,
+            attribution=Attribution.UNATTRIBUTED,
+        )
+    )
+    db.session.flush()
+    rule = rule_for(consultation)
+    assert (rule.bracket_objections, rule.min_states, rule.most_min, rule.named) == (3, 2, 5, False)
 
 
 @pytest.mark.parametrize("lvl", list(ConsensusLevel))
 def test_every_level_has_a_label(lvl: ConsensusLevel) -> None:
-    assert lvl.label
+    assert lvl.label and lvl.label != lvl.value

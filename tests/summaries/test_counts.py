@@ -1,9 +1,9 @@
 """The counts behind the figures stay exact whatever writes the comments.
 
-The database keeps ``comment_counts``, ``amendment_counts`` and ``theme_counts`` up to date
-with triggers; after every step of a random sequence of real operations (and of bulk SQL)
-they must equal a recount from the comments. Runs on SQLite, and on PostgreSQL when
-``TEST_DATABASE_URL`` is set.
+The database keeps ``comment_counts``, ``amendment_counts``, ``theme_counts`` and
+``paragraph_counts`` up to date with triggers; after every step of a random sequence of
+real operations (and of bulk SQL) they must equal a recount from the comments. Runs on
+SQLite, and on PostgreSQL when ``TEST_DATABASE_URL`` is set.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ from consult_app.summaries.counts import (
     amendment_counts,
     comment_counts,
     compare,
+    paragraph_counts,
     theme_counts,
 )
-from consult_app.texts.models import Provision
+from consult_app.texts.models import Paragraph, Provision
 from tests.conftest import make_consultation, make_org, make_user
 from tests.summaries.helpers import provisions, submit
 
@@ -92,13 +93,24 @@ class Scene:
     def pick(self, items: list[Comment], most: int = 3) -> list[Comment]:
         return self.rng.sample(items, self.rng.randint(1, min(most, len(items))))
 
-    def fields(self) -> CommentFields:
+    def paragraph(self, provision: Provision) -> Paragraph | None:
+        """A paragraph of ``provision`` half of the time (when it has any)."""
+        if not provision.paragraphs or self.rng.random() < 0.5:
+            return None
+        return self.rng.choice(provision.paragraphs)
+
+    def paragraph_id(self) -> int | None:
+        paragraph = self.paragraph(self.rng.choice(self.provisions))
+        return paragraph.id if paragraph is not None else None
+
+    def fields(self, provision: Provision) -> CommentFields:
         position = self.rng.choice(list(Position))
         wording = self.rng.choice((None, *WORDINGS))
         return CommentFields(
             position=position,
             body=f"Comment {self.rng.randrange(10**6)}",
             kind=self.rng.choice(list(CommentKind)),
+            paragraph=self.paragraph(provision),
             proposed_wording=wording,
         )
 
@@ -130,7 +142,8 @@ def scene() -> Scene:
 def op_post(s: Scene) -> bool:
     author = s.rng.choice(s.authors)
     submission = start_submission(author, s.consultation)
-    add_comment(author, submission, s.rng.choice(s.provisions), s.fields())
+    provision = s.rng.choice(s.provisions)
+    add_comment(author, submission, provision, s.fields(provision))
     return True
 
 
@@ -140,7 +153,7 @@ def op_edit(s: Scene) -> bool:
         return False
     comment = s.rng.choice(candidates)
     author = next(a for a in s.authors if a.organisation_id == comment.submission.organisation_id)
-    update_comment(author, comment, s.fields())
+    update_comment(author, comment, s.fields(comment.provision))
     return True
 
 
@@ -203,6 +216,7 @@ def op_move(s: Scene) -> bool:
         return False
     comment = s.rng.choice(candidates)
     comment.provision_id = s.rng.choice([p.id for p in s.provisions])
+    comment.paragraph_id = s.paragraph_id()
     return True
 
 
@@ -233,6 +247,7 @@ def op_bulk_insert(s: Scene) -> bool:
             "submission_id": s.rng.choice(submissions).id,
             "consultation_id": s.consultation.id,
             "provision_id": s.rng.choice(s.provisions).id,
+            "paragraph_id": s.paragraph_id(),
             "position": s.rng.choice(list(Position)).value,
             "kind": "general",
             "body": "Imported",
@@ -262,6 +277,7 @@ def op_bulk_update(s: Scene) -> bool:
         {"position": s.rng.choice(list(Position)).value},
         {"proposed_wording": s.rng.choice(WORDINGS)},
         {"provision_id": s.rng.choice(s.provisions).id},
+        {"paragraph_id": s.paragraph_id()},
         {"is_public": True},  # changes no count
     ])
     db.session.execute(update(table).where(table.c.id.in_(ids)).values(**values))
@@ -301,14 +317,15 @@ def test_counts_equal_a_recount_after_every_operation(scene: Scene) -> None:
     assert_exact(s.consultation)
     operations, weights = zip(*OPERATIONS, strict=True)
     done: dict[str, int] = {}
-    largest = dict.fromkeys(("comment_counts", "amendment_counts", "theme_counts"), 0)
+    tables = (comment_counts, amendment_counts, theme_counts, paragraph_counts)
+    largest = dict.fromkeys((t.name for t in tables), 0)
     for step in range(150):
         operation = s.rng.choices(operations, weights)[0]
         if operation(s):
             done[operation.__name__] = done.get(operation.__name__, 0) + 1
             db.session.flush()
             assert compare(s.consultation.id) == [], f"step {step}: {operation.__name__}"
-            for table in (comment_counts, amendment_counts, theme_counts):
+            for table in tables:
                 rows = db.session.scalar(select(func.count()).select_from(table)) or 0
                 largest[table.name] = max(largest[table.name], rows)
         if step % 40 == 39:
@@ -429,11 +446,12 @@ def test_recount_check_finds_tampering_and_recount_repairs_it(app: Flask, scene:
     db.session.execute(text("UPDATE comment_counts SET counted_support = counted_support + 1"))
     db.session.execute(text("UPDATE amendment_counts SET counted_first_id = 0"))
     db.session.execute(text("DELETE FROM theme_counts"))
+    db.session.execute(text("UPDATE paragraph_counts SET published_oppose = 7"))
     db.session.commit()
 
     code, output = _recount(app, "--check", "--consultation", str(s.consultation.id))
     assert code == 1
-    for table in ("comment_counts", "amendment_counts", "theme_counts"):
+    for table in ("comment_counts", "amendment_counts", "theme_counts", "paragraph_counts"):
         assert f": {table}: " in output
     # --check wrote nothing: still different, and no audit entry.
     assert _recount(app, "--check")[0] == 1
@@ -448,7 +466,8 @@ def test_recount_check_finds_tampering_and_recount_repairs_it(app: Flask, scene:
     entry = db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "recount_figures")).one()
     assert entry.object_type == "Consultation" and entry.object_id == s.consultation.id
-    assert set(entry.before or {}) == {"comment_counts", "amendment_counts", "theme_counts"}
+    assert set(entry.before or {}) == {"comment_counts", "amendment_counts", "theme_counts",
+                                       "paragraph_counts"}
 
 
 def test_recount_of_an_unknown_consultation_fails(app: Flask) -> None:

@@ -15,8 +15,9 @@ from consult_app.core.audit import AuditEntry
 from consult_app.extensions import db
 from consult_app.submissions.models import ModerationStatus
 from consult_app.submissions.models import Position as P
-from consult_app.summaries.models import SummaryDraft
+from consult_app.summaries.models import ConsensusSettings, SummaryDraft
 from consult_app.summaries.operations import current_summary, generate_summaries
+from tests.browser import Browser
 from tests.conftest import login, make_consultation, make_org, make_user
 from tests.summaries.conftest import SECRET, World
 from tests.summaries.helpers import provisions, state, submit
@@ -228,3 +229,91 @@ def test_pending_only_is_not_in_public_summary(app: Flask, client: FlaskClient) 
     secretariat = make_user(role=Role.SECRETARIAT)
     generate_summaries(secretariat, consultation)
     assert current_summary(consultation, article) == "No comments were received on Article 1."
+
+
+# --- the consensus indicator on the pages, and its settings ----------------------------------
+
+
+def test_figures_page_shows_each_part_and_who_holds_it_back(app: Flask,
+                                                           client: FlaskClient) -> None:
+    consultation = make_consultation()
+    article = provisions(consultation)[2]
+    two = next(p for p in article.paragraphs if p.label == "2")
+    for n, group in enumerate(G):
+        submit(consultation, state(f"Supporter {n}", group), [(article, P.SUPPORT)])
+    submit(consultation, state("Objectland", G.GRULAC),
+           [(article, P.SUPPORT), (article, P.OPPOSE, {"paragraph_id": two.id})])
+    db.session.commit()
+    html = client.get(f"/consultations/{consultation.id}/figures/{article.id}").get_data(
+        as_text=True)
+    assert "Bracketed (1 objection, 1 regional group)" in html
+    assert ("Bracketed: paragraph 2 remains in square brackets; paragraph 2: objection by 1 "
+            "State of 1 regional group (Objectland).") in html
+    assert "holds the provision back" in html
+    assert "the provision as a whole" in html and "no objection" in html
+    section = html.split('id="consensus-heading"')[1].split("</section>")[0]
+    assert "%" not in section  # words and counts, never a percentage of States
+
+    dashboard = client.get(f"/consultations/{consultation.id}/dashboard").get_data(
+        as_text=True)
+    assert "Provisions that drew objections" in dashboard
+    assert "Bracketed (1 objection, 1 regional group)" in dashboard
+    assert "Consensus settings" not in dashboard  # public view: no settings link
+
+
+def test_consensus_settings_through_the_form(world: World, client: FlaskClient) -> None:
+    db.session.commit()
+    login(client, world.secretariat)
+    browser = Browser(client).get(f"/consultations/{world.consultation.id}/dashboard")
+    browser.follow("Consensus settings")
+    assert browser.status == 200 and "uses the default settings" in browser.html
+    form = browser.form("consensus-settings")
+    assert form.fields["bracket_objections"] == ["1"]
+    assert form.fields["attribution"] == ["named"]
+
+    # Norway's lone objection brackets Article 1; with two needed, it no longer does.
+    url = f"/consultations/{world.consultation.id}/figures/{world.article.id}"
+    assert "Bracketed: objection by 1 State of 1 regional group (Norway)." in client.get(
+        url).get_data(as_text=True)
+    browser.submit(form, bracket_objections="2", attribution="unattributed")
+    assert browser.status == 200 and "The consensus settings were saved" in browser.html
+    assert "has its own settings" in browser.html
+    page = client.get(url).get_data(as_text=True)
+    assert "Bracketed: objection" not in page
+    assert "below the 2 State positions that bracket a text" in page
+    assert "Norway" not in page.split('id="consensus-heading"')[1].split("</section>")[0]
+    entry = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "update_consensus_settings")).one()
+    assert entry.before == {"attribution": "named", "bracket_objections": 1}
+    assert entry.after == {"attribution": "unattributed", "bracket_objections": 2}
+
+
+def test_consensus_settings_bad_input_and_stale_form(world: World, client: FlaskClient) -> None:
+    db.session.commit()
+    login(client, world.secretariat)
+    url = f"/consultations/{world.consultation.id}/consensus-settings"
+    browser = Browser(client).get(url)
+    form = browser.form("consensus-settings")
+    browser.submit(form, few_max="6", some_max="4", min_groups="9")
+    assert browser.status == 400
+    assert "must reach at least as far" in browser.html and "Number must be" in browser.html
+    assert db.session.scalars(select(ConsensusSettings)).first() is None
+
+    browser.submit(form, min_states="7")  # the first save of this page's form: accepted
+    assert browser.status == 200
+    browser.submit(form, min_states="8")  # the same (now stale) form again: refused
+    assert browser.status == 409 and "changed these settings meanwhile" in browser.html
+    db.session.expire_all()
+    settings = db.session.scalars(select(ConsensusSettings)).one()
+    assert settings.min_states == 7
+
+
+def test_consensus_settings_are_for_the_secretariat(world: World, client: FlaskClient) -> None:
+    db.session.commit()
+    url = f"/consultations/{world.consultation.id}/consensus-settings"
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login(client, world.contributor)
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"bracket_objections": 5, "lock_version": 0}).status_code == 403
+    assert db.session.scalars(select(ConsensusSettings)).first() is None
