@@ -1,4 +1,5 @@
-"""Generate a benchmark consultation: 50 provisions, 300 organisations, N comments.
+"""Generate a benchmark consultation: 50 provisions, 300 organisations (or --organisations),
+N comments.
 
     .venv/bin/python bench/generate.py                                 # SQLite, 100,000
     .venv/bin/python bench/generate.py --comments 1000000 \\
@@ -167,6 +168,23 @@ ARTICLE_TITLES = [
     "Participation",
     "Development",
 ]
+
+
+def org_plan(total: int) -> list[tuple[str, int]]:
+    """Organisations per category for ``total`` organisations: ORG_PLAN at 300; otherwise
+    States stay within the real numbers (193 Member States, a few observers) and the other
+    categories share the rest in ORG_PLAN's proportions."""
+    if total == sum(n for _c, n in ORG_PLAN):
+        return ORG_PLAN
+    plan = dict(ORG_PLAN)
+    states = {"member_state": min(193, round(total * plan["member_state"] / 300)),
+              "observer_state": min(5, max(1, round(total * plan["observer_state"] / 300)))}
+    rest = total - sum(states.values())
+    others = [(c, n) for c, n in ORG_PLAN if c not in states]
+    weight = sum(n for _c, n in others)
+    counts = {c: rest * n // weight for c, n in others}
+    counts["ngo"] += rest - sum(counts.values())
+    return [(c, states.get(c, counts.get(c, 0))) for c, _n in ORG_PLAN]
 
 
 def log(message: str) -> None:
@@ -461,7 +479,7 @@ def _static_rows(
     # Organisations and one contributor each.
     orgs: list[dict[str, Any]] = []
     org_id = 0
-    for category, n in ORG_PLAN:
+    for category, n in org_plan(args.organisations):
         for i in range(n):
             org_id += 1
             group = GROUPS[i % len(GROUPS)] if category in ("member_state", "observer_state") \
@@ -688,7 +706,7 @@ def _comments(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", f"sqlite:///{OUT / 'bench.sqlite'}"))
     parser.add_argument("--comments", type=int, default=100_000)
@@ -697,6 +715,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=100,
                         help="comments on the last article (default 100)")
     parser.add_argument("--provisions", type=int, default=50)
+    parser.add_argument("--organisations", type=int, default=300,
+                        help="organisations, one submission each (default 300)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-reset", dest="reset", action="store_false",
                         help="do not empty the database first")
@@ -704,6 +724,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.provisions < 12:
         parser.error("--provisions must be at least 12")
+    if args.organisations < 50:
+        parser.error("--organisations must be at least 50")
     OUT.mkdir(parents=True, exist_ok=True)
     info = generate(args)
     info["big_provision_id"] = min(10, args.provisions - 1) + 1

@@ -24,6 +24,8 @@ from consult_app.accounts.models import (
 from consult_app.consultations.models import Consultation, PublicationMode
 from consult_app.consultations.operations import open_consultation
 from consult_app.core.models import utcnow
+from consult_app.exports.models import ReportBody
+from consult_app.exports.operations import save_report_settings
 from consult_app.extensions import db
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
 from consult_app.submissions.operations import (
@@ -224,6 +226,23 @@ def load_demo(seed: int = 2023) -> DemoSummary:
         allow_attribution=True,
     )
     db.session.flush()
+    # The masthead of the consensus report, as a secretariat would fill it in.
+    save_report_settings(
+        secretariat,
+        consultation,
+        symbol="A/HRC/DEMO/2",
+        body=ReportBody.HUMAN_RIGHTS_COUNCIL,
+        session="Sixty-second session",
+        session_dates="15 June to 10 July 2026",
+        agenda_item="3",
+        agenda_title=(
+            "Promotion and protection of all human rights, civil, political, economic, social "
+            "and cultural rights, including the right to development"
+        ),
+        title="Outcome of the global consultation on the revised draft declaration on "
+        "international solidarity in the face of shared risks",
+        subtitle="Report of the secretariat",
+    )
 
     provisions = list(
         db.session.scalars(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.accounts.models import User
@@ -157,3 +157,80 @@ class ExportJob(Model):
         if user is not None and user.is_authenticated and user.is_secretariat:
             return True
         return not self.internal and is_latest_public
+
+
+# --- the report as a UN document ---------------------------------------------------------
+
+#: The word limit of reports to the Human Rights Council (the default of the setting).
+HRC_WORD_LIMIT = 10_700
+WORD_LIMIT_MIN = 500
+WORD_LIMIT_MAX = 100_000
+#: The six official languages, by locale code: the report's "Original:" line.
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+
+
+class ReportBody(enum.Enum):
+    """The organ the report is issued to (its masthead)."""
+
+    HUMAN_RIGHTS_COUNCIL = "human_rights_council"
+    GENERAL_ASSEMBLY = "general_assembly"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                ReportBody.HUMAN_RIGHTS_COUNCIL: _l("Human Rights Council"),
+                ReportBody.GENERAL_ASSEMBLY: _l("General Assembly"),
+            }[self]
+        )
+
+
+class ReportSettings(Model):
+    """What the secretariat fills in for the report's masthead, and its word limit.
+
+    One row per consultation, created on the first save; until then the defaults apply
+    (:func:`consult_app.exports.operations.report_settings`). Empty text means "not set":
+    the masthead leaves that line out, or uses its default (title, summary).
+    """
+
+    __tablename__ = "report_settings"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id"), nullable=False, unique=True
+    )
+    #: The report's own document symbol (e.g. A/HRC/62/45), not the symbol of the text.
+    symbol: Mapped[str | None] = mapped_column(String(60))
+    body: Mapped[ReportBody] = mapped_column(
+        enum_column(ReportBody), nullable=False, default=ReportBody.HUMAN_RIGHTS_COUNCIL
+    )
+    session: Mapped[str | None] = mapped_column(String(120))
+    session_dates: Mapped[str | None] = mapped_column(String(120))
+    agenda_item: Mapped[str | None] = mapped_column(String(20))
+    agenda_title: Mapped[str | None] = mapped_column(String(500))
+    #: The document's date; None: the day the report is built.
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    original_language: Mapped[str] = mapped_column(String(8), nullable=False, default="en")
+    title: Mapped[str | None] = mapped_column(String(300))
+    #: The line under the title, e.g. "Report of the Independent Expert on ...".
+    subtitle: Mapped[str | None] = mapped_column(String(300))
+    #: The text of the summary box; None: drafted from the figures.
+    summary: Mapped[str | None] = mapped_column(Text)
+    #: Words of the main body (masthead, summary, chapters and their notes; not annexes).
+    word_limit: Mapped[int] = mapped_column(Integer, nullable=False, default=HRC_WORD_LIMIT)
+    lock_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=1, server_default="1"
+    )
+
+    consultation: Mapped[Consultation] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    __table_args__ = (
+        CheckConstraint(
+            f"word_limit BETWEEN {WORD_LIMIT_MIN} AND {WORD_LIMIT_MAX}", name="word_limit_range"
+        ),
+        CheckConstraint(
+            "original_language IN (" + ", ".join(f"'{code}'" for code in UN_LANGUAGES) + ")",
+            name="original_language_un",
+        ),
+    )

@@ -1,11 +1,26 @@
-"""The consensus report: its content gathered once, then written as .docx, PDF or HTML.
+"""The consensus report as a UN document: its content gathered once, then written as .docx,
+PDF or HTML.
+
+Layout (the way United Nations reports are issued):
+
+- a **masthead**: the report's own symbol, the body it is issued to (General Assembly,
+  Human Rights Council), session and agenda item, "Distr.: General", the date, "Original:
+  <language>", the title, a line under it and a summary box (:class:`Masthead`, from the
+  secretariat's :class:`~consult_app.exports.models.ReportSettings`);
+- the **main body**: chapters I., II., III., sub-chapters A., B., every paragraph numbered,
+  within the word limit of the settings (10,700 words by default, the Human Rights
+  Council's), whatever the number of comments (:func:`fit_body`);
+- **annexes**: I. the participants, in the order of United Nations lists, as headed lists;
+  II. each provision in detail (text, summary, figures table, consensus indicator and its
+  reasons, amendments, reservations); III. the disposition of comments.
 
 The content comes from the summaries capability (figures, consensus level, narrative
 summaries); nothing is counted here. Memory stays bounded whatever the number of
-comments: provisions are gathered one at a time (a generator), amendments are grouped
-wordings (at most ``REPORT_MAX_AMENDMENTS`` groups per provision), reservations are
-listed up to ``REPORT_MAX_RESERVATIONS`` per provision, and the disposition table is cut
-at ``REPORT_MAX_DISPOSITIONS`` rows (the full table is its own export).
+comments: each provision is loaded, summarised and released in turn, amendments are
+grouped wordings (at most ``REPORT_MAX_AMENDMENTS`` groups per provision), reservations
+are listed up to ``REPORT_MAX_RESERVATIONS`` per provision, names in a summary up to
+``REPORT_NAMES_PER_LIST`` per list, and the disposition table is cut at
+``REPORT_MAX_DISPOSITIONS`` rows (the full table is its own export).
 
 Confidentiality (public report): figures count every published comment, but text is
 quoted only from public comments (``is_public``), and organisations are named only when
@@ -14,14 +29,22 @@ the consultation allows attribution and the submission is publishable.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date
+from flask import current_app
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import selectinload
@@ -29,8 +52,15 @@ from sqlalchemy.orm import selectinload
 from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup
 from consult_app.consultations.models import Consultation
 from consult_app.core.models import utcnow
-from consult_app.exports.models import ExportFormat
-from consult_app.exports.rows import Audience, Column, disposition_columns, disposition_rows
+from consult_app.exports.models import ExportFormat, ReportBody, ReportSettings
+from consult_app.exports.operations import report_settings
+from consult_app.exports.rows import (
+    Audience,
+    Column,
+    count_dispositions,
+    disposition_columns,
+    disposition_rows,
+)
 from consult_app.extensions import db
 from consult_app.submissions.models import (
     Comment,
@@ -50,15 +80,24 @@ from consult_app.summaries.aggregation import (
 from consult_app.summaries.consensus import ConsensusResult, classify
 from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
-from consult_app.texts.models import Provision
+from consult_app.texts.models import Provision, ProvisionKind
 from consult_app.texts.redline import Change, diff
 
 logger = logging.getLogger(__name__)
 
-REPORT_MAX_AMENDMENTS = 10
-REPORT_MAX_RESERVATIONS = 20
+REPORT_MAX_AMENDMENTS = 3
+REPORT_MAX_RESERVATIONS = 5
 REPORT_MAX_DISPOSITIONS = 500
-QUOTE_LIMIT = 1200
+#: Organisations named in one list of a drafted summary ("including A, B and C"); the
+#: others are counted, never listed (the participants annex names everyone who may be).
+REPORT_NAMES_PER_LIST = 5
+QUOTE_LIMIT = 300
+#: Provisions counted together (one set of queries for several provisions).
+PROVISION_BATCH = 10
+#: Share of the word limit the overview (chapter II) may take.
+OVERVIEW_SHARE = 0.25
+#: Below this many words a provision's summary is left to annex II alone.
+MIN_PROVISION_WORDS = 25
 
 STANCE_COLUMNS = (
     Position.SUPPORT,
@@ -74,6 +113,95 @@ REPORT_DISPOSITION_KEYS = (
     "number", "provision", "organisation", "position", "outcome", "explanation",
     "change_reference",
 )
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+# --- words ---------------------------------------------------------------------------------
+
+# Scripts written without spaces: each character counts as a word (as Word counts them).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_SENTENCE = re.compile(r"(?<=[.!?\u2026])\s+|(?<=[\u3002\uff01\uff1f])")
+
+
+def count_words(text: str) -> int:
+    """Words of ``text``: runs of non-space characters, and each Chinese or Japanese
+    character."""
+    cjk = len(_CJK.findall(text))
+    if cjk:
+        text = _CJK.sub(" ", text)
+    return cjk + len(text.split())
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text.strip()) if s.strip()]
+
+
+@functools.lru_cache(maxsize=4096)
+def _measured(paragraph: str) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """The words of a paragraph, and its sentences with their words (memoised: the budget
+    is searched by bisection, which measures the same paragraphs again)."""
+    parts = tuple((s, count_words(s)) for s in sentences(paragraph))
+    return sum(n for _s, n in parts), parts
+
+
+def fit_paragraphs(paragraphs: Sequence[str], budget: int) -> tuple[list[str], bool]:
+    """The paragraphs (each costing its words plus one for its number) that fit in
+    ``budget`` words, the last one cut after a whole sentence; True when something was left
+    out. Nothing is ever cut inside a sentence."""
+    kept: list[str] = []
+    used = 0
+    for paragraph in paragraphs:
+        total, parts = _measured(paragraph)
+        cost = total + 1
+        if used + cost <= budget:
+            kept.append(paragraph)
+            used += cost
+            continue
+        taken: list[str] = []
+        room = budget - used - 1
+        for sentence, words in parts:
+            if words > room:
+                break
+            taken.append(sentence)
+            room -= words
+        if taken:
+            joiner = "" if _CJK.search(taken[0]) else " "
+            kept.append(joiner.join(taken))
+        return kept, True
+    return kept, False
+
+
+def split_paragraphs(text: str) -> list[str]:
+    return [" ".join(block.split()) for block in text.replace("\r\n", "\n").split("\n\n")
+            if block.strip()]
+
+
+# --- dates and languages ---------------------------------------------------------------------
+
+
+def report_locale() -> str:
+    """The locale the report is written in (the active one); English dates the UN way."""
+    locale = str(get_locale() or "en")
+    return "en_GB" if locale in ("en", "en_US") else locale
+
+
+def long_date(value: date | datetime) -> str:
+    """"4 November 2026", "4 novembre 2026", "4 de noviembre de 2026", "2026年11月4日"."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format="long", locale=report_locale())
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the report's language ("English", "anglais")."""
+    try:
+        return Locale.parse(code).get_display_name(report_locale()) or code
+    except (ValueError, TypeError):
+        return code
+
+
+# --- content ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -115,7 +243,11 @@ class ReservationNote:
 
 @dataclass
 class ProvisionSection:
+    """One provision in annex II (and its summary in chapter III)."""
+
     provision_id: int
+    kind: ProvisionKind
+    label: str
     heading: str
     part_heading: str | None
     text: list[TextLine]
@@ -128,35 +260,118 @@ class ProvisionSection:
     amendments_total: int
     reservations: list[ReservationNote]
     reservations_total: int
+    #: The summary as printed in chapter III (within the word limit); ``summary_cut``:
+    #: shorter than ``summary`` (whole sentences were left out).
+    body_summary: list[str] = field(default_factory=list)
+    summary_cut: bool = False
+
+    @property
+    def summary_paragraphs(self) -> list[str]:
+        return split_paragraphs(self.summary)
 
 
 @dataclass(frozen=True)
-class Participant:
-    name: str
-    category: str
-    regional_group: str
-    cosigner: bool
+class Masthead:
+    symbol: str | None
+    organ: str
+    council: str | None
+    session: str | None
+    session_dates: str | None
+    agenda: str | None
+    agenda_title: str | None
+    distribution: str
+    date: str
+    original: str
+    title: str
+    subtitle: str | None
+    summary: list[str]
+    internal: bool
+
+    def lines(self) -> list[str]:
+        """Every line of text the masthead prints (for the word count)."""
+        values = [self.symbol, self.organ, self.council, self.session, self.session_dates,
+                  self.agenda, self.agenda_title, self.distribution, self.date, self.original,
+                  self.title, self.subtitle, _("Summary"), *self.summary]
+        return [v for v in values if v]
+
+
+@dataclass(frozen=True)
+class BodyParagraph:
+    """A numbered paragraph of the main body."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MinorHeading:
+    """An unnumbered heading inside a sub-chapter (a provision)."""
+
+    text: str
+
+
+Block = BodyParagraph | MinorHeading
+
+
+@dataclass
+class SubChapter:
+    letter: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    number: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    subchapters: list[SubChapter] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+@dataclass(frozen=True)
+class ParticipantList:
+    """One heading of the participants annex: names that may be given, and a count of those
+    that may not."""
+
+    heading: str
+    names: list[str]
+    unnamed: int
+
+    @property
+    def total(self) -> int:
+        return len(self.names) + self.unnamed
+
+    @property
+    def joined(self) -> str:
+        """The names in one run, as United Nations lists print them ("A, B, C."); with
+        semicolons when a name holds a comma."""
+        separator = "; " if any("," in name for name in self.names) else ", "
+        return separator.join(self.names) + "." if self.names else ""
 
 
 @dataclass
 class ReportData:
     consultation: Consultation
     audience: Audience
+    settings: ReportSettings
+    masthead: Masthead
     title: str
     version_title: str
-    symbol: str | None
-    issued_on: str | None
-    opens_at: datetime
-    closes_at: datetime
     generated_at: datetime
-    introduction: list[str]
-    overall_summary: str
+    language: str
+    chapters: list[Chapter]
+    word_limit: int
     participation: Participation
     participation_by_group: list[tuple[str, int]]
     participation_by_category: list[tuple[str, int]]
     provision_count: int
-    sections: Iterator[ProvisionSection]
-    participants: Iterator[Participant] | None
+    sections: list[ProvisionSection]
+    participants: list[ParticipantList]
+    participants_named: bool
     disposition_columns: list[Column]
     dispositions: list[list[Any]]
     dispositions_total: int
@@ -166,14 +381,42 @@ class ReportData:
     def internal(self) -> bool:
         return self.audience.internal
 
+    @property
+    def symbol(self) -> str | None:
+        return self.masthead.symbol
 
-# --- gathering ---------------------------------------------------------------------------
+    @property
+    def sections_in_annex(self) -> bool:
+        return bool(self.sections)
+
+    def body_words(self) -> int:
+        """Words of the main body as printed: masthead, headings and numbered paragraphs."""
+        words = sum(count_words(line) for line in self.masthead.lines())
+        for chapter in self.chapters:
+            words += count_words(chapter.heading)
+            blocks = list(chapter.blocks)
+            for sub in chapter.subchapters:
+                words += count_words(f"{sub.letter}. {sub.title}")
+                blocks += sub.blocks
+            for block in blocks:
+                if isinstance(block, BodyParagraph):
+                    words += 1 + count_words(block.text)
+                else:
+                    words += count_words(block.text)
+        return words
 
 
-def _summaries(consultation: Consultation) -> dict[int, str]:
-    """Stored (possibly edited) summaries by scope key, as current_summary would show them."""
+# --- gathering: provisions ---------------------------------------------------------------------
+
+
+def _edited_summaries(consultation: Consultation) -> dict[int, str]:
+    """The secretariat's edited summaries by scope key (unedited drafts are drafted again,
+    from the current figures)."""
     drafts = db.session.scalars(
-        select(SummaryDraft).where(SummaryDraft.consultation_id == consultation.id)
+        select(SummaryDraft).where(
+            SummaryDraft.consultation_id == consultation.id,
+            SummaryDraft.edited_text.is_not(None),
+        )
     )
     return {draft.scope_key: draft.current_text for draft in drafts}
 
@@ -196,10 +439,8 @@ def _figure_rows(figures: ProvisionFigures) -> list[FigureRow]:
     states = figures.states
     rows.append(FigureRow(_("All States"), states.organisations, states.comments,
                           _stance_counts(states), emphasis=True))
-    for category, part in figures.by_category.items():
-        if not category.is_state:
-            rows.append(FigureRow(category.label, part.organisations, part.comments,
-                                  _stance_counts(part)))
+    # Other stakeholders by category are in the compilation and on the figures page: a
+    # row each here would double the tables of annex II.
     others = figures.other_stakeholders
     rows.append(FigureRow(_("All other stakeholders"), others.organisations, others.comments,
                           _stance_counts(others), emphasis=True))
@@ -227,31 +468,30 @@ def _reservations(
     listed = figures.reservations[:REPORT_MAX_RESERVATIONS]
     quotable = [r.comment_id for r in listed if audience.internal or r.is_public]
     texts: dict[int, str | None] = {}
+    names: dict[int, str] = {}
     if quotable:
         body = Comment.body if audience.internal else Comment.public_body
         for comment_id, text in db.session.execute(
             select(Comment.id, body).where(Comment.id.in_(quotable))
         ):
             texts[comment_id] = text
+    if audience.internal:
+        names = dict(db.session.execute(
+            select(Comment.id, Organisation.name)
+            .join(Submission, Submission.id == Comment.submission_id)
+            .join(Organisation, Organisation.id == Submission.organisation_id)
+            .where(Comment.id.in_([r.comment_id for r in listed]))
+        ).all())
     notes = []
     for reservation in listed:
         name = reservation.organisation_name if audience.attribution else None
         if audience.internal:
-            name = name or _internal_name(reservation.comment_id)
+            name = name or names.get(reservation.comment_id)
         notes.append(ReservationNote(
             _who(reservation.category, reservation.regional_group, name),
             _quote(texts.get(reservation.comment_id)),
         ))
     return notes
-
-
-def _internal_name(comment_id: int) -> str | None:
-    return db.session.execute(
-        select(Organisation.name)
-        .join(Submission, Submission.organisation_id == Organisation.id)
-        .join(Comment, Comment.submission_id == Submission.id)
-        .where(Comment.id == comment_id)
-    ).scalar_one_or_none()
 
 
 def _amendments(
@@ -304,12 +544,32 @@ def _amendments(
     return result
 
 
+def cap_names(figures: ProvisionFigures, limit: int = REPORT_NAMES_PER_LIST) -> ProvisionFigures:
+    """``figures`` with at most ``limit`` nameable organisations per list a summary draws
+    (States or others, by stance): beyond that the summary counts them ("many delegations,
+    including A, B and C") instead of listing hundreds of names."""
+    kept = []
+    seen: dict[tuple[bool, Position, bool], int] = defaultdict(int)
+    for named in figures.named:
+        key = (named.category.is_state, named.stance, named.on_behalf)
+        if seen[key] < limit:
+            seen[key] += 1
+            kept.append(named)
+    return dataclasses.replace(figures, named=kept)
+
+
+def _lean(figures: ProvisionFigures) -> ProvisionFigures:
+    """The figures the overview needs, without the per-organisation lists."""
+    return dataclasses.replace(figures, named=[], reservations=[], amendments=[])
+
+
 def _sections(
     consultation: Consultation,
     audience: Audience,
-    stored: dict[int, str],
+    edited: dict[int, str],
     progress: Callable[[int, int], None] | None,
-) -> Iterator[ProvisionSection]:
+) -> tuple[list[ProvisionSection], list[ProvisionFigures]]:
+    """Each provision in turn: loaded, counted, summarised, then released."""
     ids = list(
         db.session.scalars(
             select(Provision.id)
@@ -317,105 +577,320 @@ def _sections(
             .order_by(Provision.position)
         )
     )
-    for index, provision_id in enumerate(ids, start=1):
-        provision = db.session.execute(
-            select(Provision)
-            .options(selectinload(Provision.paragraphs))
-            .where(Provision.id == provision_id)
-        ).scalar_one()
-        figures = provision_figures(
-            consultation, [provision_id], public_only=not audience.internal
-        )[0]
-        consensus = classify(figures)
-        summary = stored.get(provision_id) or draft_provision_summary(
-            consultation, figures, consensus
-        )
-        yield ProvisionSection(
-            provision_id=provision_id,
-            heading=provision.full_label,
-            part_heading=provision.part_heading,
-            text=_provision_text(provision),
-            summary=summary,
-            consensus=consensus,
-            figure_rows=_figure_rows(figures),
-            comments=figures.comments,
-            organisations=figures.organisations,
-            amendments=_amendments(provision, figures, audience),
-            amendments_total=len(figures.amendments),
-            reservations=_reservations(figures, audience),
-            reservations_total=figures.reservations_count,
-        )
-        # Release what this provision loaded before the next one.
-        db.session.expunge(provision)
-        for paragraph in list(provision.paragraphs):
-            if paragraph in db.session:
-                db.session.expunge(paragraph)
+    sections: list[ProvisionSection] = []
+    lean: list[ProvisionFigures] = []
+    for start in range(0, len(ids), PROVISION_BATCH):
+        batch = ids[start:start + PROVISION_BATCH]
+        provisions = {
+            p.id: p for p in db.session.scalars(
+                select(Provision)
+                .options(selectinload(Provision.paragraphs))
+                .where(Provision.id.in_(batch))
+            )
+        }
+        counted = provision_figures(consultation, batch, public_only=not audience.internal)
+        for figures in counted:
+            provision = provisions[figures.provision_id]
+            figures = cap_names(figures)
+            consensus = classify(figures)
+            summary = edited.get(provision.id) or draft_provision_summary(
+                consultation, figures, consensus
+            )
+            sections.append(ProvisionSection(
+                provision_id=provision.id,
+                kind=provision.kind,
+                label=provision.label,
+                heading=provision.full_label,
+                part_heading=provision.part_heading,
+                text=_provision_text(provision),
+                summary=summary,
+                consensus=consensus,
+                figure_rows=_figure_rows(figures),
+                comments=figures.comments,
+                organisations=figures.organisations,
+                amendments=_amendments(provision, figures, audience),
+                amendments_total=len(figures.amendments),
+                reservations=_reservations(figures, audience),
+                reservations_total=figures.reservations_count,
+            ))
+            lean.append(_lean(figures))
+        del counted
+        # Release what this batch loaded before the next one.
+        for provision in provisions.values():
+            for paragraph in list(provision.paragraphs):
+                if paragraph in db.session:
+                    db.session.expunge(paragraph)
+            db.session.expunge(provision)
         if progress is not None:
-            progress(index, len(ids))
+            progress(min(start + PROVISION_BATCH, len(ids)), len(ids))
+    return sections, lean
 
 
-def _participants(consultation: Consultation, audience: Audience) -> Iterator[Participant]:
-    """Organisations that agreed to be named: publishable submitted submissions and their
-    co-signers, by category and name (secretariat: everyone)."""
+# --- gathering: participants ------------------------------------------------------------------
+
+#: (key, heading) of the participants annex, in the order of United Nations lists.
+def participant_headings() -> list[tuple[str, str]]:
+    return [
+        ("member_state", _("States Members of the United Nations")),
+        ("observer_state", _("Non-member States represented by observers")),
+        ("un_entity", _("United Nations entities, funds, programmes and specialized "
+                        "agencies")),
+        ("igo", _("Intergovernmental organizations")),
+        ("nhri", _("National human rights institutions")),
+        ("ngo_ecosoc", _("Non-governmental organizations in consultative status with the "
+                         "Economic and Social Council")),
+        ("ngo", _("Other non-governmental organizations")),
+        ("academic", _("Academic and research institutions")),
+        ("business", _("Business enterprises")),
+        ("individual", _("Individuals")),
+    ]
+
+
+def _participant_key(category: OrgCategory, ecosoc: bool) -> str:
+    if category is OrgCategory.NGO and ecosoc:
+        return "ngo_ecosoc"
+    return category.value
+
+
+def _participants(consultation: Consultation, audience: Audience) -> list[ParticipantList]:
+    """Every organisation that took part (submitted submissions and their co-signers), under
+    the headings of United Nations lists. Names are given where they may be (the
+    secretariat's copy: all); the others are counted."""
     conditions = [
         Submission.consultation_id == consultation.id,
         Submission.status == SubmissionStatus.SUBMITTED,
     ]
-    if not audience.internal:
-        conditions.append(Submission.publishable.is_(True))
+    columns = [Organisation.id, Organisation.name, Organisation.category,
+               Organisation.ecosoc_status, Submission.publishable]
     leads = (
-        select(Organisation.name, Organisation.category, Organisation.regional_group,
-               literal(0).label("cosigner"))
+        select(*columns, literal(0).label("cosigner"))
         .join(Submission, Submission.organisation_id == Organisation.id)
         .where(*conditions)
     )
     cosigners = (
-        select(Organisation.name, Organisation.category, Organisation.regional_group,
-               literal(1).label("cosigner"))
+        select(*columns, literal(1).label("cosigner"))
         .join(Cosigner, Cosigner.organisation_id == Organisation.id)
         .join(Submission, Submission.id == Cosigner.submission_id)
         .where(*conditions)
     )
     union = leads.union_all(cosigners).subquery()
-    rows = db.session.execute(
-        select(union).order_by(union.c.category, union.c.name).execution_options(yield_per=500)
+    named: dict[str, dict[int, str]] = defaultdict(dict)
+    unnamed: dict[str, set[int]] = defaultdict(set)
+    for org_id, name, category, ecosoc, publishable, _cosigner in db.session.execute(
+        select(union).execution_options(yield_per=2000)
+    ):
+        key = _participant_key(OrgCategory(category), bool(ecosoc))
+        if audience.internal or (audience.attribution and publishable):
+            named[key][org_id] = name
+        else:
+            unnamed[key].add(org_id)
+    lists = []
+    for key, heading in participant_headings():
+        names = sorted(named[key].values(), key=lambda n: (n.casefold(), n))
+        others = len(unnamed[key] - set(named[key]))
+        if names or others:
+            lists.append(ParticipantList(heading, names, others))
+    return lists
+
+
+# --- the masthead and the body ------------------------------------------------------------------
+
+
+def _default_summary(consultation: Consultation, part: Participation, provisions: int) -> str:
+    version = consultation.version
+    sentences_ = [
+        _("The present report summarizes the views expressed in the consultation held from "
+          "%(opens)s to %(closes)s on the following text: %(text)s.",
+          opens=long_date(consultation.opens_at), closes=long_date(consultation.closes_at),
+          text=version.display_title),
+        ngettext("Submissions were received from %(num)d State.",
+                 "Submissions were received from %(num)d States.", part.states)
+        + " "
+        + ngettext("%(num)d other stakeholder made a submission.",
+                   "%(num)d other stakeholders made submissions.", part.other_stakeholders),
+        ngettext("The report summarizes the views expressed on the %(num)d provision of the "
+                 "text and the degree of agreement among States on it.",
+                 "The report summarizes the views expressed on each of the %(num)d provisions "
+                 "of the text and the degree of agreement among States on each.", provisions),
+    ]
+    return " ".join(sentences_)
+
+
+def build_masthead(
+    consultation: Consultation,
+    settings: ReportSettings,
+    part: Participation,
+    provisions: int,
+    generated_at: datetime,
+    internal: bool,
+) -> Masthead:
+    council = settings.body is ReportBody.HUMAN_RIGHTS_COUNCIL
+    summary = settings.summary or _default_summary(consultation, part, provisions)
+    return Masthead(
+        symbol=settings.symbol,
+        organ=ReportBody.GENERAL_ASSEMBLY.label,
+        council=ReportBody.HUMAN_RIGHTS_COUNCIL.label if council else None,
+        session=settings.session,
+        session_dates=settings.session_dates,
+        agenda=_("Agenda item %(item)s", item=settings.agenda_item)
+        if settings.agenda_item else None,
+        agenda_title=settings.agenda_title,
+        distribution=_("Distr.: General"),
+        date=long_date(settings.issued_on or generated_at),
+        original=_("Original: %(language)s",
+                   language=language_name(settings.original_language)),
+        title=settings.title or consultation.title,
+        subtitle=settings.subtitle or _("Report of the secretariat"),
+        summary=split_paragraphs(summary),
+        internal=internal,
     )
-    seen: set[str] = set()
-    for name, category, group, cosigner in rows:
-        if name in seen:
-            continue
-        seen.add(name)
-        yield Participant(
-            name=name,
-            category=OrgCategory(category).label,
-            regional_group=RegionalGroup(group).label if group else "",
-            cosigner=bool(cosigner),
-        )
 
 
-def _introduction(consultation: Consultation, part: Participation) -> list[str]:
+def _introduction(consultation: Consultation, attribution: bool) -> list[str]:
     version = consultation.version
     text = [
-        _(
-            "This report presents the outcome of the consultation on the %(text)s, held from "
-            "%(opens)s to %(closes)s (UTC).",
-            text=version.display_title,
-            opens=consultation.opens_at.strftime("%d %B %Y"),
-            closes=consultation.closes_at.strftime("%d %B %Y"),
-        ),
-        _(
-            "For each provision it gives the text under consultation, a summary of the views "
-            "expressed, the figures by regional group and stakeholder category, the consensus "
-            "indicator with its reasons, and the amendments proposed, shown as changes to the "
-            "text (insertions underlined, deletions struck through). Reservations are listed "
-            "in the notes.",
-        ),
+        _("The consultation on the text %(text)s was open from %(opens)s to %(closes)s. "
+          "States and other stakeholders were invited to comment on it provision by "
+          "provision: to support a provision, to propose amendments, to express reservations "
+          "or to oppose it.",
+          text=version.display_title, opens=long_date(consultation.opens_at),
+          closes=long_date(consultation.closes_at)),
+        _("Chapter II gives an overview of participation and of the degree of agreement among "
+          "States. Chapter III summarizes the views expressed on each provision."),
+        _("Annex I lists the participants. Annex II sets out, for each provision, the figures "
+          "by regional group, the consensus indicator and its reasons, the main amendments "
+          "proposed (insertions underlined, deletions struck through) and the reservations "
+          "expressed. Annex III contains the disposition of comments. The compilation of all "
+          "comments, provision by provision, with who said what, is published separately."),
     ]
-    if consultation.allow_attribution:
-        text.append(_("Participants who agreed to be named are listed in the annex."))
+    if attribution:
+        text.append(_("Participants who agreed to be named are listed in annex I."))
     else:
         text.append(_("In line with the rules of the consultation, no participant is named."))
     return text
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])
+
+
+def _groups(sections: Sequence[ProvisionSection]) -> list[tuple[str, list[ProvisionSection]]]:
+    """Sub-chapters of chapter III: the preamble, then the articles (by part, when the text
+    has parts)."""
+    groups: list[tuple[str, list[ProvisionSection]]] = []
+    for section in sections:
+        if section.kind is ProvisionKind.PREAMBLE:
+            title = _("Preamble")
+            if not groups or groups[-1][0] != title:
+                groups.append((title, []))
+        elif section.part_heading:
+            groups.append((section.part_heading, []))
+        elif not groups or groups[-1][0] == _("Preamble"):
+            groups.append((_("Articles"), []))
+        groups[-1][1].append(section)
+    return groups
+
+
+def fit_body(
+    masthead: Masthead,
+    introduction: list[str],
+    overview: list[str],
+    sections: list[ProvisionSection],
+    limit: int,
+) -> list[Chapter]:
+    """The chapters of the main body, within ``limit`` words whatever the number of comments.
+
+    The masthead, chapter I and the headings are fixed; the overview (chapter II) takes at
+    most ``OVERVIEW_SHARE`` of the limit; chapter III shares what is left among the
+    provisions: each summary is kept whole if all fit, otherwise every summary is cut to
+    the same number of words (whole sentences only, the longest cut the most); annex II
+    holds each provision's figures, amendments and reservations. Provisions without
+    comments are named in one paragraph.
+    """
+    number = itertools.count(1)
+    intro = Chapter("I", _("Introduction"))
+    views = Chapter("II", _("Overview of the consultation"))
+    detail = Chapter("III", _("Views expressed on the provisions"))
+    fixed = sum(count_words(line) for line in masthead.lines())
+    fixed += sum(count_words(c.heading) for c in (intro, views, detail))
+    fixed += sum(count_words(text) + 1 for text in introduction)
+    overview_kept, _cut = fit_paragraphs(
+        overview, max(0, min(int(limit * OVERVIEW_SHARE), limit - fixed))
+    )
+    fixed += sum(count_words(text) + 1 for text in overview_kept)
+    intro.blocks = [BodyParagraph(next(number), text) for text in introduction]
+    views.blocks = [BodyParagraph(next(number), text) for text in overview_kept]
+
+    commented = [s for s in sections if s.organisations]
+    silent = [s for s in sections if not s.organisations]
+    silent_text = (
+        _("No comments were received on %(list)s.", list=_join([s.label for s in silent]))
+        if silent else ""
+    )
+    pointer = _("The figures, amendments and reservations of each provision are set out in "
+                "annex II.")
+    groups = _groups(commented)
+    headings = sum(count_words(f"{_letters(i)}. {title}") for i, (title, _s) in enumerate(groups))
+    headings += sum(count_words(s.heading) for s in commented)
+    room = limit - fixed - (count_words(silent_text) + 1 if silent_text else 0)
+    note = " " + _("(See annex II.)")
+    note_words = count_words(note)
+
+    def cost(cap: int) -> int:
+        total = headings
+        for section in commented:
+            kept, cut = fit_paragraphs(section.summary_paragraphs, cap)
+            total += sum(count_words(p) + 1 for p in kept) + (note_words if cut else 0)
+        return total
+
+    full = max((sum(count_words(p) + 1 for p in s.summary_paragraphs) for s in commented),
+               default=0)
+    cap: int | None = full
+    if commented and cost(full) > room:
+        low, high = 0, full
+        while low < high:  # the largest cap that fits
+            middle = (low + high + 1) // 2
+            if cost(middle) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        cap = low if low >= MIN_PROVISION_WORDS else None
+    for section in sections:
+        section.body_summary, section.summary_cut = [], bool(section.organisations)
+    if silent_text:
+        detail.blocks.append(BodyParagraph(next(number), silent_text))
+    if cap is None:
+        # Too many provisions to summarise each in the body: annex II holds them all.
+        detail.blocks.append(BodyParagraph(next(number), pointer))
+    else:
+        for index, (title, members) in enumerate(groups):
+            sub = SubChapter(_letters(index), title)
+            for section in members:
+                kept, cut = fit_paragraphs(section.summary_paragraphs, cap)
+                if cut and kept:
+                    kept[-1] += note
+                elif cut:
+                    kept = [note.strip()]
+                section.body_summary, section.summary_cut = kept, cut
+                sub.blocks.append(MinorHeading(section.heading))
+                sub.blocks += [BodyParagraph(next(number), text) for text in kept]
+            detail.subchapters.append(sub)
+    return [intro, views, detail]
+
+
+# --- gathering ----------------------------------------------------------------------------
 
 
 def gather_report(
@@ -424,17 +899,24 @@ def gather_report(
     internal: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReportData:
-    """The content of the consensus report (provisions are produced lazily, in order)."""
+    """The content of the consensus report."""
     audience = Audience.for_consultation(consultation, internal)
+    settings = report_settings(consultation)
     version = consultation.version
-    stored = _summaries(consultation)
+    edited = _edited_summaries(consultation)
     part = participation(consultation, public_only=not internal)
-    overall = stored.get(CONSULTATION_SCOPE)
-    if overall is None:
-        overall = draft_consultation_summary(
-            consultation, part,
-            provision_figures(consultation, public_only=not internal, details=False),
-        )
+    sections, lean = _sections(consultation, audience, edited, progress)
+    overall = edited.get(CONSULTATION_SCOPE) or draft_consultation_summary(
+        consultation, part, lean
+    )
+    del lean
+    generated_at = utcnow()
+    masthead = build_masthead(consultation, settings, part, len(sections), generated_at,
+                              internal)
+    chapters = fit_body(
+        masthead, _introduction(consultation, audience.attribution),
+        split_paragraphs(overall), sections, settings.word_limit,
+    )
     columns = disposition_columns(audience)
     keys = [c.key for c in columns]
     selected = [keys.index(k) for k in REPORT_DISPOSITION_KEYS]
@@ -442,38 +924,60 @@ def gather_report(
     dispositions = [[row[i] for i in selected] for row in itertools.islice(
         rows, REPORT_MAX_DISPOSITIONS)]
     rows.close()
-    from consult_app.exports.rows import count_dispositions
-
-    total_dispositions = count_dispositions(consultation, audience)
-    provision_count = int(db.session.execute(
-        select(func.count()).select_from(Provision)
-        .where(Provision.version_id == consultation.version_id)
-    ).scalar_one())
+    total_dispositions = (
+        len(dispositions) if len(dispositions) < REPORT_MAX_DISPOSITIONS
+        else count_dispositions(consultation, audience)
+    )
     return ReportData(
         consultation=consultation,
         audience=audience,
-        title=_("Consensus report: %(title)s", title=consultation.title),
+        settings=settings,
+        masthead=masthead,
+        title=masthead.title,
         version_title=version.title,
-        symbol=version.symbol,
-        issued_on=version.issued_on.isoformat() if version.issued_on else None,
-        opens_at=consultation.opens_at,
-        closes_at=consultation.closes_at,
-        generated_at=utcnow(),
-        introduction=_introduction(consultation, part),
-        overall_summary=overall,
+        generated_at=generated_at,
+        language=str(get_locale() or "en"),
+        chapters=chapters,
+        word_limit=settings.word_limit,
         participation=part,
         participation_by_group=[(g.label, n) for g, n in part.states_by_group.items()],
         participation_by_category=[(c.label, n) for c, n in part.by_category.items()],
-        provision_count=provision_count,
-        sections=_sections(consultation, audience, stored, progress),
-        participants=(
-            _participants(consultation, audience) if audience.attribution else None
-        ),
+        provision_count=int(db.session.execute(
+            select(func.count()).select_from(Provision)
+            .where(Provision.version_id == consultation.version_id)
+        ).scalar_one()),
+        sections=sections,
+        participants=_participants(consultation, audience),
+        participants_named=audience.attribution,
         disposition_columns=[columns[i] for i in selected],
         dispositions=dispositions,
         dispositions_total=total_dispositions,
         stance_headers=[p.label for p in STANCE_COLUMNS],
     )
+
+
+def annex_two_intro(data: ReportData) -> str:
+    version = data.consultation.version
+    return _(
+        "The text under consultation is %(text)s. For each provision: the organisations that "
+        "commented, by regional group for States, with the stance of each (its strongest "
+        "position on the provision); the consensus indicator and its reasons; the main "
+        "amendments proposed, as changes to the text; the reservations, in the notes.",
+        text=version.display_title,
+    )
+
+
+def iter_body(data: ReportData) -> Iterator[tuple[str, Any]]:
+    """The main body in reading order, as (kind, item): ("chapter", Chapter),
+    ("subchapter", SubChapter), ("heading", MinorHeading), ("paragraph", BodyParagraph)."""
+    for chapter in data.chapters:
+        yield "chapter", chapter
+        for block in chapter.blocks:
+            yield ("paragraph" if isinstance(block, BodyParagraph) else "heading"), block
+        for sub in chapter.subchapters:
+            yield "subchapter", sub
+            for block in sub.blocks:
+                yield ("paragraph" if isinstance(block, BodyParagraph) else "heading"), block
 
 
 def build_report(

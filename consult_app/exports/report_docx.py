@@ -1,4 +1,10 @@
-"""The consensus report as a Word document (python-docx), with real footnotes.
+"""The consensus report as a Word document (python-docx), laid out as a UN report.
+
+A4, Times New Roman 10 pt; the masthead on the first page (no header or footer there);
+from the second page the report's symbol in the header and the page number in the footer,
+on the outer side (left on even pages, right on odd ones). Paragraphs of the main body
+are numbered by Word itself (one list, "1.", "2.", ...: a paragraph inserted later is
+numbered too); chapters are "I.", "II.", sub-chapters "A.", "B.".
 
 python-docx has no footnote API: :class:`Footnotes` adds the ``word/footnotes.xml`` part
 (with the separator notes Word expects) and writes ``w:footnoteReference`` runs, which
@@ -14,21 +20,32 @@ from typing import Any
 
 import docx
 from docx.document import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from consult_app.exports.report import ProvisionSection, ReportData
+from consult_app.exports.report import (
+    BodyParagraph,
+    Chapter,
+    MinorHeading,
+    ParticipantList,
+    ProvisionSection,
+    ReportData,
+    SubChapter,
+    annex_two_intro,
+    iter_body,
+)
 
 # Characters XML 1.0 cannot hold (python-docx refuses them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -165,85 +182,300 @@ def _table(
                 cell.width = Cm(width)
 
 
-def _redline(document: Document, section_amendment: Any) -> Paragraph:
-    paragraph = document.add_paragraph(style="Quote")
-    for change in section_amendment.changes:
-        run = paragraph.add_run(clean(change.text))
-        if change.op == "delete":
-            run.font.strike = True
-            run.font.color.rgb = DELETED
-        elif change.op == "insert":
-            run.font.underline = True
-            run.font.color.rgb = INSERTED
-    return paragraph
+FONT = "Times New Roman"
+NUMBERED = "UN Numbered Paragraph"
+NUM_ID = "90"
+# Paragraph numbers hang 1 cm from the margin, the text starts at 2 cm (twips).
+TEXT_INDENT = 1134
+HANGING = 567
+# Word's language tags for the report's locale.
+WORD_LANGUAGES = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES", "ru": "ru-RU", "zh": "zh-CN",
+                  "ar": "ar-SA"}
+
+_NUMBERING_XML = (
+    f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{NUM_ID}">'
+    '<w:multiLevelType w:val="singleLevel"/>'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+    '<w:lvlText w:val="%1."/><w:lvlJc w:val="left"/>'
+    f'<w:pPr><w:tabs><w:tab w:val="num" w:pos="{TEXT_INDENT}"/></w:tabs>'
+    f'<w:ind w:left="{TEXT_INDENT}" w:hanging="{HANGING}"/></w:pPr></w:lvl>'
+    "</w:abstractNum>"
+)
 
 
-def _title_page(document: Document, data: ReportData) -> None:
-    title = document.add_paragraph(clean(data.title), style="Title")
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _hanging(paragraph: Paragraph, left: int = TEXT_INDENT, hanging: int = HANGING) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = Cm(left / 567)
+    fmt.first_line_indent = Cm(-hanging / 567)
+    fmt.tab_stops.add_tab_stop(Cm(left / 567))
+
+
+def _setup_styles(document: Document, language: str) -> None:
+    styles = document.styles
+    normal = styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(10)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = Pt(12)
+    r_pr = normal.element.get_or_add_rPr()
+    fonts = r_pr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        r_pr.append(fonts)
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attribute), FONT)
+    lang = OxmlElement("w:lang")
+    tag = WORD_LANGUAGES.get(language[:2], language.replace("_", "-"))
+    lang.set(qn("w:val"), tag)
+    lang.set(qn("w:eastAsia"), tag)
+    lang.set(qn("w:bidi"), tag)
+    r_pr.append(lang)
+    for name, size, italic in (("Heading 1", 14, False), ("Heading 2", 12, False),
+                               ("Heading 3", 10, False), ("Heading 4", 10, True),
+                               ("Title", 14, False)):
+        style = styles[name]
+        style.font.name = FONT
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.italic = italic
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.paragraph_format.space_before = Pt(12 if size > 10 else 6)
+        style.paragraph_format.space_after = Pt(6)
+        style.paragraph_format.keep_with_next = True
+        heading_fonts = style.element.get_or_add_rPr().find(qn("w:rFonts"))
+        if heading_fonts is not None:
+            for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+                heading_fonts.attrib.pop(qn(attribute), None)
+            for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
+                heading_fonts.set(qn(attribute), FONT)
+    title = styles["Title"]
+    title_pr = title.element.get_or_add_pPr()
+    border = title_pr.find(qn("w:pBdr"))
+    if border is not None:
+        title_pr.remove(border)
+    # The numbered paragraphs of the main body: one Word list.
+    numbering = document.part.numbering_part.element
+    first_num = numbering.find(qn("w:num"))
+    abstract = parse_xml(_NUMBERING_XML)
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    numbering.append(parse_xml(
+        f'<w:num {nsdecls("w")} w:numId="{NUM_ID}"><w:abstractNumId w:val="{NUM_ID}"/></w:num>'
+    ))
+    numbered = styles.add_style(NUMBERED, WD_STYLE_TYPE.PARAGRAPH)
+    numbered.base_style = normal
+    numbered.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    num_pr = parse_xml(
+        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{NUM_ID}"/></w:numPr>'
+    )
+    numbered.element.get_or_add_pPr().insert(0, num_pr)
+
+
+def _page_setup(section: Any) -> None:
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Cm(2.5)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.header_distance = section.footer_distance = Cm(1.2)
+
+
+def _page_field(paragraph: Paragraph) -> None:
+    """A PAGE field: Word and LibreOffice print the page number there."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = " PAGE "
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    number = OxmlElement("w:t")
+    number.text = "1"
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, instruction, separate, number, end):
+        run._r.append(element)
+
+
+def _headers(document: Document, data: ReportData) -> None:
+    """Symbol in the header and page number in the footer, on the outer side; nothing on
+    the first page (the masthead)."""
+    document.settings.odd_and_even_pages_header_footer = True
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    symbol = data.masthead.symbol or ""
+    if data.internal:
+        symbol = (_("INTERNAL: secretariat only") + "   " + symbol).strip()
+    for header, footer, align in (
+        (section.header, section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_header, section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        paragraph = header.paragraphs[0]
+        paragraph.alignment = align
+        run = paragraph.add_run(clean(symbol))
+        run.bold = True
+        footer_paragraph = footer.paragraphs[0]
+        footer_paragraph.alignment = align
+        _page_field(footer_paragraph)
+    if data.internal:
+        first = section.first_page_header.paragraphs[0]
+        first.add_run(_("INTERNAL: secretariat only")).bold = True
+
+
+def _cell_text(cell: Any, lines: Sequence[tuple[str, float, bool]],
+               align: Any = None) -> None:
+    """Lines of (text, size in points, bold) in a table cell."""
+    first = True
+    for text, size, bold in lines:
+        paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
+        first = False
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.line_spacing = 1.0
+        if align is not None:
+            paragraph.alignment = align
+        run = paragraph.add_run(clean(text))
+        run.font.size = Pt(size)
+        run.bold = bold
+
+
+def _borders(table: Any, *, bottom_rows: Sequence[int] = (), box: bool = False) -> None:
+    """No borders but a rule under ``bottom_rows`` (the masthead), or a box (the summary)."""
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        drawn = box and edge in ("top", "left", "bottom", "right")
+        element.set(qn("w:val"), "single" if drawn else "nil")
+        if drawn:
+            element.set(qn("w:sz"), "8")
+            element.set(qn("w:color"), "000000")
+        borders.append(element)
+    tbl_pr.append(borders)
+    for index in bottom_rows:
+        for cell in table.rows[index].cells:
+            tc_borders = OxmlElement("w:tcBorders")
+            bottom = OxmlElement("w:bottom")
+            bottom.set(qn("w:val"), "single")
+            bottom.set(qn("w:sz"), "12")
+            bottom.set(qn("w:color"), "000000")
+            tc_borders.append(bottom)
+            cell._tc.get_or_add_tcPr().append(tc_borders)
+
+
+def _masthead(document: Document, data: ReportData) -> None:
+    m = data.masthead
+    top = document.add_table(rows=2, cols=2)
+    top.autofit = False
+    widths = (Cm(10), Cm(6.6))
+    for row in top.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    _cell_text(top.rows[0].cells[0], [(_("United Nations"), 10, False)])
+    _cell_text(top.rows[0].cells[1], [(m.symbol or "", 16, True)], WD_ALIGN_PARAGRAPH.RIGHT)
+    _cell_text(top.rows[1].cells[0], [(m.organ, 20, True)])
+    _cell_text(top.rows[1].cells[1], [(m.distribution, 10, False), (m.date, 10, False),
+                                      ("", 10, False), (m.original, 10, False)])
+    _borders(top, bottom_rows=(0, 1))
     if data.internal:
         warning = document.add_paragraph()
         run = warning.add_run(_("INTERNAL: for the secretariat only. Not for publication."))
         run.bold = True
         run.font.color.rgb = DELETED
-    lines = [
-        data.version_title,
-        _("Document symbol: %(symbol)s", symbol=data.symbol) if data.symbol else None,
-        _("Text dated %(date)s", date=data.issued_on) if data.issued_on else None,
-        _("Consultation open from %(opens)s to %(closes)s (UTC)",
-          opens=data.opens_at.strftime("%d %B %Y %H:%M"),
-          closes=data.closes_at.strftime("%d %B %Y %H:%M")),
-        _("Report generated on %(date)s (UTC)",
-          date=data.generated_at.strftime("%d %B %Y %H:%M")),
-    ]
-    for line in lines:
-        if line:
-            paragraph = document.add_paragraph(clean(line))
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    lines = [(m.council, True), (m.session, True), (m.session_dates, False),
+             (m.agenda, False), (m.agenda_title, True)]
+    spacer = document.add_paragraph()
+    spacer.paragraph_format.space_after = Pt(6)
+    for text, bold in lines:
+        if text:
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.paragraph_format.right_indent = Cm(6)
+            paragraph.add_run(clean(text)).bold = bold
+    title = document.add_paragraph(clean(m.title), style="Title")
+    title.paragraph_format.space_before = Pt(24)
+    title.paragraph_format.right_indent = Cm(2)
+    if m.subtitle:
+        subtitle = document.add_paragraph()
+        subtitle.paragraph_format.space_after = Pt(12)
+        subtitle.add_run(clean(m.subtitle)).bold = True
+    box = document.add_table(rows=1, cols=1)
+    _borders(box, box=True)
+    cell = box.rows[0].cells[0]
+    heading = cell.paragraphs[0]
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.paragraph_format.space_before = Pt(6)
+    run = heading.add_run(_("Summary"))
+    run.bold = True
+    run.font.size = Pt(12)
+    for text in m.summary:
+        paragraph = cell.add_paragraph(clean(text))
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.paragraph_format.left_indent = Cm(1)
+        paragraph.paragraph_format.right_indent = Cm(0.5)
+    document.add_page_break()
 
 
-def _paragraphs(document: Document, text: str) -> None:
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        if block.strip():
-            document.add_paragraph(clean(block.strip()))
+def _chapter_heading(document: Document, label: str, title: str, level: int) -> None:
+    heading = document.add_heading(f"{label}.\t{clean(title)}", level=level)
+    _hanging(heading)
 
 
-def _participation(document: Document, data: ReportData) -> None:
-    document.add_heading(_("Participation"), level=1)
-    part = data.participation
-    document.add_paragraph(
-        _("%(subs)d submissions were received, with %(comments)d comments: %(states)d from "
-          "States and %(others)d from other stakeholders.",
-          subs=part.submissions, comments=part.comments, states=part.states,
-          others=part.other_stakeholders)
-    )
-    document.add_heading(_("States by regional group"), level=2)
-    rows: list[list[Any]] = [[label, n] for label, n in data.participation_by_group]
-    if part.states_without_group:
-        rows.append([_("States outside the regional groups"), part.states_without_group])
-    _table(document, [_("Regional group"), _("States")], rows, widths=[9, 3])
-    document.add_heading(_("Participants by category"), level=2)
-    _table(document, [_("Category"), _("Organisations")],
-           [[label, n] for label, n in data.participation_by_category], widths=[9, 3])
+def _body(document: Document, data: ReportData) -> None:
+    for kind, item in iter_body(data):
+        if kind == "chapter":
+            assert isinstance(item, Chapter)
+            _chapter_heading(document, item.number, item.title, 1)
+        elif kind == "subchapter":
+            assert isinstance(item, SubChapter)
+            _chapter_heading(document, item.letter, item.title, 2)
+        elif kind == "heading":
+            assert isinstance(item, MinorHeading)
+            heading = document.add_heading(clean(item.text), level=3)
+            heading.paragraph_format.left_indent = Cm(TEXT_INDENT / 567)
+        else:
+            assert isinstance(item, BodyParagraph)
+            document.add_paragraph(clean(item.text), style=NUMBERED)
+
+
+def _annex_heading(document: Document, annex: str, title: str) -> None:
+    document.add_heading(annex, level=1)
+    document.add_heading(clean(title), level=2)
+
+
+def _participants(document: Document, data: ReportData) -> None:
+    document.add_page_break()
+    _annex_heading(document, _("Annex I"), _("List of participants"))
+    if not data.participants:
+        document.add_paragraph(_("No submission was received."))
+        return
+    for group in data.participants:
+        document.add_heading(clean(group.heading), level=3)
+        if group.names:
+            paragraph = document.add_paragraph(clean(group.joined))
+            paragraph.paragraph_format.left_indent = Cm(TEXT_INDENT / 567)
+        if group.unnamed:
+            paragraph = document.add_paragraph(_unnamed_text(group))
+            paragraph.paragraph_format.left_indent = Cm(TEXT_INDENT / 567)
+
+
+def _unnamed_text(group: ParticipantList) -> str:
+    if group.names:
+        return ngettext("In addition, %(num)d participant took part without being named.",
+                        "In addition, %(num)d participants took part without being named.",
+                        group.unnamed)
+    return ngettext("%(num)d participant, not named in line with the rules of the "
+                    "consultation.",
+                    "%(num)d participants, not named in line with the rules of the "
+                    "consultation.", group.unnamed)
 
 
 def _section(document: Document, data: ReportData, section: ProvisionSection,
              notes: Footnotes) -> None:
     if section.part_heading:
-        document.add_heading(clean(section.part_heading), level=2)
-    document.add_heading(clean(section.heading), level=2)
-    document.add_heading(_("Text under consultation"), level=3)
-    for line in section.text:
-        paragraph = document.add_paragraph(style="Quote")
-        if line.label:
-            paragraph.add_run(clean(line.label) + " ").bold = True
-        paragraph.add_run(clean(line.text))
-        if line.level:
-            paragraph.paragraph_format.left_indent = Pt(18 * line.level + 36)
-    document.add_heading(_("Summary of views"), level=3)
-    _paragraphs(document, section.summary)
-    document.add_heading(_("Figures"), level=3)
+        document.add_heading(clean(section.part_heading), level=3)
+    document.add_heading(clean(section.heading), level=3)
+    document.add_heading(_("Figures"), level=4)
     document.add_paragraph(
         _("Comments: %(comments)d; organisations: %(orgs)d. Consensus indicator: %(level)s.",
           comments=section.comments, orgs=section.organisations, level=section.consensus.label)
@@ -258,11 +490,12 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
         widths=[4.2] + [1.5] * (len(headers) - 1),
         vertical_headers=3.2,
     )
-    reasons = document.add_paragraph(style="List Bullet")
+    reasons = document.add_paragraph()
+    reasons.paragraph_format.space_before = Pt(6)
     reasons.add_run(_("Reasons: ")).bold = True
     reasons.add_run(clean(" ".join(section.consensus.reasons)))
     if section.amendments:
-        document.add_heading(_("Proposed amendments"), level=3)
+        document.add_heading(_("Proposed amendments"), level=4)
         for amendment in section.amendments:
             document.add_paragraph(
                 _("Proposed by organisations: %(orgs)d (States: %(states)d); "
@@ -277,7 +510,7 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
                   n=section.amendments_total - len(section.amendments))
             )
     if section.reservations_total:
-        document.add_heading(_("Reservations"), level=3)
+        document.add_heading(_("Reservations"), level=4)
         paragraph = document.add_paragraph(
             ngettext("A reservation was expressed in %(num)d comment.",
                      "Reservations were expressed in %(num)d comments.",
@@ -292,50 +525,53 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
             )
 
 
+def _paragraphs(document: Document, text: str) -> None:
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        if block.strip():
+            document.add_paragraph(clean(block.strip()))
+
+
+def _redline(document: Document, section_amendment: Any) -> Paragraph:
+    paragraph = document.add_paragraph(style="Quote")
+    for change in section_amendment.changes:
+        run = paragraph.add_run(clean(change.text))
+        if change.op == "delete":
+            run.font.strike = True
+            run.font.color.rgb = DELETED
+        elif change.op == "insert":
+            run.font.underline = True
+            run.font.color.rgb = INSERTED
+    return paragraph
+
+
 def write_docx(data: ReportData, path: Path) -> None:
     """Write the report as .docx to ``path``."""
     document = docx.Document()
     document.core_properties.title = clean(data.title)[:250]
     document.core_properties.subject = clean(data.version_title)[:250]
-    styles = document.styles
-    styles["Normal"].font.name = "Calibri"
-    styles["Normal"].font.size = Pt(11)
+    document.core_properties.language = WORD_LANGUAGES.get(data.language[:2], data.language)
+    if data.masthead.symbol:
+        document.core_properties.identifier = clean(data.masthead.symbol)[:250]
+    _setup_styles(document, data.language)
+    _page_setup(document.sections[0])
+    _headers(document, data)
     notes = Footnotes(document)
-    if data.internal:
-        header = document.sections[0].header.paragraphs[0]
-        header.text = _("INTERNAL: secretariat only")
 
-    _title_page(document, data)
-    document.add_heading(_("Introduction"), level=1)
-    for text in data.introduction:
-        document.add_paragraph(clean(text))
-    document.add_heading(_("Summary of the consultation"), level=2)
-    _paragraphs(document, data.overall_summary)
-    _participation(document, data)
+    _masthead(document, data)
+    _body(document, data)
+    _participants(document, data)
 
-    document.add_heading(_("Views expressed on each provision"), level=1)
+    document.add_page_break()
+    _annex_heading(document, _("Annex II"), _("Views and figures by provision"))
+    document.add_paragraph(annex_two_intro(data))
     for section in data.sections:
         _section(document, data, section, notes)
 
-    if data.participants is not None:
-        document.add_page_break()
-        document.add_heading(_("Annex I. Participants who agreed to be named"), level=1)
-        rows = [
-            [p.name + (" (" + _("co-signer") + ")" if p.cosigner else ""), p.category,
-             p.regional_group]
-            for p in data.participants
-        ]
-        if rows:
-            _table(document, [_("Participant"), _("Category"), _("Regional group")], rows)
-        else:
-            document.add_paragraph(_("No participant agreed to be named."))
-
     # The disposition table is wide: its annex is a landscape section of its own.
-    landscape = document.add_section()
+    landscape = document.add_section(WD_SECTION.NEW_PAGE)
     landscape.orientation = WD_ORIENT.LANDSCAPE
-    landscape.page_width, landscape.page_height = landscape.page_height, landscape.page_width
-    annex = _("Annex II") if data.participants is not None else _("Annex I")
-    document.add_heading(_("%(annex)s. Disposition of comments", annex=annex), level=1)
+    landscape.page_width, landscape.page_height = Mm(297), Mm(210)
+    _annex_heading(document, _("Annex III"), _("Disposition of comments"))
     if data.dispositions:
         _table(document, [str(c.header) for c in data.disposition_columns], data.dispositions,
                size=8)

@@ -1,16 +1,21 @@
-"""The consensus report as one printable HTML file (a Jinja template, streamed to disk)."""
+"""The consensus report as one printable HTML file (a Jinja template, streamed to disk).
+
+The same template is the source of the PDF (:mod:`.report_pdf`), rendered with ``pdf``
+true: A4 pages, the symbol in the header, page numbers and footnotes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from consult_app.exports.report import ReportData
+from consult_app.exports.report import ReportData, annex_two_intro, iter_body
 from consult_app.texts.redline import Change
+
+RTL_LANGUAGES = ("ar", "he", "fa", "ur")
 
 
 def changes_html(changes: Sequence[Change]) -> Markup:
@@ -27,11 +32,19 @@ def changes_html(changes: Sequence[Change]) -> Markup:
     return Markup("".join(parts))  # noqa: S704 - escaped above
 
 
+def html_chunks(data: ReportData, *, pdf: bool = False) -> Iterator[str]:
+    """The report as HTML, chunk by chunk."""
+    template = current_app.jinja_env.get_template("exports/report.html")
+    lang = data.language.replace("_", "-")
+    return template.generate(
+        data=data, body=iter_body(data), changes_html=changes_html, lang=lang,
+        annex_two_intro=annex_two_intro,
+        rtl=lang.split("-")[0] in RTL_LANGUAGES, pdf=pdf,
+    )
+
+
 def write_html(data: ReportData, path: Path) -> None:
     """Write the report as a self-contained HTML file, chunk by chunk."""
-    template = current_app.jinja_env.get_template("exports/report.html")
     with open(path, "w", encoding="utf-8") as handle:
-        for chunk in template.generate(
-            data=data, changes_html=changes_html, lang=str(get_locale() or "en")
-        ):
+        for chunk in html_chunks(data):
             handle.write(chunk)

@@ -363,7 +363,11 @@ def _stream(
     batch_size: int,
     progress: Progress | None,
 ) -> Iterator[tuple[Any, dict[int, list[str]], dict[int, list[tuple[str, OrgCategory]]]]]:
-    total = _count(consultation, audience, with_disposition_only=with_disposition_only)
+    # The total is counted only for a progress report (it costs a second scan).
+    total = (
+        _count(consultation, audience, with_disposition_only=with_disposition_only)
+        if progress is not None else 0
+    )
     stmt = _rows_statement(consultation, audience, with_disposition_only=with_disposition_only)
     result = db.session.execute(stmt.execution_options(yield_per=batch_size))
     done = 0

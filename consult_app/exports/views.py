@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound
 from consult_app.core.pagination import paginate
-from consult_app.exports.forms import ExportForm, RetryForm, parse_choice
+from consult_app.exports.forms import ExportForm, ReportSettingsForm, RetryForm, parse_choice
 from consult_app.exports.jobs import (
     download_name,
     is_latest_public,
@@ -30,6 +30,7 @@ from consult_app.exports.jobs import (
     retry_export,
 )
 from consult_app.exports.models import FORMATS_BY_KIND, ExportJob
+from consult_app.exports.operations import report_settings, save_report_settings
 from consult_app.extensions import db, login_manager
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -61,7 +62,20 @@ def _get_status_job(job_id: int) -> ExportJob:
     return job
 
 
-def _page(consultation: Consultation, form: ExportForm, status: int = 200) -> Response:
+def _settings_form(consultation: Consultation) -> ReportSettingsForm:
+    """The report settings form filled with what is stored (or the defaults)."""
+    settings = report_settings(consultation)
+    form = ReportSettingsForm(formdata=None, obj=settings)
+    form.body.data = settings.body.value
+    return form
+
+
+def _page(
+    consultation: Consultation,
+    form: ExportForm,
+    status: int = 200,
+    settings_form: ReportSettingsForm | None = None,
+) -> Response:
     latest_ids = latest_public_job_ids(consultation)
     latest = {
         job.id: job
@@ -98,6 +112,9 @@ def _page(consultation: Consultation, form: ExportForm, status: int = 200) -> Re
                 available=available,
                 can_manage=can_manage,
                 form=form,
+                settings_form=(
+                    settings_form or _settings_form(consultation) if can_manage else None
+                ),
                 pagination=pagination,
                 active=active,
                 stale=stale,
@@ -131,6 +148,24 @@ def start(consultation_id: int) -> Response:
     )
     flash(_("The export has been queued; this page shows its progress."), "success")
     return redirect(url_for("exports.job_status", job_id=job.id))
+
+
+@bp.post("/<int:consultation_id>/report-settings")
+@login_required
+def save_settings(consultation_id: int) -> Response:
+    """Store the masthead and word limit of the consultation's report."""
+    consultation = _get_consultation(consultation_id)
+    if not consultation.can_manage(current_user):
+        raise NotAllowed(_("Only the secretariat can change the report settings."))
+    form = ReportSettingsForm()
+    if not form.validate_on_submit():
+        return _page(consultation, ExportForm(formdata=None), status=400, settings_form=form)
+    save_report_settings(current_user, consultation,
+                         expected_lock_version=form.lock_version.data, **form.values())
+    flash(_("The report settings were saved. They apply to the next report built."),
+          "success")
+    return redirect(url_for("exports.index", consultation_id=consultation.id,
+                            _anchor="report-settings"))
 
 
 @bp.get("/jobs/<int:job_id>")
