@@ -43,7 +43,6 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select

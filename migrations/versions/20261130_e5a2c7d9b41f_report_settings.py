@@ -1,7 +1,7 @@
 """report settings: the masthead of the consensus report and its word limit
 
 Revision ID: e5a2c7d9b41f
-Revises: c3f1a9e2d7b5
+Revises: 2b20e5e1ac0d
 Create Date: 2026-11-30 10:00:00
 
 One row per consultation, filled by the secretariat on the exports page: the report's own
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'e5a2c7d9b41f'
-down_revision = 'c3f1a9e2d7b5'
+down_revision = '2b20e5e1ac0d'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """paragraph counts and consensus settings
 
 Revision ID: 2b20e5e1ac0d
-Revises: c3f1a9e2d7b5
+Revises: 895aac8b794d
 Create Date: 2026-12-04 17:38:07.467091
 
 The consensus indicator reads a State's position paragraph by paragraph
@@ -20,7 +20,7 @@ from consult_app.summaries import counts
 
 # revision identifiers, used by Alembic.
 revision = '2b20e5e1ac0d'
-down_revision = 'c3f1a9e2d7b5'
+down_revision = '895aac8b794d'
 branch_labels = None
 depends_on = None
 
