@@ -14,6 +14,7 @@ from consult_app.core.models import Model, enum_column
 
 class VersionStatus(enum.Enum):
     DRAFT = "draft"
+    PUBLISHED = "published"  # a revised version made public, not (yet) consulted on
     UNDER_CONSULTATION = "under_consultation"
     SUPERSEDED = "superseded"
     ADOPTED = "adopted"
@@ -23,6 +24,7 @@ class VersionStatus(enum.Enum):
         return str(
             {
                 VersionStatus.DRAFT: _l("Draft"),
+                VersionStatus.PUBLISHED: _l("Published"),
                 VersionStatus.UNDER_CONSULTATION: _l("Under consultation"),
                 VersionStatus.SUPERSEDED: _l("Superseded"),
                 VersionStatus.ADOPTED: _l("Adopted"),
