@@ -526,3 +526,8 @@ def check_references(version: TextVersion) -> list[ReferenceFlag]:
             if message:
                 flags.append(ReferenceFlag(provision, match.group(0), message))
     return flags
+
+
+def template_context(comparison: Comparison) -> dict[str, object]:
+    """What the comparison templates need besides the comparison."""
+    return {"comparison": comparison, "redline": redline_markup, "status_labels": STATUS_LABELS}
