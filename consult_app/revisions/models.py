@@ -119,5 +119,8 @@ def can_revise(user: User | None) -> bool:
 
 
 def can_view_version(user: User | None, version: TextVersion) -> bool:
-    """Published versions are public; a draft is the secretariat's until it is published."""
-    return version.status is not VersionStatus.DRAFT or can_revise(user)
+    """A revision being drafted is the secretariat's until it is published (as on the
+    text's own page); the comparisons and the record show published versions only."""
+    return (version.status is not VersionStatus.DRAFT or can_revise(user)) and version.can_view(
+        user
+    )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.core.models import Model, enum_column
+
+if TYPE_CHECKING:
+    from consult_app.accounts.models import User
 
 
 class VersionStatus(enum.Enum):
@@ -82,6 +86,13 @@ class TextVersion(Model):
     @property
     def display_title(self) -> str:
         return f"{self.title} ({self.symbol})" if self.symbol else self.title
+
+    def can_view(self, user: User | None) -> bool:
+        """A revision being drafted from an earlier version is the secretariat's until it
+        is published; every other version is public."""
+        if self.status is VersionStatus.DRAFT and self.previous_id is not None:
+            return bool(user is not None and user.is_authenticated and user.can_manage_texts())
+        return True
 
 
 class Provision(Model):

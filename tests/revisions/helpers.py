@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from sqlalchemy import select
+
 from consult_app.accounts.models import Role
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
@@ -34,17 +36,23 @@ def comment_on(
     is_public: bool = True,
 ) -> Comment:
     org = org or make_org()
-    submission = Submission(
-        consultation_id=consultation.id,
-        organisation_id=org.id,
-        status=SubmissionStatus.SUBMITTED,
-        receipt_number=f"R-{next(_receipts)}",
-        submitted_at=utcnow(),
-        last_submitted_at=utcnow(),
-        revision_count=1,
-    )
-    db.session.add(submission)
-    db.session.flush()
+    submission = db.session.scalars(
+        select(Submission).where(
+            Submission.consultation_id == consultation.id, Submission.organisation_id == org.id
+        )
+    ).first()
+    if submission is None:
+        submission = Submission(
+            consultation_id=consultation.id,
+            organisation_id=org.id,
+            status=SubmissionStatus.SUBMITTED,
+            receipt_number=f"R-{next(_receipts)}",
+            submitted_at=utcnow(),
+            last_submitted_at=utcnow(),
+            revision_count=1,
+        )
+        db.session.add(submission)
+        db.session.flush()
     comment = Comment(
         submission_id=submission.id,
         consultation_id=consultation.id,
