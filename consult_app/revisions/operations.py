@@ -1207,6 +1207,8 @@ def apply_amendments(
                 "version; apply it by hand."
             )
         )
+    if all(a.applied for a in group):
+        raise UserError(_("These amendments were already applied to this version."))
     first = group[0]
     assert first.target is not None
     whole = any(a.paragraph is None for a in group)
@@ -1250,10 +1252,10 @@ def apply_amendments(
             _clean_text(reason, REASON_MAX, _("The reason")),
             comments,
         )
-    where = target.label + (
-        f", {_('paragraph')} {first.paragraph.label}"
-        if not whole and first.paragraph and first.paragraph.label
-        else ""
+    where = (
+        _("%(label)s, paragraph %(n)s", label=target.label, n=first.paragraph.label)
+        if not whole and first.paragraph is not None and first.paragraph.label
+        else target.label
     )
     for amendment in group:
         comment = amendment.comment

@@ -144,6 +144,9 @@ def test_apply_amendment_records_disposition_and_conflicts():
     assert c1.disposition.resulting_provision_id == target.id
     assert change is not None and change.kind is ChangeKind.AMENDMENT
     assert all(a.applied for a in ops.amendments_for(new))
+    again = ops.group_amendments(ops.amendments_for(new, [c3.id]))[0]
+    with pytest.raises(UserError):  # a double click applies nothing twice
+        ops.apply_amendments(actor, new, again)
     assert db.session.scalar(select(TextChange.id).where(TextChange.id == change.id))
 
 
