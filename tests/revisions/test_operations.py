@@ -202,3 +202,28 @@ def test_parse_wording_levels():
         (0, "2 bis"),
     ]
     assert lines[4].text == "letter b continued"
+
+
+def test_preambular_insertion_and_vanished_or_merged_references():
+    old, _c = consulted_version(articles=4, preamble=2)
+    actor = secretariat()
+    new = ops.start_next_version(actor, old, "Second draft")
+    pp1 = next(p for p in new.provisions if p.kind is ProvisionKind.PREAMBLE)
+    inserted = ops.add_provision(
+        actor, new, ProvisionKind.PREAMBLE, pp1, None, None, "Noting article 4 and article 9,"
+    )
+    assert inserted.number == "1 bis" and inserted.title is None
+    db.session.expire(new, ["provisions"])
+    assert [p.label for p in new.provisions][:3] == ["PP1", "PP1 bis", "PP2"]
+    a = _articles(new)
+    ops.edit_provision(
+        actor, a[0], a[0].title, "1. Under the present article and paragraph 2 of article 2."
+    )
+    ops.delete_provision(actor, a[3])  # article 4 vanishes
+    ops.merge_provisions(actor, a[0], a[1])  # article 1 absorbs article 2
+    messages = [(f.provision.label, f.reference, f.message) for f in check_references(new)]
+    text = " | ".join(m for _l, _r, m in messages)
+    assert "Article 4 of the previous version was deleted." in text
+    assert "There is no article 9 in this version." in text
+    assert any("merged from several articles" in m for _l, _r, m in messages)
+    assert any(r.lower().startswith("paragraph 2 of article 2") for _l, r, _m in messages)
