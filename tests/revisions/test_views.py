@@ -215,3 +215,24 @@ def test_cli_compare_html_and_docx(app, tmp_path):
     )
     assert result.exit_code != 0 and "no version with id 999" in result.output
     assert db.session.get(TextVersion, new.id) is not None
+
+
+def test_pages_render_in_every_language(client):
+    old, new, actor, _consultation = _draft()
+    login(client, actor)
+    article = next(p for p in new.provisions if p.kind is ProvisionKind.ARTICLE)
+    urls = [
+        "/revisions/",
+        f"/revisions/versions/{new.id}/draft",
+        f"/revisions/provisions/{article.id}/edit",
+        f"/revisions/versions/{new.id}/amendments",
+        f"/revisions/versions/{new.id}/align",
+        f"/revisions/versions/{new.id}/reasons",
+        f"/revisions/compare?old={old.id}&new={new.id}",
+        f"/revisions/versions/{old.id}/next",
+    ]
+    for lang in ("ar", "zh", "fr", "ru", "es", "en"):
+        for url in urls:
+            sep = "&" if "?" in url else "?"
+            response = client.get(f"{url}{sep}lang={lang}")
+            assert response.status_code == 200, (url, lang)
