@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.review.disposition_views import bp as dispositions_bp
     from consult_app.review.group_views import bp as duplicate_groups_bp
     from consult_app.review.views import bp as review_bp
+    from consult_app.revisions.views import bp as revisions_bp
     from consult_app.submissions.offline_views import bp as offline_bp
     from consult_app.submissions.views import bp as submissions_bp
     from consult_app.summaries.views import bp as summaries_bp
@@ -177,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
         duplicate_groups_bp,
         audit_bp,
         summaries_bp,
+        revisions_bp,
         exports_bp,
         api_bp,
     ):
@@ -222,6 +224,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    # Adds `texts compare` to the `texts` group (revisions sit above texts).
+    import consult_app.revisions.commands  # noqa: F401
     from consult_app.accounts.commands import users_cli
     from consult_app.core.commands import audit_cli
     from consult_app.demo.commands import demo_cli

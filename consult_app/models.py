@@ -1,6 +1,7 @@
 """Import every model so that the metadata (and Alembic) sees the whole schema."""
 
 import consult_app.exports.models
+import consult_app.revisions.models
 import consult_app.summaries.models  # noqa: F401
 from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation

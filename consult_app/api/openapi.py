@@ -232,7 +232,9 @@ def _schemas() -> dict[str, Any]:
             {
                 "name": _str(),
                 "version": _str(_l("Version of the API (the path prefix).")),
-                "links": _links("self", "openapi", "docs", "instruments", "consultations"),
+                "links": _links(
+                    "self", "openapi", "docs", "instruments", "consultations", "versions"
+                ),
             }
         ),
         "VersionSummary": _object(version_summary, _l("A version of an instrument.")),
@@ -563,6 +565,7 @@ def _schemas() -> dict[str, Any]:
             ),
         ),
         "FiguresList": _page_of("ProvisionFigures", _l("A page of provisions' figures.")),
+        **_revision_schemas(version_summary),
         "InstrumentList": _page_of("Instrument", _l("A page of instruments.")),
         "InstrumentResponse": _one("Instrument"),
         "VersionResponse": _one("Version"),
@@ -572,6 +575,71 @@ def _schemas() -> dict[str, Any]:
         "DispositionList": _page_of(
             "Disposition", _l("A page of published dispositions, by comment.")
         ),
+    }
+
+
+def _revision_schemas(version_summary: dict[str, Any]) -> dict[str, Any]:
+    """The public record of versions and their comparisons."""
+    line = _object(
+        {
+            "op": _str(_l("equal, modified, inserted or deleted.")),
+            "heading": _bool(_l("Whether the line is the provision's heading.")),
+            "old": _str(_l("The line in the earlier version."), nullable=True),
+            "new": _str(_l("The line in the later version."), nullable=True),
+            "changes": _array(
+                _object({"op": _str(_l("equal, insert or delete.")), "text": _str()}),
+                _l("The words of the line, in order, each kept, inserted or deleted."),
+            ),
+        },
+        _l("One line (heading, intro or paragraph) of a provision."),
+    )
+    return {
+        "PublishedVersion": _object(
+            {
+                **version_summary,
+                "instrument_id": _int(),
+                "compared_with_id": _int(
+                    _l("The published version this one is compared with."), nullable=True
+                ),
+                "comparison": _url(_l("Its comparison with that version."), nullable=True),
+            },
+            _l("A published version of a text."),
+        ),
+        "PublishedVersionList": _page_of(
+            "PublishedVersion", _l("A page of published versions, latest first.")
+        ),
+        "ComparisonProvision": _object(
+            {
+                "statuses": _array(
+                    _str(),
+                    _l(
+                        "unchanged, modified, added, deleted, moved, moved_away, "
+                        "renumbered, split or merged."
+                    ),
+                ),
+                "new_provision_id": _int(nullable=True),
+                "new_label": _str(nullable=True),
+                "old_provision_ids": _array(_int(), _l("Where it comes from.")),
+                "old_labels": _array(_str()),
+                "note": _str(_l("E.g. Formerly Article 5 bis."), nullable=True),
+                "lines": _array(line),
+            },
+            _l("A provision of the comparison, following the lineage."),
+        ),
+        "Comparison": _object(
+            {
+                "from": _ref("VersionSummary"),
+                "to": _ref("VersionSummary"),
+                "counts": {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer"},
+                    "description": _l("How many provisions have each status."),
+                },
+                "provisions": _array(_ref("ComparisonProvision")),
+            },
+            _l("Two versions compared provision by provision, word by word."),
+        ),
+        "ComparisonResponse": _one("Comparison"),
     }
 
 
@@ -637,6 +705,11 @@ def _parameters() -> dict[str, Any]:
             _l("Only comments of submissions made by a State of this regional group."),
         ),
         "outcome": query("outcome", _ref("Outcome"), _l("Only dispositions with this outcome.")),
+        "from": query(
+            "from",
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            _l("Id of the earlier published version (by default the one this one revises)."),
+        ),
     }
 
 
@@ -786,6 +859,31 @@ def _paths() -> dict[str, Any]:
             ["version_id"],
             "VersionResponse",
             _l("The version."),
+            "texts",
+            not_found=True,
+        ),
+        "/versions": _operation(
+            "listPublishedVersions",
+            _l("Record of published versions"),
+            _l(
+                "Every published version of every text, latest first, with its date, symbol "
+                "and a link to its comparison with the version before it."
+            ),
+            PAGED,
+            "PublishedVersionList",
+            _l("A page of published versions."),
+            "texts",
+        ),
+        "/versions/{version_id}/comparison": _operation(
+            "getComparison",
+            _l("What changed in a version"),
+            _l(
+                "A published version compared with the earlier one, provision by provision "
+                "following the lineage: insertions, deletions, moved and renumbered provisions."
+            ),
+            ["version_id", "from"],
+            "ComparisonResponse",
+            _l("The comparison."),
             "texts",
             not_found=True,
         ),

@@ -68,7 +68,7 @@ def instrument_json(instrument: Instrument) -> dict[str, Any]:
         "id": instrument.id,
         "title": instrument.title,
         "description": instrument.description,
-        "versions": [version_summary(v) for v in instrument.versions],
+        "versions": [version_summary(v) for v in instrument.versions if v.can_view(None)],
         "links": {"self": url_for("api.show_instrument", instrument_id=instrument.id)},
     }
 
@@ -406,4 +406,48 @@ def figures_json(
                 provision_id=figures.provision_id,
             ),
         },
+    }
+
+
+# --- the record of versions ------------------------------------------------------------
+
+
+def published_version_json(version: TextVersion, compared: TextVersion | None) -> dict[str, Any]:
+    return {
+        **version_summary(version),
+        "instrument_id": version.instrument_id,
+        "compared_with_id": compared.id if compared is not None else None,
+        "comparison": url_for("api.comparison", version_id=version.id)
+        if compared is not None
+        else None,
+    }
+
+
+def comparison_json(comparison: Any) -> dict[str, Any]:
+    """A :class:`consult_app.revisions.compare.Comparison` as JSON."""
+    return {
+        "from": version_summary(comparison.old),
+        "to": version_summary(comparison.new),
+        "counts": comparison.counts(),
+        "provisions": [
+            {
+                "statuses": list(item.statuses),
+                "new_provision_id": item.new.id if item.new is not None else None,
+                "new_label": item.new.label if item.new is not None else None,
+                "old_provision_ids": [p.id for p in item.old],
+                "old_labels": [p.label for p in item.old],
+                "note": item.note or None,
+                "lines": [
+                    {
+                        "op": line.op,
+                        "heading": line.heading,
+                        "old": line.old.text if line.old is not None else None,
+                        "new": line.new.text if line.new is not None else None,
+                        "changes": [{"op": c.op, "text": c.text} for c in line.changes],
+                    }
+                    for line in item.lines
+                ],
+            }
+            for item in comparison.items
+        ],
     }

@@ -37,11 +37,13 @@ from consult_app.api.params import (
 )
 from consult_app.api.serializers import (
     CommentSerializer,
+    comparison_json,
     consultation_detail_json,
     consultation_json,
     disposition_json,
     figures_json,
     instrument_json,
+    published_version_json,
     version_json,
 )
 from consult_app.consultations.models import Consultation, Phase
@@ -49,6 +51,8 @@ from consult_app.consultations.queries import consultations_query
 from consult_app.core.errors import NotFound, UserError
 from consult_app.extensions import limiter
 from consult_app.review.models import Outcome
+from consult_app.revisions import queries as revision_queries
+from consult_app.revisions.compare import compare_versions
 from consult_app.submissions.models import Position
 from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
@@ -101,6 +105,7 @@ def index() -> Response:
                 "docs": url_for("api.docs"),
                 "instruments": url_for("api.instruments"),
                 "consultations": url_for("api.consultations"),
+                "versions": url_for("api.published_versions"),
             },
         }
     )
@@ -151,9 +156,45 @@ def show_instrument(instrument_id: int) -> Response:
 def show_version(version_id: int) -> Response:
     check_known(())
     version = queries.version(version_id) if valid_id(version_id) else None
-    if version is None:
+    if version is None or not version.can_view(None):
         raise NotFound(_("This text does not exist."))
     return _json({"data": version_json(version)})
+
+
+# --- the record of versions ------------------------------------------------------------
+
+
+@bp.get("/versions")
+def published_versions() -> Response:
+    check_known(PAGE_PARAMS)
+    paging = page_request()
+    query = revision_queries.published_versions_query()
+    total = queries.count_of(query)
+    ensure_page_exists(paging, total)
+    items = queries.page_of(query, paging) if total else []
+    earlier = revision_queries.compared_with(items)
+    return _json(
+        envelope([published_version_json(v, earlier.get(v.id)) for v in items], paging, total)
+    )
+
+
+@bp.get("/versions/<int:version_id>/comparison")
+def comparison(version_id: int) -> Response:
+    check_known({"from"})
+    from_id = id_arg("from")
+    version = revision_queries.published_version(version_id) if valid_id(version_id) else None
+    if version is None:
+        raise NotFound(_("This text does not exist."))
+    if from_id is not None:
+        earlier = revision_queries.published_version(from_id)
+        if earlier is None:
+            raise NotFound(_("This text does not exist."))
+    else:
+        earlier = revision_queries.compared_with([version]).get(version.id)
+        if earlier is None:
+            raise NotFound(_("This version has no earlier published version to compare with."))
+    with force_locale("en"):
+        return _json({"data": comparison_json(compare_versions(earlier, version))})
 
 
 # --- consultations ---------------------------------------------------------------------

@@ -126,7 +126,7 @@ def _publication_mode(value: PublicationMode | str) -> PublicationMode:
 
 def _mark_under_consultation(actor: User, version: TextVersion) -> None:
     # A superseded or adopted version keeps its status: it is part of the record.
-    if version.status is VersionStatus.DRAFT:
+    if version.status in (VersionStatus.DRAFT, VersionStatus.PUBLISHED):
         log_before = {"status": version.status.value}
         version.status = VersionStatus.UNDER_CONSULTATION
         db.session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -11,9 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.core.models import Model, enum_column
 
+if TYPE_CHECKING:
+    from consult_app.accounts.models import User
+
 
 class VersionStatus(enum.Enum):
     DRAFT = "draft"
+    PUBLISHED = "published"  # a revised version made public, not (yet) consulted on
     UNDER_CONSULTATION = "under_consultation"
     SUPERSEDED = "superseded"
     ADOPTED = "adopted"
@@ -23,6 +28,7 @@ class VersionStatus(enum.Enum):
         return str(
             {
                 VersionStatus.DRAFT: _l("Draft"),
+                VersionStatus.PUBLISHED: _l("Published"),
                 VersionStatus.UNDER_CONSULTATION: _l("Under consultation"),
                 VersionStatus.SUPERSEDED: _l("Superseded"),
                 VersionStatus.ADOPTED: _l("Adopted"),
@@ -112,6 +118,13 @@ class TextVersion(Model):
             if note.provision_id is None
             and (note.place.value if note.place is not None else None) == place
         ]
+
+    def can_view(self, user: User | None) -> bool:
+        """A revision being drafted from an earlier version is the secretariat's until it
+        is published; every other version is public."""
+        if self.status is VersionStatus.DRAFT and self.previous_id is not None:
+            return bool(user is not None and user.is_authenticated and user.can_manage_texts())
+        return True
 
 
 class Provision(Model):

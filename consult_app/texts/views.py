@@ -64,7 +64,7 @@ def show_version(version_id: int) -> str:
             selectinload(TextVersion.instrument),
         ],
     )
-    if version is None:
+    if version is None or not version.can_view(current_user):
         raise NotFound(_("This text does not exist."))
     return render_template("texts/version.html", version=version)
 

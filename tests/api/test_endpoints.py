@@ -19,6 +19,7 @@ def test_index_links_to_everything(client):
         "docs": "/api/v1/docs",
         "instruments": "/api/v1/instruments",
         "consultations": "/api/v1/consultations",
+        "versions": "/api/v1/versions",
     }
     for url in body["links"].values():
         assert client.get(url).status_code == 200

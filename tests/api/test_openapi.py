@@ -141,6 +141,7 @@ def test_documented_parameters_are_accepted(client, document, world: World):
         "category": "ngo",
         "regional_group": "weog",
         "outcome": "noted",
+        "from": str(world.consultation.version_id),
     }
     parameters = document["components"]["parameters"]
     for template, item in document["paths"].items():

@@ -1,0 +1,1 @@
+"""From comments to the next revised draft: new versions, amendments, comparisons, traceability."""
