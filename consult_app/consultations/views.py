@@ -321,7 +321,7 @@ def edit_consultation(consultation_id: int) -> str | Response | tuple[str, int]:
         update_consultation(
             current_user,
             consultation,
-            expected_lock_version=int(lock) if lock and lock.isdigit() else None,
+            expected_lock_version=int(lock) if lock and lock.isascii() and lock.isdigit() else None,
             **changes,
         )
         flash(_("The consultation was updated."), "success")

@@ -23,6 +23,7 @@ from consult_app.accounts.util import signed_in_user
 from consult_app.core.audit import AuditEntry
 from consult_app.core.errors import NotAllowed
 from consult_app.core.forms import AppForm
+from consult_app.core.guards import parse_id
 from consult_app.core.pagination import paginate
 from consult_app.core.spreadsheets import CSV_TYPE, iter_csv
 from consult_app.core.templating import user_zone
@@ -47,7 +48,6 @@ CSV_HEADER = (
     "hash",
 )
 EXPORT_CHUNK = 500
-MAX_OBJECT_ID = 2**63 - 1
 
 
 class AuditFilterForm(AppForm):
@@ -76,7 +76,7 @@ class AuditFilterForm(AppForm):
 
     def validate_object_id(self, field: StringField) -> None:
         raw = (field.data or "").strip()
-        if raw and (not raw.isdigit() or int(raw) > MAX_OBJECT_ID):
+        if raw and parse_id(raw) is None:
             raise ValidationError(_l("Give an object number made of digits only."))
 
     def validate_date_to(self, field: DateField) -> None:
@@ -104,8 +104,9 @@ def filtered_entries(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     actor = (filters.actor or "").strip()
     if actor:
-        if actor.isdigit() and int(actor) <= MAX_OBJECT_ID:
-            query = query.where(AuditEntry.actor_id == int(actor))
+        if actor.isascii() and actor.isdigit():
+            actor_id = parse_id(actor)
+            query = query.where(AuditEntry.actor_id == actor_id if actor_id else false())
         elif actor.casefold() == "system":
             query = query.where(AuditEntry.actor_id.is_(None))
         else:

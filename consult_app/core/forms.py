@@ -8,7 +8,11 @@ from babel import support
 from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms.fields import FieldList, FormField
+from wtforms.fields.core import UnboundField
 from wtforms.i18n import messages_path
+
+from consult_app.core.guards import strip_control_characters
 
 
 class _WTFormsMessages:
@@ -47,9 +51,17 @@ _WTFORMS_MESSAGES = _WTFormsMessages()
 
 
 class AppForm(FlaskForm):
-    """The base of every form: Flask-WTF's, with WTForms' messages read once."""
+    """The base of every form: Flask-WTF's, with WTForms' messages read once, and no
+    control characters in what its fields receive."""
 
     class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: UnboundField, options: Any) -> Any:
+            # Enclosing fields refuse filters: their own fields are filtered.
+            if issubclass(unbound_field.field_class, FieldList | FormField):
+                return super().bind_field(form, unbound_field, options)
+            filters = [*unbound_field.kwargs.get("filters", ()), strip_control_characters]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
         def get_translations(self, form: Any) -> Any:
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)

@@ -13,7 +13,7 @@ from consult_app.extensions import db
 
 def page_arg() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or int(raw) > 1_000_000:
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or int(raw) > 1_000_000:
         abort(404)
     return int(raw)
 

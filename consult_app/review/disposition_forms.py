@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from consult_app.core.forms import AppForm
+from consult_app.core.guards import parse_id
 from consult_app.review.dispositions import (
     MAX_CHANGE_REFERENCE,
     MAX_EXPLANATION,
@@ -65,7 +66,7 @@ class _AnswerFields(AppForm):
     @property
     def resulting_provision_id(self) -> int | None:
         value = self.resulting_provision.data or ""
-        return int(value) if value.isdigit() else None
+        return parse_id(value)
 
 
 class DispositionForm(_AnswerFields):

@@ -22,6 +22,7 @@ from consult_app.accounts.models import User
 from consult_app.accounts.util import safe_next_url, signed_in_user
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.guards import parse_id
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
 from consult_app.review import dispositions as ops
@@ -205,7 +206,7 @@ def _expected_locks(comments: list[Comment]) -> dict[int, int] | None:
         raw = request.form.get(f"lock-{comment.id}")
         if raw is None:
             continue
-        if not raw.isdigit() or len(raw) > 9:
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
             raise UserError(_("The form was changed. Reload the page and try again."))
         locks[comment.id] = int(raw)
     return locks or None
@@ -426,10 +427,10 @@ def _render_table(consultation: Consultation, provision: Provision | None) -> st
     outcome = _outcome_arg()
     provision_id = provision.id if provision is not None else None
     if provision is None and request.args.get("provision"):
-        raw = request.args["provision"]
-        if not raw.isdigit() or len(raw) > 12:
+        raw_id = parse_id(request.args["provision"])
+        if raw_id is None:
             abort(400)
-        provision_id = _provision_of(consultation, int(raw)).id
+        provision_id = _provision_of(consultation, raw_id).id
     pagination = paginate(
         ops.public_dispositions_query(consultation, provision_id, outcome),
         current_app.config["PER_PAGE"],

@@ -33,6 +33,7 @@ from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, NotAllowed, NotFound, UserError
+from consult_app.core.guards import parse_id
 from consult_app.core.models import utcnow
 from consult_app.core.templating import format_local_and_utc
 from consult_app.extensions import db
@@ -452,10 +453,9 @@ def parse_ids(values: Iterable[str], limit: int = MAX_BULK) -> list[int]:
     """Comment ids from a form, in the order given; anything that is not one is refused."""
     ids: list[int] = []
     for raw in values:
-        raw = (raw or "").strip()
-        if not raw.isdigit() or len(raw) > 12:
+        value = parse_id((raw or "").strip())
+        if value is None:
             raise UserError(_("The selection contains something that is not a comment."))
-        value = int(raw)
         if value not in ids:
             ids.append(value)
     if not ids:

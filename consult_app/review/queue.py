@@ -27,6 +27,7 @@ from consult_app.accounts.models import (
 )
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import UserError
+from consult_app.core.guards import parse_id
 from consult_app.extensions import db
 from consult_app.review.models import Theme, comment_themes
 from consult_app.submissions.models import (
@@ -104,9 +105,10 @@ def _enum(enum_cls: Any, value: str, what: str) -> Any:
 
 
 def _id(value: str, what: str) -> int:
-    if not value.isdigit() or len(value) > 12:
+    number = parse_id(value)
+    if number is None:
         raise UserError(_("“%(value)s” is not a valid %(what)s.", value=value[:50], what=what))
-    return int(value)
+    return number
 
 
 def parse_filters(args: Mapping[str, str], consultation: Consultation) -> QueueFilters:

@@ -28,6 +28,7 @@ from consult_app.consultations.forms import local_to_utc
 from consult_app.consultations.operations import is_valid_timezone, timezone_names
 from consult_app.core.errors import UserError
 from consult_app.core.forms import AppForm
+from consult_app.core.guards import parse_id
 from consult_app.submissions.forms import choices
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
 from consult_app.submissions.offline import (
@@ -45,7 +46,7 @@ MAX_ROWS = 50
 
 def rows_arg(raw: str | None) -> int:
     """How many empty comment rows the form shows (``?rows=10``)."""
-    if raw and raw.isdigit():
+    if raw and raw.isascii() and raw.isdigit():
         return max(1, min(int(raw), MAX_ROWS))
     return DEFAULT_ROWS
 
@@ -143,7 +144,7 @@ class OfflineSubmissionForm(AppForm):
         self.comment_items: list[tuple[Provision, CommentFields]] = []
 
     def validate_organisation(self, field: SelectField) -> None:
-        if not (field.data or "").isdigit() or int(field.data) not in self._organisation_ids:
+        if parse_id(field.data) not in self._organisation_ids:
             raise ValidationError(_l("Choose an organisation from the list."))
 
     def validate_channel(self, field: SelectField) -> None:

@@ -48,6 +48,7 @@ from consult_app.consultations.models import Consultation, Phase, PublicationMod
 from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.files import FileProblem, check_ooxml, check_pdf
+from consult_app.core.guards import strip_control_characters
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.review.notifications import notify_submission_received
@@ -249,7 +250,9 @@ def _touch_now(submission: Submission, now: datetime) -> None:
 def clean_text(value: str | None, limit: int | None = None) -> str | None:
     if value is None:
         return None
-    value = value.replace("\r\n", "\n").replace("\x00", "").strip()
+    # Control characters (NUL included) come from pasted or imported files, never from
+    # someone typing: they are dropped whatever the channel (forms, offline files).
+    value = strip_control_characters(value.replace("\r\n", "\n")).strip()
     if limit is not None and len(value) > limit:
         raise UserError(_("The text is too long (at most %(limit)d characters).", limit=limit))
     return value or None

@@ -280,3 +280,13 @@ def test_cli_refuses_a_contributor_and_an_unknown_consultation(app, world, tmp_p
     assert result.exit_code != 0
     db.session.expire_all()
     assert nothing_imported()
+
+
+def test_control_characters_of_an_imported_file_are_dropped(world):
+    rows = good_rows(world)
+    rows[0][8] = "We wel\x01come\x07 the pre\x1bamble.\tIndeed."
+    rows[1][10] = "Clar\x0bity."
+    import_offline_file(world.secretariat, world.consultation, csv_bytes(rows))
+    bodies = set(db.session.scalars(select(Comment.body)))
+    assert "We welcome the preamble.\tIndeed." in bodies
+    assert "Clarity." in set(db.session.scalars(select(Comment.rationale)))
