@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from consult_app.accounts.models import Organisation, RegionalGroup, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.models import Model, UTCDateTime, enum_column
+from consult_app.extensions import db
 from consult_app.texts.models import Paragraph, Provision
 
 if TYPE_CHECKING:
@@ -263,6 +264,36 @@ class Cosigner(Model):
 #: Comment columns searched by the review queue's free text (trigram-indexed on PostgreSQL).
 TRIGRAM_SEARCH_COLUMNS = ("body", "proposed_wording", "rationale")
 
+#: What the authors write in a comment: the fields an unsubmitted edit holds.
+AUTHORED_FIELDS = (
+    "paragraph_id",
+    "quoted_text",
+    "position",
+    "kind",
+    "body",
+    "proposed_wording",
+    "rationale",
+)
+_AUTHORED_ENUMS: dict[str, type[enum.Enum]] = {"position": Position, "kind": CommentKind}
+
+
+def encode_authored(values: dict[str, Any]) -> dict[str, Any]:
+    """Authored values as JSON-ready data (enums by value)."""
+    return {
+        key: value.value if isinstance(value, enum.Enum) else value
+        for key, value in values.items()
+        if key in AUTHORED_FIELDS
+    }
+
+
+def decode_authored(data: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`encode_authored`."""
+    return {
+        key: _AUTHORED_ENUMS[key](value) if key in _AUTHORED_ENUMS else value
+        for key, value in data.items()
+        if key in AUTHORED_FIELDS
+    }
+
 
 class Comment(Model):
     __tablename__ = "comments"
@@ -295,6 +326,10 @@ class Comment(Model):
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # An edit of a comment of a submitted submission, kept apart until the submission is
+    # submitted again: until then the columns above (what the public, the secretariat and
+    # the figures see) keep the wording last submitted.
+    unsubmitted_edit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # Review: a redacted public text (the original is kept), who moderated it and when,
     # the reviewer it is assigned to, and the duplicate group it belongs to.
@@ -355,6 +390,38 @@ class Comment(Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    def authored_values(self) -> dict[str, Any]:
+        """What the authors last wrote: their unsubmitted edit over the submitted wording."""
+        values = {key: getattr(self, key) for key in AUTHORED_FIELDS}
+        values.update(decode_authored(self.unsubmitted_edit or {}))
+        return values
+
+
+class AuthoredComment:
+    """A comment as its authors see it on their own pages: their unsubmitted edit, if any,
+    in place of the wording last submitted (everything else read from the comment)."""
+
+    def __init__(self, comment: Comment) -> None:
+        self.comment = comment
+        self.values = comment.authored_values()
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__["values"]
+        if name in values:
+            return values[name]
+        return getattr(self.__dict__["comment"], name)
+
+    @property
+    def has_unsubmitted_edit(self) -> bool:
+        return bool(self.comment.unsubmitted_edit)
+
+    @property
+    def paragraph(self) -> Paragraph | None:
+        paragraph_id = self.values["paragraph_id"]
+        if paragraph_id == self.comment.paragraph_id:
+            return self.comment.paragraph
+        return db.session.get(Paragraph, paragraph_id) if paragraph_id else None
 
 
 # pg_trgm must exist before the trigram indexes are created (``db.create_all()``; the
