@@ -18,7 +18,6 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup
 from consult_app.consultations.models import Consultation, Phase
-from consult_app.core.cache import cached
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.submissions.models import (
@@ -172,21 +171,16 @@ def published_comment_total(
 ) -> int:
     """How many published comments ``provision`` has (optionally with one position).
 
-    Counting thousands of index entries costs more than the rest of the page, and the
-    total changes only when the secretariat publishes: it is kept per process for
-    ``API_COUNT_CACHE_SECONDS`` seconds, as the API's totals are (0 counts every time).
+    Counted on every request, never cached: the page shows it above the list it counts,
+    so the two must agree. The count reads the index ``comments(provision_id, is_public,
+    id)`` alone.
     """
-
-    def count() -> int:
-        return int(
-            db.session.execute(
-                _total_statement(shared, position is not None),
-                _published_params(consultation, provision, position),
-            ).scalar_one()
-        )
-
-    key = ("provision_comments", consultation.id, provision.id, position, shared)
-    return int(cached("comment_totals", key, "API_COUNT_CACHE_SECONDS", count))
+    return int(
+        db.session.execute(
+            _total_statement(shared, position is not None),
+            _published_params(consultation, provision, position),
+        ).scalar_one()
+    )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from consult_app.accounts.models import Organisation, RegionalGroup, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.models import Model, UTCDateTime, enum_column
+from consult_app.extensions import db
 from consult_app.texts.models import Paragraph, Provision
 
 if TYPE_CHECKING:
@@ -270,6 +271,36 @@ TRIGRAM_SEARCH_COLUMNS = ("body", "proposed_wording", "rationale")
 #: The parts of a comment the secretariat can redact, each with its ``redacted_`` column.
 REDACTABLE_PARTS = ("body", "proposed_wording", "rationale")
 
+#: What the authors write in a comment: the fields an unsubmitted edit holds.
+AUTHORED_FIELDS = (
+    "paragraph_id",
+    "quoted_text",
+    "position",
+    "kind",
+    "body",
+    "proposed_wording",
+    "rationale",
+)
+_AUTHORED_ENUMS: dict[str, type[enum.Enum]] = {"position": Position, "kind": CommentKind}
+
+
+def encode_authored(values: dict[str, Any]) -> dict[str, Any]:
+    """Authored values as JSON-ready data (enums by value)."""
+    return {
+        key: value.value if isinstance(value, enum.Enum) else value
+        for key, value in values.items()
+        if key in AUTHORED_FIELDS
+    }
+
+
+def decode_authored(data: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`encode_authored`."""
+    return {
+        key: _AUTHORED_ENUMS[key](value) if key in _AUTHORED_ENUMS else value
+        for key, value in data.items()
+        if key in AUTHORED_FIELDS
+    }
+
 
 class Comment(Model):
     __tablename__ = "comments"
@@ -302,6 +333,10 @@ class Comment(Model):
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # An edit of a comment of a submitted submission, kept apart until the submission is
+    # submitted again: until then the columns above (what the public, the secretariat and
+    # the figures see) keep the wording last submitted.
+    unsubmitted_edit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # Review: what the public reads instead of each redacted part (NULL: the part is not
     # redacted; '' for the proposed wording or the rationale: the public reads none), the
@@ -420,6 +455,38 @@ class Comment(Model):
     def redacted_parts(self) -> list[str]:
         """The names of the redacted parts, in :data:`REDACTABLE_PARTS` order."""
         return [p for p in REDACTABLE_PARTS if getattr(self, f"redacted_{p}") is not None]
+
+    def authored_values(self) -> dict[str, Any]:
+        """What the authors last wrote: their unsubmitted edit over the submitted wording."""
+        values = {key: getattr(self, key) for key in AUTHORED_FIELDS}
+        values.update(decode_authored(self.unsubmitted_edit or {}))
+        return values
+
+
+class AuthoredComment:
+    """A comment as its authors see it on their own pages: their unsubmitted edit, if any,
+    in place of the wording last submitted (everything else read from the comment)."""
+
+    def __init__(self, comment: Comment) -> None:
+        self.comment = comment
+        self.values = comment.authored_values()
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__["values"]
+        if name in values:
+            return values[name]
+        return getattr(self.__dict__["comment"], name)
+
+    @property
+    def has_unsubmitted_edit(self) -> bool:
+        return bool(self.comment.unsubmitted_edit)
+
+    @property
+    def paragraph(self) -> Paragraph | None:
+        paragraph_id = self.values["paragraph_id"]
+        if paragraph_id == self.comment.paragraph_id:
+            return self.comment.paragraph
+        return db.session.get(Paragraph, paragraph_id) if paragraph_id else None
 
 
 # pg_trgm must exist before the trigram indexes are created (``db.create_all()``; the

@@ -49,6 +49,7 @@ from consult_app.submissions.models import (
 from consult_app.submissions.operations import (
     CommentFields,
     SubmissionDetails,
+    apply_unsubmitted_edits,
     build_snapshot,
     clean_text,
     comment_state,
@@ -257,6 +258,8 @@ def record_offline_submission(
 
     if before is not None and not added and submission_state(submission) == before:
         return RecordResult(submission, None, False, [])
+    # The revision recorded here includes what the authors edited since they submitted.
+    apply_unsubmitted_edits(submission)
 
     if not submission.is_submitted:
         submission.status = SubmissionStatus.SUBMITTED

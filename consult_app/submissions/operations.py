@@ -64,6 +64,8 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionRevision,
     SubmissionStatus,
+    decode_authored,
+    encode_authored,
 )
 from consult_app.texts.models import Paragraph, Provision
 from consult_app.texts.redline import is_unchanged
@@ -494,20 +496,52 @@ def update_comment(
             )
         )
     values = validated_comment(submission, comment.provision, fields)
-    before = comment_state(comment)
-    if all(getattr(comment, key) == value for key, value in values.items()):
+    values.pop("provision_id")  # a comment stays on its provision
+    authored = comment.authored_values()
+    if all(authored[key] == value for key, value in values.items()):
         return comment
-    for key, value in values.items():
-        setattr(comment, key, value)
-    if comment.moderation_status is ModerationStatus.PUBLISHED:
-        # The published wording changed: it is shown again only once resubmitted (and,
-        # where the secretariat reviews first, reviewed again).
-        comment.moderation_status = ModerationStatus.PENDING
+    before = {**comment_state(comment), **authored}
+    if submission.is_submitted:
+        # Kept apart until the submission is submitted again: the public, the secretariat
+        # and the figures go on seeing the wording last submitted.
+        submitted = {key: getattr(comment, key) for key in values}
+        comment.unsubmitted_edit = None if submitted == values else encode_authored(values)
+    else:
+        for key, value in values.items():
+            setattr(comment, key, value)
     _touch(submission, now or utcnow())
     _flush()
-    refresh_public_flags(submission)
-    log_action(user, "update_comment", comment, before=before, after=comment_state(comment))
+    log_action(
+        user,
+        "update_comment",
+        comment,
+        before=before,
+        after={**comment_state(comment), **comment.authored_values()},
+    )
     return comment
+
+
+def apply_unsubmitted_edits(submission: Submission) -> list[Comment]:
+    """Put the authors' unsubmitted edits in place, as the submission is submitted again.
+
+    A published comment whose wording changed goes back to review where the secretariat
+    reviews first (the submission then publishes it again where it does not).
+    """
+    changed: list[Comment] = []
+    review_first = submission.consultation.publication_mode is not PublicationMode.IMMEDIATE
+    for comment in submission.active_comments:
+        if not comment.unsubmitted_edit:
+            continue
+        values = decode_authored(comment.unsubmitted_edit)
+        comment.unsubmitted_edit = None
+        if all(getattr(comment, key) == value for key, value in values.items()):
+            continue
+        for key, value in values.items():
+            setattr(comment, key, value)
+        if review_first and comment.moderation_status is ModerationStatus.PUBLISHED:
+            comment.moderation_status = ModerationStatus.PENDING
+        changed.append(comment)
+    return changed
 
 
 def withdraw_comment(user: User, comment: Comment, *, now: datetime | None = None) -> Comment:
@@ -830,6 +864,8 @@ def submit_submission(
     lock_submission(submission)
     _ensure_can_edit(user, submission, now)
     moment = now or utcnow()
+    # A refused submission (a conflict below) rolls the request back, edits included.
+    apply_unsubmitted_edits(submission)
     snapshot = build_snapshot(submission)
     last = submission.revisions[-1] if submission.revisions else None
     unchanged = (

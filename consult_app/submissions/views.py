@@ -46,6 +46,7 @@ from consult_app.submissions.forms import (
 )
 from consult_app.submissions.models import (
     Attachment,
+    AuthoredComment,
     Comment,
     CommentKind,
     Cosigner,
@@ -246,12 +247,14 @@ def _render_show(
         .options(selectinload(Provision.paragraphs))
         .order_by(Provision.position)
     ).all()
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.submission_id == submission.id)
-        .order_by(Comment.id)
-    ).all()
-    by_provision: dict[int, list[Comment]] = defaultdict(list)
+    # This page shows the authors' unsubmitted edits; the public sees the submitted wording.
+    comments = [
+        AuthoredComment(c)
+        for c in db.session.scalars(
+            select(Comment).where(Comment.submission_id == submission.id).order_by(Comment.id)
+        )
+    ]
+    by_provision: dict[int, list[AuthoredComment]] = defaultdict(list)
     for comment in comments:
         by_provision[comment.provision_id].append(comment)
     paragraphs = {p.id: p for provision in provisions for p in provision.paragraphs}
@@ -473,16 +476,17 @@ def edit_comment(submission_id: int, comment_id: int) -> tuple[str, int] | BaseR
         raise UserError(_("This comment was withdrawn and can no longer be changed."))
     provision = _load_provision(submission, comment.provision_id)
     if request.method == "GET":
+        authored = AuthoredComment(comment)  # with the edit not submitted yet, if any
         form = CommentForm(
             formdata=None,
-            paragraph=str(comment.paragraph_id) if comment.paragraph_id else "",
-            quoted_text=comment.quoted_text,
-            position=comment.position.value,
-            kind=comment.kind.value,
-            body=comment.body,
-            proposed_wording=comment.proposed_wording
-            or ops.amendment_base(provision, comment.paragraph),
-            rationale=comment.rationale,
+            paragraph=str(authored.paragraph_id) if authored.paragraph_id else "",
+            quoted_text=authored.quoted_text,
+            position=authored.position.value,
+            kind=authored.kind.value,
+            body=authored.body,
+            proposed_wording=authored.proposed_wording
+            or ops.amendment_base(provision, authored.paragraph),
+            rationale=authored.rationale,
             lock_version=comment.lock_version,
         )
         form.paragraph.choices = _paragraph_choices(provision)

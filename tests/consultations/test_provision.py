@@ -309,23 +309,21 @@ def test_query_count_does_not_grow_with_comments(client, allow_attribution):
     assert with_five <= 12
 
 
-def test_total_is_reused_while_cached(app: Flask, client):
+def test_total_always_equals_the_list_even_with_the_count_cache_on(app: Flask, client):
     consultation = make_consultation()
     provision = consultation.version.provisions[2]
     url = _url(consultation, provision)
     _add_comments(consultation, provision, 3)
     app.config["API_COUNT_CACHE_SECONDS"] = 30
     try:
-        first = _queries_for(client, url)
-        second = _queries_for(client, url)
-        assert second == first - 1  # the count of published comments
         assert "3 published comments" in _html(client, url)
-        # Another filter is another total, counted once too.
-        filtered = _queries_for(client, url + "?position=oppose")
-        assert _queries_for(client, url + "?position=oppose") == filtered - 1
+        _add_comments(consultation, provision, 1)  # published meanwhile
+        html = _html(client, url)
+        assert html.count('class="comment"') == 4
+        assert "4 published comments" in html
     finally:
         app.config["API_COUNT_CACHE_SECONDS"] = 0
-        app.extensions["ttl_caches"]["comment_totals"].clear()
+        app.extensions.get("ttl_caches", {}).clear()
 
 
 def test_total_is_counted_every_time_without_cache(client):

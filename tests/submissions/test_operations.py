@@ -501,8 +501,11 @@ def test_revise_and_resubmit_keeps_every_revision(world):
     ops.update_comment(world.author, comment, fields("Second."))
     assert submission.has_unsubmitted_changes is True
     db.session.refresh(comment)
-    # The changed wording is not public until it is submitted again.
-    assert comment.is_public is False
+    # The changed wording is not public until it is submitted again: the public keeps
+    # the wording submitted before.
+    assert comment.is_public is True
+    assert comment.body == "First."
+    assert comment.authored_values()["body"] == "Second."
     result = ops.submit_submission(world.author, submission, submission.lock_version)
     assert result.revision is not None and result.revision.number == 2
     assert submission.receipt_number == receipt
@@ -514,6 +517,8 @@ def test_revise_and_resubmit_keeps_every_revision(world):
     assert [r.snapshot["comments"][0]["body"] for r in revisions] == ["First.", "Second."]
     db.session.refresh(comment)
     assert comment.is_public is True
+    assert comment.body == "Second."
+    assert comment.unsubmitted_edit is None
 
 
 def test_every_edit_marks_unsubmitted_changes(world):

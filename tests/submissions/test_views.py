@@ -407,6 +407,85 @@ def test_submit_without_changes_to_the_details_still_submits_the_first_time(clie
     assert submission.general_remarks is None
 
 
+# --- a submitted comment edited: the public keeps the submitted wording ----------------
+
+
+def _public_page(app, world) -> str:
+    response = app.test_client().get(
+        f"/consultations/{world.consultation.id}/provisions/{world.articles[0].id}"
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", ["immediate", "after_review"])
+def test_editing_a_submitted_comment_keeps_the_submitted_wording_public(app, client, world,
+                                                                        mode):
+    from consult_app.consultations.models import PublicationMode
+
+    world.consultation.publication_mode = PublicationMode(mode)
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0],
+                              ops.CommentFields(position=Position.SUPPORT, body="First wording."))
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment.moderation_status = ModerationStatus.PUBLISHED  # reviewed, where review comes first
+    ops.refresh_public_flags(submission)
+    db.session.commit()
+    assert "First wording." in _public_page(app, world)
+
+    login(client, world.author)
+    browser = Browser(client).get(f"/submissions/{submission.id}")
+    browser.follow("Edit")
+    form = browser.form(f"/comments/{comment.id}/edit")
+    browser.submit(form, body="Second wording.", position="oppose")
+    assert browser.status == 200, browser.html[:3000]
+    assert "Second wording." in browser.html  # the authors see their edit
+    assert "Until you submit again, the public and the secretariat see" in browser.html
+
+    public = _public_page(app, world)
+    assert "First wording." in public and "Second wording." not in public
+    assert "1 published comment" in public
+    db.session.expire_all()
+    stored = db.session.get(Comment, comment.id)
+    assert stored.position is Position.SUPPORT  # the figures count what was submitted
+    assert stored.is_public is True
+    # The edit form shows the edit, not the submitted wording.
+    edit_page = Browser(client).get(f"/submissions/{submission.id}/comments/{comment.id}/edit")
+    assert "Second wording." in edit_page.form("/edit").fields["body"][0]
+
+    browser.get(f"/submissions/{submission.id}")
+    browser.press("submit-submit")
+    assert browser.status == 200, browser.html[:3000]
+    db.session.expire_all()
+    stored = db.session.get(Comment, comment.id)
+    assert stored.body == "Second wording." and stored.unsubmitted_edit is None
+    assert stored.position is Position.OPPOSE
+    public = _public_page(app, world)
+    if mode == "immediate":
+        assert "Second wording." in public and "First wording." not in public
+        assert stored.moderation_status is ModerationStatus.PUBLISHED
+    else:  # the new wording is reviewed before it is shown
+        assert stored.moderation_status is ModerationStatus.PENDING
+        assert "No published comment on this provision yet." in public
+    last = max(db.session.get(Submission, submission.id).revisions, key=lambda r: r.number)
+    assert last.snapshot["comments"][0]["body"] == "Second wording."
+
+
+def test_an_edit_put_back_as_submitted_leaves_no_unsubmitted_edit(world):
+    submission = ops.start_submission(world.author, world.consultation)
+    comment = ops.add_comment(world.author, submission, world.articles[0],
+                              ops.CommentFields(position=Position.SUPPORT, body="Wording."))
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    ops.update_comment(world.author, comment,
+                       ops.CommentFields(position=Position.SUPPORT, body="Other."))
+    assert comment.unsubmitted_edit is not None
+    ops.update_comment(world.author, comment,
+                       ops.CommentFields(position=Position.SUPPORT, body="Wording."))
+    assert comment.unsubmitted_edit is None
+    result = ops.submit_submission(world.author, submission, submission.lock_version)
+    assert result.revision is None  # nothing new to record
+
+
 def test_ngo_cannot_choose_regional_group(client, world):
     submission = ops.start_submission(world.outsider, world.consultation)
     login(client, world.outsider)
@@ -579,7 +658,7 @@ def _unchanged(ids) -> None:
     db.session.expire_all()
     comment = db.session.get(Comment, ids["c"])
     submission = db.session.get(Submission, ids["s"])
-    assert comment.body == "Secret change."
+    assert comment.authored_values()["body"] == "Secret change."  # not submitted yet
     assert comment.withdrawn_at is None
     assert submission.general_remarks is None
     assert submission.lock_version == ids["lock"]
