@@ -1,7 +1,7 @@
 """unsubmitted edits of comments, kept apart from the submitted wording
 
 Revision ID: e5a7c31d9b42
-Revises: c3f1a9e2d7b5
+Revises: 7ed28215bee1
 Create Date: 2026-11-30 09:00:00
 
 ``comments.unsubmitted_edit`` holds what the authors changed in a comment of a submitted
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'e5a7c31d9b42'
-down_revision = 'c3f1a9e2d7b5'
+down_revision = '7ed28215bee1'
 branch_labels = None
 depends_on = None
 
