@@ -189,7 +189,21 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # read-only JSON API: GET only, no session-changing requests
 
 
+def _content_security_policy(logo_url: str | None) -> str:
+    """The CSP of every page: this site only, and the origin of a configured logo."""
+    images = "'self' data:"
+    if logo_url and logo_url.startswith(("https://", "http://")):
+        parts = urlsplit(logo_url)
+        images += f" {parts.scheme}://{parts.netloc}"
+    return (
+        f"default-src 'self'; img-src {images}; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    )
+
+
 def _register_request_hooks(app: Flask) -> None:
+    csp = _content_security_policy(app.config.get("HOST_LOGO_URL"))
+
     @app.before_request
     def remember_chosen_language() -> None:
         # ``?lang=`` (the language switcher) chooses the language for the rest of the visit
@@ -216,11 +230,7 @@ def _register_request_hooks(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-        )
+        headers.setdefault("Content-Security-Policy", csp)
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

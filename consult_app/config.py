@@ -116,6 +116,15 @@ class Config:
     AMENDMENT_SIMILARITY = 0.6
     # A duplicate group with comments from at least this many organisations is a campaign.
     CAMPAIGN_MIN_ORGS = 3
+    # The host's identity, shown in the header and footer of every page. PLATFORM_NAME and
+    # HOST_ORGANISATION are a text, or a text per language ({"": default, "fr": ...}; from
+    # the environment: PLATFORM_NAME, PLATFORM_NAME_FR, ...). Without a name the platform
+    # calls itself "Consultations" in the reader's language. HOST_LOGO_URL is an image of
+    # this site (e.g. /static/logo.svg) or of the origin it names, which the CSP then allows.
+    PLATFORM_NAME: str | dict[str, str] | None = None
+    HOST_ORGANISATION: str | dict[str, str] | None = None
+    HOST_LOGO_URL: str | None = None
+    CONTACT_EMAIL: str | None = None
 
     @classmethod
     def from_env(cls) -> dict[str, Any]:
@@ -172,6 +181,19 @@ class Config:
             secure = _bool("SESSION_COOKIE_SECURE", True)
             values["SESSION_COOKIE_SECURE"] = secure
             values["REMEMBER_COOKIE_SECURE"] = secure
+        for name in ("PLATFORM_NAME", "HOST_ORGANISATION"):
+            texts = {
+                language.lower(): os.environ[f"{name}_{language.upper()}"]
+                for language in cls.LANGUAGES
+                if os.environ.get(f"{name}_{language.upper()}")
+            }
+            if os.environ.get(name):
+                texts[""] = os.environ[name]
+            if texts:
+                values[name] = texts
+        for name in ("HOST_LOGO_URL", "CONTACT_EMAIL"):
+            if os.environ.get(name):
+                values[name] = os.environ[name]
         return values
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from types import MappingProxyType
@@ -214,4 +215,32 @@ def register_template_helpers(app: Flask) -> None:
             "current_locale": locale,
             "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],
+            "host": host_identity(app.config, locale),
         }
+
+
+@dataclass(frozen=True)
+class HostIdentity:
+    """Who runs the platform, as the header and footer show it (configuration)."""
+
+    platform_name: str
+    organisation: str | None
+    logo_url: str | None
+    contact_email: str | None
+
+
+def _in_language(value: str | Mapping[str, str] | None, locale: str) -> str | None:
+    """A configured text, or its version in ``locale`` when given per language."""
+    if value is None or isinstance(value, str):
+        return value or None
+    return value.get(locale) or value.get("") or value.get("en") or None
+
+
+def host_identity(config: Mapping[str, Any], locale: str) -> HostIdentity:
+    return HostIdentity(
+        platform_name=_in_language(config.get("PLATFORM_NAME"), locale)
+        or str(_translations().ugettext("Consultations")),
+        organisation=_in_language(config.get("HOST_ORGANISATION"), locale),
+        logo_url=config.get("HOST_LOGO_URL") or None,
+        contact_email=config.get("CONTACT_EMAIL") or None,
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from consult_app.accounts.models import OrgCategory, RegionalGroup
 from consult_app.consultations.models import Consultation
+from consult_app.core.templating import RTL_LANGUAGES
 from consult_app.submissions.models import Position
 from consult_app.summaries import charts
 from consult_app.summaries.aggregation import (
@@ -135,24 +137,28 @@ def build_dashboard(
             f.position,
         ),
     )[:RANKED]
+    rtl = str(get_locale() or "en").split("_")[0] in RTL_LANGUAGES
     chart_map = {
         "states": charts.bar_chart(
             "chart-states",
             _("States per regional group"),
             _("Number of Member States that made a submission, by regional group."),
             [(g.label, n) for g, n in people.states_by_group.items()],
+            rtl=rtl,
         ),
         "categories": charts.bar_chart(
             "chart-categories",
             _("Organisations per category"),
             _("Number of organisations that made a submission, by category."),
             [(c.label, n) for c, n in people.by_category.items()],
+            rtl=rtl,
         ),
         "days": charts.column_chart(
             "chart-days",
             _("Submissions over time"),
             _("Number of submissions first submitted on each day (UTC)."),
             [(d.isoformat(), n) for d, n in people.by_day],
+            rtl=rtl,
         ),
         "heat": charts.heat_map(
             "chart-heat",
@@ -165,6 +171,7 @@ def build_dashboard(
             [f.label for f in figures],
             [c.label for c in columns],
             [[cell for _part, cell in row.cells] for row in heat_rows],
+            rtl=rtl,
         ),
     }
     return Dashboard(people, figures, consensus, columns, heat_rows, objected, unobjected,

@@ -174,7 +174,10 @@ def new_journey(new_context: Any) -> Iterator[Callable[..., Journey]]:
     walks: list[Journey] = []
 
     def start(**context_args: Any) -> Journey:
-        walk = Journey(new_context(**context_args).new_page())
+        auditor = None
+        if context_args.get("java_script_enabled") is False:
+            auditor = new_context().new_page()
+        walk = Journey(new_context(**context_args).new_page(), auditor)
         walks.append(walk)
         return walk
 

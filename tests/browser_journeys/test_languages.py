@@ -54,3 +54,51 @@ def test_chosen_language_stays_over_three_clicks(
     journey.click(page.locator(f"h3 a[href$='/provisions/{article.id}']"))
     assert _language(page) == (code, direction)
     assert "lang=" not in page.url
+
+
+def _boxes(page: Page) -> dict[str, dict[str, float]]:
+    return dict(
+        page.evaluate(
+            """() => {
+                const box = (selector) => {
+                    const r = document.querySelector(selector).getBoundingClientRect();
+                    return {left: r.left, right: r.right};
+                };
+                const main = document.querySelector('main');
+                const style = getComputedStyle(main);
+                const r = main.getBoundingClientRect();
+                return {
+                    brand: box('.brand'),
+                    first_link: box('.main-nav li:first-child a'),
+                    last_link: box('.main-nav li:last-child a'),
+                    heading: box('main h1'),
+                    content: {left: r.left + parseFloat(style.paddingLeft),
+                              right: r.right - parseFloat(style.paddingRight)},
+                };
+            }"""
+        )
+    )
+
+
+def test_arabic_pages_are_mirrored(new_journey: Callable[..., Journey]) -> None:
+    consultation = make_consultation()
+    article = next(p for p in consultation.version.provisions if p.kind.value == "article")
+    db.session.commit()
+    path = f"/consultations/{consultation.id}/provisions/{article.id}"
+    journey = new_journey()
+    middle = 1280 / 2
+
+    page = journey.goto(path + "?lang=en")
+    english = _boxes(page)
+    assert english["brand"]["right"] < middle
+    assert english["first_link"]["left"] < english["last_link"]["left"]
+    assert abs(english["heading"]["left"] - english["content"]["left"]) <= 1
+
+    page = journey.goto(path + "?lang=ar")
+    assert _language(page) == ("ar", "rtl")
+    arabic = _boxes(page)
+    assert arabic["brand"]["left"] > middle
+    assert arabic["first_link"]["left"] > arabic["last_link"]["left"]
+    assert abs(arabic["heading"]["right"] - arabic["content"]["right"]) <= 1
+    # The same distance from the other edge: a mirror image.
+    assert abs((1280 - arabic["brand"]["right"]) - english["brand"]["left"]) <= 1
