@@ -603,39 +603,58 @@ def _pg_function(name: str, statements: Sequence[str], unless: str | None = None
     )
 
 
-def _pg_statements() -> list[str]:
-    changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in WATCHED)
+def _pg_functions(paragraphs: bool) -> list[str]:
+    """The trigger functions; with ``paragraphs``, those on comments keep
+    ``paragraph_counts`` too (one function per statement and event, whatever the tables)."""
+    watched_columns = (*WATCHED, "paragraph_id") if paragraphs else WATCHED
+    changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in watched_columns)
     plus = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
     minus = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed})"
     # Rows whose watched columns changed, found by grouping (no join, so no plan can make it
     # quadratic): an unchanged row's old and new versions fall in one group.
-    watched = ", ".join(("id", *WATCHED))
+    watched = ", ".join(("id", *watched_columns))
     any_changed = (
         f"SELECT 1 FROM (SELECT {watched} FROM old_rows UNION ALL SELECT {watched} "
         f"FROM new_rows) x GROUP BY {watched} HAVING count(*) = 1"
     )
-    statement = "FOR EACH STATEMENT EXECUTE FUNCTION"
+
+    def on_paragraphs(plus_rows: str | None, minus_rows: str | None) -> list[str]:
+        return _pg_paragraph_counts(plus_rows, minus_rows) if paragraphs else []
+
     return [
         _pg_function(
             "comment_counts_after_insert",
-            _pg_comment_counts("new_rows", None) + _pg_amendment_counts("new_rows", None),
+            _pg_comment_counts("new_rows", None) + _pg_amendment_counts("new_rows", None)
+            + on_paragraphs("new_rows", None),
         ),
         # Comments leave with their tags already gone (foreign key), so no theme counts.
         _pg_function(
             "comment_counts_after_delete",
-            _pg_comment_counts(None, "old_rows") + _pg_amendment_counts(None, "old_rows"),
+            _pg_comment_counts(None, "old_rows") + _pg_amendment_counts(None, "old_rows")
+            + on_paragraphs(None, "old_rows"),
         ),
         # Most UPDATEs of comments (public flags, assignments, redactions) change no count.
         _pg_function(
             "comment_counts_after_update",
             _pg_comment_counts(plus, minus) + _pg_amendment_counts(plus, minus)
-            + _pg_theme_counts_of_comments(plus, minus),
+            + _pg_theme_counts_of_comments(plus, minus) + on_paragraphs(plus, minus),
             unless=any_changed,
         ),
         _pg_function("theme_counts_after_tag_insert", _pg_theme_counts_of_tags("new_rows", None)),
         _pg_function("theme_counts_after_tag_delete", _pg_theme_counts_of_tags(None, "old_rows")),
         _pg_function("theme_counts_after_tag_update",
                      _pg_theme_counts_of_tags("new_rows", "old_rows")),
+    ]
+
+
+#: The functions on comments (the first three of :func:`_pg_functions`).
+_PG_COMMENT_FUNCTIONS = 3
+
+
+def _pg_statements() -> list[str]:
+    statement = "FOR EACH STATEMENT EXECUTE FUNCTION"
+    return [
+        *_pg_functions(paragraphs=False),
         *[f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name in PG_TRIGGERS],
         "CREATE TRIGGER comment_counts_insert AFTER INSERT ON comments "
         f"REFERENCING NEW TABLE AS new_rows {statement} comment_counts_after_insert()",
@@ -666,8 +685,9 @@ PG_FUNCTIONS = (
 )
 
 
-# Paragraph counts: triggers of their own (created by a later revision than the others),
-# the same shape as those of comment_counts, for comments that name a paragraph. -----------
+# Paragraph counts (a later revision than the others), the same shape as comment_counts,
+# for comments that name a paragraph: row triggers of their own on SQLite, statements added
+# to the functions of the statement triggers on PostgreSQL. ---------------------------------
 
 PARAGRAPH_KEY = ("consultation_id", "provision_id", "paragraph_id", "submission_id")
 PARAGRAPH_WATCHED = (*KEY_SOURCE, *CLASS_SOURCE, "position", "paragraph_id")
@@ -736,60 +756,23 @@ def _pg_paragraph_counts(plus: str | None, minus: str | None) -> list[str]:
     ]
 
 
-def _pg_paragraph_statements() -> list[str]:
-    changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in PARAGRAPH_WATCHED)
-    plus = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
-    minus = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed})"
-    # As for comment_counts, found by grouping; rows on no paragraph before and after are
-    # left out first, so an UPDATE of comments on whole provisions stops at once.
-    watched = ", ".join(("id", *PARAGRAPH_WATCHED))
-    any_changed = (
-        f"SELECT 1 FROM (SELECT {watched} FROM old_rows WHERE paragraph_id IS NOT NULL "
-        f"UNION ALL SELECT {watched} FROM new_rows WHERE paragraph_id IS NOT NULL) x "
-        f"GROUP BY {watched} HAVING count(*) = 1"
-    )
-    statement = "FOR EACH STATEMENT EXECUTE FUNCTION"
-    return [
-        _pg_function("paragraph_counts_after_insert", _pg_paragraph_counts("new_rows", None)),
-        _pg_function("paragraph_counts_after_delete", _pg_paragraph_counts(None, "old_rows")),
-        _pg_function("paragraph_counts_after_update", _pg_paragraph_counts(plus, minus),
-                     unless=any_changed),
-        *[f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name in PG_PARAGRAPH_TRIGGERS],
-        "CREATE TRIGGER paragraph_counts_insert AFTER INSERT ON comments "
-        f"REFERENCING NEW TABLE AS new_rows {statement} paragraph_counts_after_insert()",
-        "CREATE TRIGGER paragraph_counts_delete AFTER DELETE ON comments "
-        f"REFERENCING OLD TABLE AS old_rows {statement} paragraph_counts_after_delete()",
-        "CREATE TRIGGER paragraph_counts_update AFTER UPDATE ON comments "
-        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-        f"{statement} paragraph_counts_after_update()",
-    ]
-
-
-PG_PARAGRAPH_TRIGGERS = (
-    ("comments", "paragraph_counts_insert"), ("comments", "paragraph_counts_delete"),
-    ("comments", "paragraph_counts_update"),
-)
-PG_PARAGRAPH_FUNCTIONS = (
-    "paragraph_counts_after_insert", "paragraph_counts_after_delete",
-    "paragraph_counts_after_update",
-)
-
-
 def create_paragraph_triggers_sql(dialect: str) -> list[str]:
-    """The statements that create the triggers of ``paragraph_counts`` on ``dialect``."""
+    """The statements that make the triggers keep ``paragraph_counts`` on ``dialect``:
+    row triggers of their own on SQLite; on PostgreSQL, the functions of the statement
+    triggers on comments, replaced by versions that keep it too (one trigger call per
+    statement, as before)."""
     if dialect == "postgresql":
-        return _pg_paragraph_statements()
+        return _pg_functions(paragraphs=True)[:_PG_COMMENT_FUNCTIONS]
     if dialect == "sqlite":
         return _sqlite_paragraph_statements()
     raise NotImplementedError(f"paragraph counts have no triggers for {dialect}")
 
 
 def drop_paragraph_triggers_sql(dialect: str) -> list[str]:
-    """The statements that drop them again."""
+    """The statements that stop keeping ``paragraph_counts`` (the functions of revision
+    4ab289ad87b4 again, on PostgreSQL)."""
     if dialect == "postgresql":
-        return [
-            f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name in PG_PARAGRAPH_TRIGGERS
-        ] + [f"DROP FUNCTION IF EXISTS {name}()" for name in PG_PARAGRAPH_FUNCTIONS]
+        return _pg_functions(paragraphs=False)[:_PG_COMMENT_FUNCTIONS]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_PARAGRAPH_TRIGGERS]
 
 
