@@ -213,11 +213,19 @@ class TextLine:
 
 @dataclass(frozen=True)
 class FigureRow:
-    label: str
+    """Organisations of one slice (all States, other stakeholders) by stance."""
+
     organisations: int
     comments: int
     stances: tuple[int, ...]
-    emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class GroupCell:
+    """States of one regional group on a provision: how many took part, how many object."""
+
+    states: int
+    objecting: int
 
 
 @dataclass(frozen=True)
@@ -253,7 +261,9 @@ class ProvisionSection:
     text: list[TextLine]
     summary: str
     consensus: ConsensusResult
-    figure_rows: list[FigureRow]
+    states: FigureRow
+    others: FigureRow
+    groups: tuple[GroupCell, ...]
     comments: int
     organisations: int
     amendments: list[Amendment]
@@ -376,6 +386,11 @@ class ReportData:
     dispositions: list[list[Any]]
     dispositions_total: int
     stance_headers: list[str] = field(default_factory=list)
+    group_headers: list[str] = field(default_factory=list)
+
+    @property
+    def commented_sections(self) -> list[ProvisionSection]:
+        return [s for s in self.sections if s.organisations]
 
     @property
     def internal(self) -> bool:
@@ -431,20 +446,16 @@ def _stance_counts(part: GroupFigures) -> tuple[int, ...]:
     return tuple(part.stances[p] for p in STANCE_COLUMNS)
 
 
-def _figure_rows(figures: ProvisionFigures) -> list[FigureRow]:
-    rows = []
-    for group, part in figures.by_regional_group.items():
-        rows.append(FigureRow(group.label, part.organisations, part.comments,
-                              _stance_counts(part)))
-    states = figures.states
-    rows.append(FigureRow(_("All States"), states.organisations, states.comments,
-                          _stance_counts(states), emphasis=True))
-    # Other stakeholders by category are in the compilation and on the figures page: a
-    # row each here would double the tables of annex II.
-    others = figures.other_stakeholders
-    rows.append(FigureRow(_("All other stakeholders"), others.organisations, others.comments,
-                          _stance_counts(others), emphasis=True))
-    return rows
+def _row(part: GroupFigures) -> FigureRow:
+    return FigureRow(part.organisations, part.comments, _stance_counts(part))
+
+
+def _group_cells(figures: ProvisionFigures) -> tuple[GroupCell, ...]:
+    empty = GroupFigures()
+    return tuple(
+        GroupCell(part.organisations, part.opposing)
+        for part in (figures.by_regional_group.get(g, empty) for g in RegionalGroup)
+    )
 
 
 def _quote(text: str | None) -> str | None:
@@ -551,7 +562,8 @@ def cap_names(figures: ProvisionFigures, limit: int = REPORT_NAMES_PER_LIST) -> 
     kept = []
     seen: dict[tuple[bool, Position, bool], int] = defaultdict(int)
     for named in figures.named:
-        key = (named.category.is_state, named.stance, named.on_behalf)
+        state = named.category.is_state
+        key = (state, named.stance, named.on_behalf and state)
         if seen[key] < limit:
             seen[key] += 1
             kept.append(named)
@@ -606,7 +618,9 @@ def _sections(
                 text=_provision_text(provision),
                 summary=summary,
                 consensus=consensus,
-                figure_rows=_figure_rows(figures),
+                states=_row(figures.states),
+                others=_row(figures.other_stakeholders),
+                groups=_group_cells(figures),
                 comments=figures.comments,
                 organisations=figures.organisations,
                 amendments=_amendments(provision, figures, audience),
@@ -954,18 +968,51 @@ def gather_report(
         dispositions=dispositions,
         dispositions_total=total_dispositions,
         stance_headers=[p.label for p in STANCE_COLUMNS],
+        group_headers=[g.label for g in RegionalGroup],
     )
 
 
 def annex_two_intro(data: ReportData) -> str:
     version = data.consultation.version
     return _(
-        "The text under consultation is %(text)s. For each provision: the organisations that "
-        "commented, by regional group for States, with the stance of each (its strongest "
-        "position on the provision); the consensus indicator and its reasons; the main "
-        "amendments proposed, as changes to the text; the reservations, in the notes.",
+        "The text under consultation is %(text)s. Tables 1 to 3 count, for each provision, "
+        "the States and the other stakeholders that commented, each once, by its stance (its "
+        "strongest position on the provision), and the States of each regional group. The "
+        "notes that follow give, for each provision, the consensus indicator and its "
+        "reasons, the main amendments proposed, as changes to the text, and the "
+        "reservations.",
         text=version.display_title,
     )
+
+
+def table_rows(data: ReportData) -> dict[str, list[list[Any]]]:
+    """The three tables of annex II: States by stance (with the consensus indicator), other
+    stakeholders by stance, States by regional group ("taking part (objecting)")."""
+    sections = data.sections
+    return {
+        "states": [[s.label, s.states.organisations, *s.states.stances, s.consensus.label]
+                   for s in sections],
+        "others": [[s.label, s.others.organisations, *s.others.stances] for s in sections],
+        "groups": [[s.label, *[f"{c.states} ({c.objecting})" if c.states else "0"
+                               for c in s.groups]] for s in sections],
+    }
+
+
+def table_headers(data: ReportData) -> dict[str, list[str]]:
+    return {
+        "states": [_("Provision"), _("States"), *data.stance_headers, _("Consensus indicator")],
+        "others": [_("Provision"), _("Other stakeholders"), *data.stance_headers],
+        "groups": [_("Provision"), *data.group_headers],
+    }
+
+
+def table_titles() -> dict[str, str]:
+    return {
+        "states": _("Table 1. States, by stance on each provision"),
+        "others": _("Table 2. Other stakeholders, by stance on each provision"),
+        "groups": _("Table 3. States of each regional group that commented on each provision "
+                    "(in brackets: of which opposing or proposing deletion)"),
+    }
 
 
 def iter_body(data: ReportData) -> Iterator[tuple[str, Any]]:
