@@ -44,10 +44,14 @@ def html_chunks(data: ReportData, *, pdf: bool = False) -> Iterator[str]:
     template = current_app.jinja_env.get_template("exports/report.html")
     lang = data.language.replace("_", "-")
     return template.generate(
-        data=data, body=iter_body(data), changes_html=changes_html, lang=lang,
+        data=data,
+        body=iter_body(data),
+        changes_html=changes_html,
+        lang=lang,
         annex_two_intro=annex_two_intro,
         tables=lambda d: (table_rows(d), table_headers(d), table_titles()),
-        rtl=lang.split("-")[0] in RTL_LANGUAGES, pdf=pdf,
+        rtl=lang.split("-")[0] in RTL_LANGUAGES,
+        pdf=pdf,
     )
 
 
