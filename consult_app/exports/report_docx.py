@@ -531,7 +531,7 @@ def _annex_tables(document: Document, data: ReportData) -> None:
         caption.paragraph_format.space_before = Pt(12)
         caption.add_run(titles[key]).bold = True
         _table(document, headers[key], rows[key], size=8, widths=_TABLE_WIDTHS[key],
-               vertical_headers=3.2 if key != "groups" else None)
+               vertical_headers=4.2 if key != "groups" else None)
 
 
 def _paragraphs(document: Document, text: str) -> None:
