@@ -5,10 +5,12 @@ Both are written to a file row by row. The .xlsx goes through XlsxWriter in
 starts, so memory stays flat however many comments there are (openpyxl, about three times
 slower at writing, is kept for reading uploaded workbooks). The CSV is written line by line.
 
-Formula injection is kept out twice: every text cell goes through the guard of
-:mod:`consult_app.core.spreadsheets` (text that looks like a formula gets a leading
-apostrophe), and text is written with ``write_string``, which stores it as a string
-whatever it starts with (XlsxWriter's generic ``write`` would turn "=..." into a formula).
+Formula injection: in the .xlsx, text is written with ``write_string``, which stores it as
+a string cell whatever it starts with ("=1+2" stays the text "=1+2", never evaluated, and
+no apostrophe shows in the cell; XlsxWriter's generic ``write`` would make it a formula).
+A CSV has no cell types, so there text that looks like a formula gets the leading
+apostrophe of :func:`consult_app.core.spreadsheets.safe_cell`. Every sheet has an
+autofilter on its header row, which stays frozen on screen.
 """
 
 from __future__ import annotations
@@ -51,12 +53,13 @@ MAX_DIGIT_WIDTH_PX = 7
 
 
 def _xlsx_text(value: str) -> str:
-    """Text made fit for a cell: no control characters, within Excel's limit, guarded."""
+    """Text made fit for a cell: no control characters, within Excel's limit (written as a
+    string cell, so a leading "=" is text, not a formula)."""
     if not value.isprintable():  # fast path: printable text holds no control character
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(value) > EXCEL_CELL_LIMIT - 1:
         value = value[: EXCEL_CELL_LIMIT - 2] + "…"
-    return str(safe_cell(value))
+    return value
 
 
 class _TextCache:
@@ -81,7 +84,8 @@ class _TextCache:
 def write_xlsx(
     path: Path, sheet_title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]
 ) -> int:
-    """Write an .xlsx file (frozen header, widths, wrapped long text); return the row count."""
+    """Write an .xlsx file (frozen header with an autofilter, widths, wrapped long text);
+    return the row count."""
     with tempfile.TemporaryDirectory(prefix="xlsx-") as tmpdir:
         # The row data goes to a temporary file in tmpdir, removed with it even when a
         # row fails (the workbook is then never closed, so no partial file is written).
@@ -120,6 +124,8 @@ def write_xlsx(
                     text = _xlsx_text(str(value))
                     if text:
                         write_string(count, index, text, formats[index])
+        # The filter covers the header and every row (written last: the size is known).
+        sheet.autofilter(0, 0, count, width - 1)
         workbook.close()
     return count
 

@@ -41,8 +41,14 @@ REPORT_SETTING_DEFAULTS: dict[str, Any] = {
     "word_limit": HRC_WORD_LIMIT,
 }
 _TEXT_LIMITS = {
-    "symbol": 60, "session": 120, "session_dates": 120, "agenda_item": 20,
-    "agenda_title": 500, "title": 300, "subtitle": 300, "summary": 5_000,
+    "symbol": 60,
+    "session": 120,
+    "session_dates": 120,
+    "agenda_item": 20,
+    "agenda_title": 500,
+    "title": 300,
+    "subtitle": 300,
+    "summary": 5_000,
 }
 
 
@@ -54,8 +60,9 @@ def report_settings(consultation: Consultation) -> ReportSettings:
     )
     if stored is not None:
         return stored
-    return ReportSettings(consultation_id=consultation.id, lock_version=0,
-                          **REPORT_SETTING_DEFAULTS)
+    return ReportSettings(
+        consultation_id=consultation.id, lock_version=0, **REPORT_SETTING_DEFAULTS
+    )
 
 
 def settings_snapshot(settings: ReportSettings) -> dict[str, Any]:
@@ -75,8 +82,9 @@ def _clean(name: str, value: Any) -> Any:
     if name in _TEXT_LIMITS:
         text = " ".join(str(value).split()) if name != "summary" else str(value or "").strip()
         if len(text) > _TEXT_LIMITS[name]:
-            raise UserError(_("This text is too long (at most %(n)d characters).",
-                              n=_TEXT_LIMITS[name]))
+            raise UserError(
+                _("This text is too long (at most %(n)d characters).", n=_TEXT_LIMITS[name])
+            )
         return text or None
     if name == "body":
         try:
@@ -89,8 +97,13 @@ def _clean(name: str, value: Any) -> Any:
         return value
     if name == "word_limit":
         if not isinstance(value, int) or not WORD_LIMIT_MIN <= value <= WORD_LIMIT_MAX:
-            raise UserError(_("The word limit must be between %(low)d and %(high)d words.",
-                              low=WORD_LIMIT_MIN, high=WORD_LIMIT_MAX))
+            raise UserError(
+                _(
+                    "The word limit must be between %(low)d and %(high)d words.",
+                    low=WORD_LIMIT_MIN,
+                    high=WORD_LIMIT_MAX,
+                )
+            )
         return value
     if name == "issued_on":
         if value is not None and not isinstance(value, date):
@@ -117,8 +130,7 @@ def save_report_settings(
     current = settings.lock_version if settings.id is not None else 0
     if expected_lock_version is not None and expected_lock_version != current:
         raise Conflict(
-            _("Someone else changed the report settings meanwhile. Reload the page and try "
-              "again.")
+            _("Someone else changed the report settings meanwhile. Reload the page and try again.")
         )
     before = settings_snapshot(settings) if settings.id is not None else None
     for name, value in cleaned.items():
@@ -127,8 +139,8 @@ def save_report_settings(
         settings.lock_version = 1
         db.session.add(settings)
     db.session.flush()
-    log_action(actor, "save_report_settings", settings, before=before,
-               after=settings_snapshot(settings))
-    logger.info("user %s saved the report settings of consultation %s", actor.id,
-                consultation.id)
+    log_action(
+        actor, "save_report_settings", settings, before=before, after=settings_snapshot(settings)
+    )
+    logger.info("user %s saved the report settings of consultation %s", actor.id, consultation.id)
     return settings

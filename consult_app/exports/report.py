@@ -109,7 +109,12 @@ STANCE_COLUMNS = (
 
 # Columns of the disposition table as printed in the report (the export has them all).
 REPORT_DISPOSITION_KEYS = (
-    "number", "provision", "organisation", "position", "outcome", "explanation",
+    "number",
+    "provision",
+    "organisation",
+    "position",
+    "outcome",
+    "explanation",
     "change_reference",
 )
 
@@ -172,8 +177,11 @@ def fit_paragraphs(paragraphs: Sequence[str], budget: int) -> tuple[list[str], b
 
 
 def split_paragraphs(text: str) -> list[str]:
-    return [" ".join(block.split()) for block in text.replace("\r\n", "\n").split("\n\n")
-            if block.strip()]
+    return [
+        " ".join(block.split())
+        for block in text.replace("\r\n", "\n").split("\n\n")
+        if block.strip()
+    ]
 
 
 # --- dates and languages ---------------------------------------------------------------------
@@ -186,7 +194,7 @@ def report_locale() -> str:
 
 
 def long_date(value: date | datetime) -> str:
-    """"4 November 2026", "4 novembre 2026", "4 de noviembre de 2026", "2026年11月4日"."""
+    """ "4 November 2026", "4 novembre 2026", "4 de noviembre de 2026", "2026年11月4日"."""
     if isinstance(value, datetime):
         value = value.date()
     return format_date(value, format="long", locale=report_locale())
@@ -212,11 +220,19 @@ class TextLine:
 
 @dataclass(frozen=True)
 class FigureRow:
-    label: str
+    """Organisations of one slice (all States, other stakeholders) by stance."""
+
     organisations: int
     comments: int
     stances: tuple[int, ...]
-    emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class GroupCell:
+    """States of one regional group on a provision: how many took part, how many object."""
+
+    states: int
+    objecting: int
 
 
 @dataclass(frozen=True)
@@ -252,7 +268,9 @@ class ProvisionSection:
     text: list[TextLine]
     summary: str
     consensus: ConsensusResult
-    figure_rows: list[FigureRow]
+    states: FigureRow
+    others: FigureRow
+    groups: tuple[GroupCell, ...]
     comments: int
     organisations: int
     amendments: list[Amendment]
@@ -288,9 +306,22 @@ class Masthead:
 
     def lines(self) -> list[str]:
         """Every line of text the masthead prints (for the word count)."""
-        values = [self.symbol, self.organ, self.council, self.session, self.session_dates,
-                  self.agenda, self.agenda_title, self.distribution, self.date, self.original,
-                  self.title, self.subtitle, _("Summary"), *self.summary]
+        values = [
+            self.symbol,
+            self.organ,
+            self.council,
+            self.session,
+            self.session_dates,
+            self.agenda,
+            self.agenda_title,
+            self.distribution,
+            self.date,
+            self.original,
+            self.title,
+            self.subtitle,
+            _("Summary"),
+            *self.summary,
+        ]
         return [v for v in values if v]
 
 
@@ -375,6 +406,11 @@ class ReportData:
     dispositions: list[list[Any]]
     dispositions_total: int
     stance_headers: list[str] = field(default_factory=list)
+    group_headers: list[str] = field(default_factory=list)
+
+    @property
+    def commented_sections(self) -> list[ProvisionSection]:
+        return [s for s in self.sections if s.organisations]
 
     @property
     def internal(self) -> bool:
@@ -430,20 +466,16 @@ def _stance_counts(part: GroupFigures) -> tuple[int, ...]:
     return tuple(part.stances[p] for p in STANCE_COLUMNS)
 
 
-def _figure_rows(figures: ProvisionFigures) -> list[FigureRow]:
-    rows = []
-    for group, part in figures.by_regional_group.items():
-        rows.append(FigureRow(group.label, part.organisations, part.comments,
-                              _stance_counts(part)))
-    states = figures.states
-    rows.append(FigureRow(_("All States"), states.organisations, states.comments,
-                          _stance_counts(states), emphasis=True))
-    # Other stakeholders by category are in the compilation and on the figures page: a
-    # row each here would double the tables of annex II.
-    others = figures.other_stakeholders
-    rows.append(FigureRow(_("All other stakeholders"), others.organisations, others.comments,
-                          _stance_counts(others), emphasis=True))
-    return rows
+def _row(part: GroupFigures) -> FigureRow:
+    return FigureRow(part.organisations, part.comments, _stance_counts(part))
+
+
+def _group_cells(figures: ProvisionFigures) -> tuple[GroupCell, ...]:
+    empty = GroupFigures()
+    return tuple(
+        GroupCell(part.organisations, part.opposing)
+        for part in (figures.by_regional_group.get(g, empty) for g in RegionalGroup)
+    )
 
 
 def _quote(text: str | None) -> str | None:
@@ -461,9 +493,7 @@ def _who(category: OrgCategory, group: RegionalGroup | None, name: str | None) -
     return _("A participant: %(category)s", category=category.label)
 
 
-def _reservations(
-    figures: ProvisionFigures, audience: Audience
-) -> list[ReservationNote]:
+def _reservations(figures: ProvisionFigures, audience: Audience) -> list[ReservationNote]:
     listed = figures.reservations[:REPORT_MAX_RESERVATIONS]
     quotable = [r.comment_id for r in listed if audience.internal or r.is_public]
     texts: dict[int, str | None] = {}
@@ -475,21 +505,25 @@ def _reservations(
         ):
             texts[comment_id] = text
     if audience.internal:
-        names = dict(db.session.execute(
-            select(Comment.id, Organisation.name)
-            .join(Submission, Submission.id == Comment.submission_id)
-            .join(Organisation, Organisation.id == Submission.organisation_id)
-            .where(Comment.id.in_([r.comment_id for r in listed]))
-        ).all())
+        names = dict(
+            db.session.execute(
+                select(Comment.id, Organisation.name)
+                .join(Submission, Submission.id == Comment.submission_id)
+                .join(Organisation, Organisation.id == Submission.organisation_id)
+                .where(Comment.id.in_([r.comment_id for r in listed]))
+            ).all()
+        )
     notes = []
     for reservation in listed:
         name = reservation.organisation_name if audience.attribution else None
         if audience.internal:
             name = name or names.get(reservation.comment_id)
-        notes.append(ReservationNote(
-            _who(reservation.category, reservation.regional_group, name),
-            _quote(texts.get(reservation.comment_id)),
-        ))
+        notes.append(
+            ReservationNote(
+                _who(reservation.category, reservation.regional_group, name),
+                _quote(texts.get(reservation.comment_id)),
+            )
+        )
     return notes
 
 
@@ -550,7 +584,8 @@ def cap_names(figures: ProvisionFigures, limit: int = REPORT_NAMES_PER_LIST) -> 
     kept = []
     seen: dict[tuple[bool, Position, bool], int] = defaultdict(int)
     for named in figures.named:
-        key = (named.category.is_state, named.stance, named.on_behalf)
+        state = named.category.is_state
+        key = (state, named.stance, named.on_behalf and state)
         if seen[key] < limit:
             seen[key] += 1
             kept.append(named)
@@ -579,9 +614,10 @@ def _sections(
     sections: list[ProvisionSection] = []
     lean: list[ProvisionFigures] = []
     for start in range(0, len(ids), PROVISION_BATCH):
-        batch = ids[start:start + PROVISION_BATCH]
+        batch = ids[start : start + PROVISION_BATCH]
         provisions = {
-            p.id: p for p in db.session.scalars(
+            p.id: p
+            for p in db.session.scalars(
                 select(Provision)
                 .options(selectinload(Provision.paragraphs))
                 .where(Provision.id.in_(batch))
@@ -595,23 +631,27 @@ def _sections(
             summary = edited.get(provision.id) or draft_provision_summary(
                 consultation, figures, consensus
             )
-            sections.append(ProvisionSection(
-                provision_id=provision.id,
-                kind=provision.kind,
-                label=provision.label,
-                heading=provision.full_label,
-                part_heading=provision.part_heading,
-                text=_provision_text(provision),
-                summary=summary,
-                consensus=consensus,
-                figure_rows=_figure_rows(figures),
-                comments=figures.comments,
-                organisations=figures.organisations,
-                amendments=_amendments(provision, figures, audience),
-                amendments_total=len(figures.amendments),
-                reservations=_reservations(figures, audience),
-                reservations_total=figures.reservations_count,
-            ))
+            sections.append(
+                ProvisionSection(
+                    provision_id=provision.id,
+                    kind=provision.kind,
+                    label=provision.label,
+                    heading=provision.full_label,
+                    part_heading=provision.part_heading,
+                    text=_provision_text(provision),
+                    summary=summary,
+                    consensus=consensus,
+                    states=_row(figures.states),
+                    others=_row(figures.other_stakeholders),
+                    groups=_group_cells(figures),
+                    comments=figures.comments,
+                    organisations=figures.organisations,
+                    amendments=_amendments(provision, figures, audience),
+                    amendments_total=len(figures.amendments),
+                    reservations=_reservations(figures, audience),
+                    reservations_total=figures.reservations_count,
+                )
+            )
             lean.append(_lean(figures))
         del counted
         # Release what this batch loaded before the next one.
@@ -627,17 +667,22 @@ def _sections(
 
 # --- gathering: participants ------------------------------------------------------------------
 
+
 #: (key, heading) of the participants annex, in the order of United Nations lists.
 def participant_headings() -> list[tuple[str, str]]:
     return [
         ("member_state", _("States Members of the United Nations")),
         ("observer_state", _("Non-member States represented by observers")),
-        ("un_entity", _("United Nations entities, funds, programmes and specialized "
-                        "agencies")),
+        ("un_entity", _("United Nations entities, funds, programmes and specialized agencies")),
         ("igo", _("Intergovernmental organizations")),
         ("nhri", _("National human rights institutions")),
-        ("ngo_ecosoc", _("Non-governmental organizations in consultative status with the "
-                         "Economic and Social Council")),
+        (
+            "ngo_ecosoc",
+            _(
+                "Non-governmental organizations in consultative status with the "
+                "Economic and Social Council"
+            ),
+        ),
         ("ngo", _("Other non-governmental organizations")),
         ("academic", _("Academic and research institutions")),
         ("business", _("Business enterprises")),
@@ -659,8 +704,13 @@ def _participants(consultation: Consultation, audience: Audience) -> list[Partic
         Submission.consultation_id == consultation.id,
         Submission.status == SubmissionStatus.SUBMITTED,
     ]
-    columns = [Organisation.id, Organisation.name, Organisation.category,
-               Organisation.ecosoc_status, Submission.publishable]
+    columns = [
+        Organisation.id,
+        Organisation.name,
+        Organisation.category,
+        Organisation.ecosoc_status,
+        Submission.publishable,
+    ]
     leads = (
         select(*columns, literal(0).label("cosigner"))
         .join(Submission, Submission.organisation_id == Organisation.id)
@@ -698,19 +748,31 @@ def _participants(consultation: Consultation, audience: Audience) -> list[Partic
 def _default_summary(consultation: Consultation, part: Participation, provisions: int) -> str:
     version = consultation.version
     sentences_ = [
-        _("The present report summarizes the views expressed in the consultation held from "
-          "%(opens)s to %(closes)s on the following text: %(text)s.",
-          opens=long_date(consultation.opens_at), closes=long_date(consultation.closes_at),
-          text=version.display_title),
-        ngettext("Submissions were received from %(num)d State.",
-                 "Submissions were received from %(num)d States.", part.states)
+        _(
+            "The present report summarizes the views expressed in the consultation held from "
+            "%(opens)s to %(closes)s on the following text: %(text)s.",
+            opens=long_date(consultation.opens_at),
+            closes=long_date(consultation.closes_at),
+            text=version.display_title,
+        ),
+        ngettext(
+            "Submissions were received from %(num)d State.",
+            "Submissions were received from %(num)d States.",
+            part.states,
+        )
         + " "
-        + ngettext("%(num)d other stakeholder made a submission.",
-                   "%(num)d other stakeholders made submissions.", part.other_stakeholders),
-        ngettext("The report summarizes the views expressed on the %(num)d provision of the "
-                 "text and the degree of agreement among States on it.",
-                 "The report summarizes the views expressed on each of the %(num)d provisions "
-                 "of the text and the degree of agreement among States on each.", provisions),
+        + ngettext(
+            "%(num)d other stakeholder made a submission.",
+            "%(num)d other stakeholders made submissions.",
+            part.other_stakeholders,
+        ),
+        ngettext(
+            "The report summarizes the views expressed on the %(num)d provision of the "
+            "text and the degree of agreement among States on it.",
+            "The report summarizes the views expressed on each of the %(num)d provisions "
+            "of the text and the degree of agreement among States on each.",
+            provisions,
+        ),
     ]
     return " ".join(sentences_)
 
@@ -732,12 +794,12 @@ def build_masthead(
         session=settings.session,
         session_dates=settings.session_dates,
         agenda=_("Agenda item %(item)s", item=settings.agenda_item)
-        if settings.agenda_item else None,
+        if settings.agenda_item
+        else None,
         agenda_title=settings.agenda_title,
         distribution=_("Distr.: General"),
         date=long_date(settings.issued_on or generated_at),
-        original=_("Original: %(language)s",
-                   language=language_name(settings.original_language)),
+        original=_("Original: %(language)s", language=language_name(settings.original_language)),
         title=settings.title or consultation.title,
         subtitle=settings.subtitle or _("Report of the secretariat"),
         summary=split_paragraphs(summary),
@@ -748,19 +810,26 @@ def build_masthead(
 def _introduction(consultation: Consultation, attribution: bool) -> list[str]:
     version = consultation.version
     text = [
-        _("The consultation on the text %(text)s was open from %(opens)s to %(closes)s. "
-          "States and other stakeholders were invited to comment on it provision by "
-          "provision: to support a provision, to propose amendments, to express reservations "
-          "or to oppose it.",
-          text=version.display_title, opens=long_date(consultation.opens_at),
-          closes=long_date(consultation.closes_at)),
-        _("Chapter II gives an overview of participation and of the degree of agreement among "
-          "States. Chapter III summarizes the views expressed on each provision."),
-        _("Annex I lists the participants. Annex II sets out, for each provision, the figures "
-          "by regional group, the consensus indicator and its reasons, the main amendments "
-          "proposed (insertions underlined, deletions struck through) and the reservations "
-          "expressed. Annex III contains the disposition of comments. The compilation of all "
-          "comments, provision by provision, with who said what, is published separately."),
+        _(
+            "The consultation on the text %(text)s was open from %(opens)s to %(closes)s. "
+            "States and other stakeholders were invited to comment on it provision by "
+            "provision: to support a provision, to propose amendments, to express reservations "
+            "or to oppose it.",
+            text=version.display_title,
+            opens=long_date(consultation.opens_at),
+            closes=long_date(consultation.closes_at),
+        ),
+        _(
+            "Chapter II gives an overview of participation and of the degree of agreement among "
+            "States. Chapter III summarizes the views expressed on each provision."
+        ),
+        _(
+            "Annex I lists the participants. Annex II sets out, for each provision, the figures "
+            "by regional group, the consensus indicator and its reasons, the main amendments "
+            "proposed (insertions underlined, deletions struck through) and the reservations "
+            "expressed. Annex III contains the disposition of comments. The compilation of all "
+            "comments, provision by provision, with who said what, is published separately."
+        ),
     ]
     if attribution:
         text.append(_("Participants who agreed to be named are listed in annex I."))
@@ -836,10 +905,12 @@ def fit_body(
     silent = [s for s in sections if not s.organisations]
     silent_text = (
         _("No comments were received on %(list)s.", list=_join([s.label for s in silent]))
-        if silent else ""
+        if silent
+        else ""
     )
-    pointer = _("The figures, amendments and reservations of each provision are set out in "
-                "annex II.")
+    pointer = _(
+        "The figures, amendments and reservations of each provision are set out in annex II."
+    )
     groups = _groups(commented)
     headings = sum(count_words(f"{_letters(i)}. {title}") for i, (title, _s) in enumerate(groups))
     headings += sum(count_words(s.heading) for s in commented)
@@ -854,8 +925,9 @@ def fit_body(
             total += sum(count_words(p) + 1 for p in kept) + (note_words if cut else 0)
         return total
 
-    full = max((sum(count_words(p) + 1 for p in s.summary_paragraphs) for s in commented),
-               default=0)
+    full = max(
+        (sum(count_words(p) + 1 for p in s.summary_paragraphs) for s in commented), default=0
+    )
     cap: int | None = full
     if commented and cost(full) > room:
         low, high = 0, full
@@ -905,26 +977,28 @@ def gather_report(
     edited = _edited_summaries(consultation)
     part = participation(consultation, public_only=not internal)
     sections, lean = _sections(consultation, audience, edited, progress)
-    overall = edited.get(CONSULTATION_SCOPE) or draft_consultation_summary(
-        consultation, part, lean
-    )
+    overall = edited.get(CONSULTATION_SCOPE) or draft_consultation_summary(consultation, part, lean)
     del lean
     generated_at = utcnow()
-    masthead = build_masthead(consultation, settings, part, len(sections), generated_at,
-                              internal)
+    masthead = build_masthead(consultation, settings, part, len(sections), generated_at, internal)
     chapters = fit_body(
-        masthead, _introduction(consultation, audience.attribution),
-        split_paragraphs(overall), sections, settings.word_limit,
+        masthead,
+        _introduction(consultation, audience.attribution),
+        split_paragraphs(overall),
+        sections,
+        settings.word_limit,
     )
     columns = disposition_columns(audience)
     keys = [c.key for c in columns]
     selected = [keys.index(k) for k in REPORT_DISPOSITION_KEYS]
     rows = disposition_rows(consultation, audience)
-    dispositions = [[row[i] for i in selected] for row in itertools.islice(
-        rows, REPORT_MAX_DISPOSITIONS)]
+    dispositions = [
+        [row[i] for i in selected] for row in itertools.islice(rows, REPORT_MAX_DISPOSITIONS)
+    ]
     rows.close()
     total_dispositions = (
-        len(dispositions) if len(dispositions) < REPORT_MAX_DISPOSITIONS
+        len(dispositions)
+        if len(dispositions) < REPORT_MAX_DISPOSITIONS
         else count_dispositions(consultation, audience)
     )
     return ReportData(
@@ -941,10 +1015,13 @@ def gather_report(
         participation=part,
         participation_by_group=[(g.label, n) for g, n in part.states_by_group.items()],
         participation_by_category=[(c.label, n) for c, n in part.by_category.items()],
-        provision_count=int(db.session.execute(
-            select(func.count()).select_from(Provision)
-            .where(Provision.version_id == consultation.version_id)
-        ).scalar_one()),
+        provision_count=int(
+            db.session.execute(
+                select(func.count())
+                .select_from(Provision)
+                .where(Provision.version_id == consultation.version_id)
+            ).scalar_one()
+        ),
         sections=sections,
         participants=_participants(consultation, audience),
         participants_named=audience.attribution,
@@ -952,18 +1029,57 @@ def gather_report(
         dispositions=dispositions,
         dispositions_total=total_dispositions,
         stance_headers=[p.label for p in STANCE_COLUMNS],
+        group_headers=[g.label for g in RegionalGroup],
     )
 
 
 def annex_two_intro(data: ReportData) -> str:
     version = data.consultation.version
     return _(
-        "The text under consultation is %(text)s. For each provision: the organisations that "
-        "commented, by regional group for States, with the stance of each (its strongest "
-        "position on the provision); the consensus indicator and its reasons; the main "
-        "amendments proposed, as changes to the text; the reservations, in the notes.",
+        "The text under consultation is %(text)s. Tables 1 to 3 count, for each provision, "
+        "the States and the other stakeholders that commented, each once, by its stance (its "
+        "strongest position on the provision), and the States of each regional group. The "
+        "notes that follow give, for each provision, the consensus indicator and its "
+        "reasons, the main amendments proposed, as changes to the text, and the "
+        "reservations.",
         text=version.display_title,
     )
+
+
+def table_rows(data: ReportData) -> dict[str, list[list[Any]]]:
+    """The three tables of annex II: States by stance (with the consensus indicator), other
+    stakeholders by stance, States by regional group ("taking part (objecting)")."""
+    sections = data.sections
+    return {
+        "states": [
+            [s.label, s.states.organisations, *s.states.stances, s.consensus.label]
+            for s in sections
+        ],
+        "others": [[s.label, s.others.organisations, *s.others.stances] for s in sections],
+        "groups": [
+            [s.label, *[f"{c.states} ({c.objecting})" if c.states else "0" for c in s.groups]]
+            for s in sections
+        ],
+    }
+
+
+def table_headers(data: ReportData) -> dict[str, list[str]]:
+    return {
+        "states": [_("Provision"), _("States"), *data.stance_headers, _("Consensus indicator")],
+        "others": [_("Provision"), _("Other stakeholders"), *data.stance_headers],
+        "groups": [_("Provision"), *data.group_headers],
+    }
+
+
+def table_titles() -> dict[str, str]:
+    return {
+        "states": _("Table 1. States, by stance on each provision"),
+        "others": _("Table 2. Other stakeholders, by stance on each provision"),
+        "groups": _(
+            "Table 3. States of each regional group that commented on each provision "
+            "(in brackets: of which opposing or proposing deletion)"
+        ),
+    }
 
 
 def iter_body(data: ReportData) -> Iterator[tuple[str, Any]]:

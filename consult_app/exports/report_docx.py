@@ -45,6 +45,9 @@ from consult_app.exports.report import (
     SubChapter,
     annex_two_intro,
     iter_body,
+    table_headers,
+    table_rows,
+    table_titles,
 )
 
 # Characters XML 1.0 cannot hold (python-docx refuses them).
@@ -231,8 +234,8 @@ def _setup_styles(document: Document, language: str) -> None:
     lang.set(qn("w:bidi"), tag)
     r_pr.append(lang)
     for name, size, italic in (("Heading 1", 14, False), ("Heading 2", 12, False),
-                               ("Heading 3", 10, False), ("Heading 4", 10, True),
-                               ("Title", 14, False)):
+                               ("Heading 3", 10, False), ("Heading 4", 10, False),
+                               ("Heading 5", 10, True), ("Title", 14, False)):
         style = styles[name]
         style.font.name = FONT
         style.font.size = Pt(size)
@@ -472,30 +475,17 @@ def _unnamed_text(group: ParticipantList) -> str:
 
 def _section(document: Document, data: ReportData, section: ProvisionSection,
              notes: Footnotes) -> None:
-    if section.part_heading:
-        document.add_heading(clean(section.part_heading), level=3)
-    document.add_heading(clean(section.heading), level=3)
-    document.add_heading(_("Figures"), level=4)
+    document.add_heading(clean(section.heading), level=4)
     document.add_paragraph(
         _("Comments: %(comments)d; organisations: %(orgs)d. Consensus indicator: %(level)s.",
           comments=section.comments, orgs=section.organisations, level=section.consensus.label)
-    )
-    headers = [_("Participants"), _("Organisations"), _("Comments"), *data.stance_headers]
-    _table(
-        document,
-        headers,
-        [[r.label, r.organisations, r.comments, *r.stances] for r in section.figure_rows],
-        bold_rows=[r.emphasis for r in section.figure_rows],
-        size=8,
-        widths=[4.2] + [1.5] * (len(headers) - 1),
-        vertical_headers=3.2,
     )
     reasons = document.add_paragraph()
     reasons.paragraph_format.space_before = Pt(6)
     reasons.add_run(_("Reasons: ")).bold = True
     reasons.add_run(clean(" ".join(section.consensus.reasons)))
     if section.amendments:
-        document.add_heading(_("Proposed amendments"), level=4)
+        document.add_heading(_("Proposed amendments"), level=5)
         for amendment in section.amendments:
             document.add_paragraph(
                 _("Proposed by organisations: %(orgs)d (States: %(states)d); "
@@ -510,7 +500,7 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
                   n=section.amendments_total - len(section.amendments))
             )
     if section.reservations_total:
-        document.add_heading(_("Reservations"), level=4)
+        document.add_heading(_("Reservations"), level=5)
         paragraph = document.add_paragraph(
             ngettext("A reservation was expressed in %(num)d comment.",
                      "Reservations were expressed in %(num)d comments.",
@@ -523,6 +513,25 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
                 _("Only the first %(n)d are noted; all are in the compilation.",
                   n=len(section.reservations))
             )
+
+
+# Column widths (cm) of the tables of annex II, within the 16.6 cm of an A4 page.
+_TABLE_WIDTHS = {
+    "states": [2.4, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 4.0],
+    "others": [2.4, 1.6, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2],
+    "groups": [2.4, 2.8, 2.8, 2.8, 2.8, 2.8],
+}
+
+
+def _annex_tables(document: Document, data: ReportData) -> None:
+    rows, headers, titles = table_rows(data), table_headers(data), table_titles()
+    for key in ("states", "others", "groups"):
+        caption = document.add_paragraph()
+        caption.paragraph_format.keep_with_next = True
+        caption.paragraph_format.space_before = Pt(12)
+        caption.add_run(titles[key]).bold = True
+        _table(document, headers[key], rows[key], size=8, widths=_TABLE_WIDTHS[key],
+               vertical_headers=4.2 if key != "groups" else None)
 
 
 def _paragraphs(document: Document, text: str) -> None:
@@ -564,7 +573,9 @@ def write_docx(data: ReportData, path: Path) -> None:
     document.add_page_break()
     _annex_heading(document, _("Annex II"), _("Views and figures by provision"))
     document.add_paragraph(annex_two_intro(data))
-    for section in data.sections:
+    _annex_tables(document, data)
+    document.add_heading(_("Notes by provision"), level=3)
+    for section in data.commented_sections:
         _section(document, data, section, notes)
 
     # The disposition table is wide: its annex is a landscape section of its own.

@@ -12,7 +12,14 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup, escape
 
-from consult_app.exports.report import ReportData, annex_two_intro, iter_body
+from consult_app.exports.report import (
+    ReportData,
+    annex_two_intro,
+    iter_body,
+    table_headers,
+    table_rows,
+    table_titles,
+)
 from consult_app.texts.redline import Change
 
 RTL_LANGUAGES = ("ar", "he", "fa", "ur")
@@ -37,9 +44,14 @@ def html_chunks(data: ReportData, *, pdf: bool = False) -> Iterator[str]:
     template = current_app.jinja_env.get_template("exports/report.html")
     lang = data.language.replace("_", "-")
     return template.generate(
-        data=data, body=iter_body(data), changes_html=changes_html, lang=lang,
+        data=data,
+        body=iter_body(data),
+        changes_html=changes_html,
+        lang=lang,
         annex_two_intro=annex_two_intro,
-        rtl=lang.split("-")[0] in RTL_LANGUAGES, pdf=pdf,
+        tables=lambda d: (table_rows(d), table_headers(d), table_titles()),
+        rtl=lang.split("-")[0] in RTL_LANGUAGES,
+        pdf=pdf,
     )
 
 

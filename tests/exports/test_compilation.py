@@ -10,7 +10,6 @@ import pytest
 from flask_sqlalchemy.record_queries import get_recorded_queries
 from openpyxl import load_workbook
 
-from consult_app.exports import compilation
 from consult_app.exports.compilation import build_compilation, build_dispositions, write_xlsx
 from consult_app.exports.models import ExportFormat
 from consult_app.exports.rows import Audience, Column, compilation_columns, compilation_rows
@@ -92,7 +91,9 @@ def test_formula_injection_is_neutralised(world: ExportWorld, tmp_path: Path) ->
     xlsx = tmp_path / "c.xlsx"
     build_compilation(world.consultation, ExportFormat.XLSX, xlsx)
     comments = [r["Comment"] for r in as_dicts(xlsx_rows(xlsx))]
-    assert "'" + INJECTION in comments
+    # A text cell, shown as typed: no apostrophe, never a formula.
+    assert INJECTION in comments
+    assert "'" + INJECTION not in comments
     workbook = load_workbook(xlsx)
     for row in workbook.worksheets[0].iter_rows():
         for cell in row:
@@ -116,14 +117,11 @@ def test_xlsx_text_starting_with_equals_comes_back_as_text(tmp_path: Path) -> No
     path = tmp_path / "f.xlsx"
     columns = [Column(f"c{i}", f"Column {i}", wrap=i % 2 == 0) for i in range(len(FORMULAS))]
     assert write_xlsx(path, "Sheet", columns, [FORMULAS]) == 1
-    assert _cells(path) == [("'" + text, "s") for text in FORMULAS]
+    assert _cells(path) == [(text, "s") for text in FORMULAS]
 
 
-def test_xlsx_text_is_never_a_formula_even_without_the_quote(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The second line of defence: text is written as a string cell, whatever it starts with.
-    monkeypatch.setattr(compilation, "safe_cell", lambda value: value)
+def test_xlsx_text_is_never_a_formula(tmp_path: Path) -> None:
+    # Text is written as a string cell, whatever it starts with.
     path = tmp_path / "f.xlsx"
     columns = [Column("text", "Text"), Column("number", "Number")]
     write_xlsx(path, "Sheet", columns, [["=1+2", 7]])
@@ -229,3 +227,17 @@ def test_query_count_is_constant_per_batch(world: ExportWorld) -> None:
     # main query + (themes + co-signers) per batch; the count only with a progress report
     assert one_batch == 1 + 2
     assert ten_batches == 1 + 2 * 9
+
+
+@pytest.mark.parametrize("kind", ["compilation", "dispositions"])
+def test_xlsx_sheets_have_an_autofilter_and_a_frozen_header(
+    world: ExportWorld, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / f"{kind}.xlsx"
+    build = build_compilation if kind == "compilation" else build_dispositions
+    rows = build(world.consultation, ExportFormat.XLSX, path)
+    workbook = load_workbook(path)
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2"
+        last = sheet.cell(row=1, column=sheet.max_column).column_letter
+        assert sheet.auto_filter.ref == f"A1:{last}{rows + 1}"

@@ -49,7 +49,7 @@ def test_docx_has_the_sections_and_a_redline(world: ExportWorld, tmp_path: Path)
                      "Article 1. Title of article 1", "Annex I",
                      "List of participants", "States Members of the United Nations",
                      "Annex II", "Views and figures by provision",
-                     "Figures", "Proposed amendments", "Reservations", "Annex III",
+                     "Notes by provision", "Proposed amendments", "Reservations", "Annex III",
                      "Disposition of comments"):
         assert expected in headings, expected
     title = [p.text for p in document.paragraphs if p.style.name == "Title"]
@@ -63,7 +63,7 @@ def test_docx_has_the_sections_and_a_redline(world: ExportWorld, tmp_path: Path)
     assert any("shall" in text for text in struck)
     # Figures table and disposition table are real tables; participants a headed list.
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    assert "African States" in cells
+    assert "African States" in cells  # a column of table 3
     assert "The wording was strengthened." in cells
     assert "Republic of Exportland." in body
 
@@ -75,16 +75,19 @@ def test_docx_figure_tables_keep_whole_words_and_rows(
     path = tmp_path / "report.docx"
     build_report(world.consultation, ExportFormat.DOCX, path)
     document = docx.Document(str(path))
-    figures = [t for t in document.tables if t.rows[0].cells[0].text == "Participants"]
-    layout = {t._tbl for t in document.tables[:2]}  # the masthead and the summary box
-    assert figures
-    for table in figures:
+    figures = [t for t in document.tables if t.rows[0].cells[0].text == "Provision"]
+    assert len(figures) == 3  # States, other stakeholders, regional groups
+    for table in figures[:2]:
         header = table.rows[0]
         directions = [cell._tc.find(f"{W}tcPr/{W}textDirection") for cell in header.cells]
-        assert directions[0] is None  # the participants column reads normally
+        assert directions[0] is None  # the provision column reads normally
         assert all(d is not None and d.get(f"{W}val") == "btLr" for d in directions[1:])
         assert header.height is not None and header.height.cm >= 3
-        assert [c.text for c in header.cells][1:3] == ["Organisations", "Comments"]
+    assert [c.text for c in figures[0].rows[0].cells][1:3] == ["States", "Support"]
+    # Article 1: one State (the confidential one is counted, never named), its stance.
+    article1 = next(r for r in figures[0].rows if r.cells[0].text == "Article 1")
+    assert article1.cells[1].text == "2"
+    layout = {t._tbl for t in document.tables[:2]}  # the masthead and the summary box
     for table in document.tables:
         if table._tbl in layout:
             continue
