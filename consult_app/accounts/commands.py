@@ -8,8 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult_app.accounts import operations as ops
-from consult_app.accounts.forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from consult_app.accounts.models import Role, User
+from consult_app.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    password_problem,
+)
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
 
@@ -58,6 +62,9 @@ def create_command(
             f"the password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
             param_hint="--password",
         )
+    problem = password_problem(password, email=email, name=name)
+    if problem is not None:
+        raise click.BadParameter(str(problem), param_hint="--password")
     try:
         user = ops.create_user(
             None,

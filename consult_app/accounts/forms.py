@@ -29,11 +29,15 @@ from consult_app.accounts.models import (
     VerificationStatus,
     normalise_email,
 )
+from consult_app.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    password_problem,
+)
 from consult_app.core.forms import AppForm
 from consult_app.extensions import db
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 200
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]
 
 # Names of the six UN languages in their own script, so that anyone finds their own.
 LANGUAGE_NAMES = {
@@ -82,6 +86,15 @@ def _confirm_field() -> PasswordField:
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def _check_new_password(field: PasswordField, email: str | None, name: str | None) -> None:
+    """Refuse a common password, or one made of the person's name or address."""
+    if field.errors:
+        return  # the length is wrong already: one message at a time
+    problem = password_problem(field.data or "", email=email, name=name)
+    if problem is not None:
+        raise ValidationError(str(problem))
 
 
 class LoginForm(AppForm):
@@ -161,6 +174,9 @@ class RegistrationForm(AppForm):
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
             raise ValidationError(_l("An account with this e-mail address already exists."))
 
+    def validate_password(self, field: PasswordField) -> None:
+        _check_new_password(field, self.email.data, self.name.data)
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if self.organisation_mode.data == "existing":
@@ -225,6 +241,13 @@ class PasswordResetForm(AppForm):
     confirm = _confirm_field()
     submit = SubmitField(_l("Set the new password"))
 
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def validate_password(self, field: PasswordField) -> None:
+        _check_new_password(field, self._user.email, self._user.name)
+
 
 class ProfileForm(AppForm):
     name = StringField(
@@ -258,6 +281,9 @@ class PasswordChangeForm(AppForm):
     def validate_current_password(self, field: PasswordField) -> None:
         if not self._user.check_password(field.data or ""):
             raise ValidationError(_l("The current password is not correct."))
+
+    def validate_password(self, field: PasswordField) -> None:
+        _check_new_password(field, self._user.email, self._user.name)
 
 
 class RoleForm(AppForm):

@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse
+from werkzeug.wrappers import Response
 
 from consult_app.extensions import limiter
 

@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from consult_app.accounts import membership
+from consult_app.accounts import membership, throttle
 from consult_app.accounts import operations as ops
-from consult_app.accounts import throttle
 from consult_app.accounts.forms import (
     ConfirmForm,
     LoginForm,
@@ -186,7 +185,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     user = ops.user_for_reset_token(token)
     if user is None:
         return render_template("accounts/reset_invalid.html"), 400
-    form = PasswordResetForm()
+    form = PasswordResetForm(user=user)
     if form.validate_on_submit():
         ops.reset_password(user, form.password.data or "")
         throttle.clear_account(user.email)
