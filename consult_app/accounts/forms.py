@@ -27,7 +27,6 @@ from consult_app.accounts.models import (
     Role,
     User,
     VerificationStatus,
-    normalise_email,
 )
 from consult_app.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -169,10 +168,8 @@ class RegistrationForm(AppForm):
             for org_id, name, acronym in organisations
         ]
 
-    def validate_email(self, field: EmailField) -> None:
-        email = normalise_email(field.data or "")
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-            raise ValidationError(_l("An account with this e-mail address already exists."))
+    # No check that the address is free: the page must not tell which addresses have
+    # accounts. Registration answers the same either way and writes to the address.
 
     def validate_password(self, field: PasswordField) -> None:
         _check_new_password(field, self.email.data, self.name.data)

@@ -128,26 +128,56 @@ def register() -> str | Response:
                 website=form.org_website.data,
                 ecosoc_status=bool(form.org_ecosoc.data),
             )
-        user = ops.register_contributor(
+        ops.start_registration(
             name=form.name.data or "",
-            email=form.email.data or "",
+            email=normalise_email(form.email.data or ""),
             password=form.password.data or "",
             job_title=form.job_title.data,
             organisation=organisation,
             new_organisation=new_organisation,
         )
-        start_session(user)
-        login_user(user)
-        ops.record_login(user)
-        if new_organisation is not None:
-            flash(
-                _(
-                    "Your account is ready. The secretariat will verify your organisation; "
-                    "until then your comments are marked as unverified."
-                ),
-                "success",
-            )
-            return redirect(url_for("core.index"))
+        # The same answer whether or not the address has an account (the mail differs).
+        return redirect(url_for("accounts.registration_sent"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/sent")
+def registration_sent() -> str:
+    hours = max(1, int(current_app.config["REGISTRATION_MAX_AGE"]) // 3600)
+    return render_template("accounts/registration_sent.html", hours=hours)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_registration(token: str) -> str | Response | tuple[str, int]:
+    """Opening the link shows a button; only pressing it creates the account, so that mail
+    filters that open links to scan them do not use it up."""
+    pending = ops.pending_registration(token)
+    if pending is None:
+        return render_template("accounts/registration_invalid.html"), 400
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "accounts/registration_confirm.html", form=form, pending=pending, token=token
+        )
+    user = ops.confirm_registration(pending)
+    if current_user.is_authenticated:  # someone else on this browser: their session ends
+        end_session(signed_in_user())
+        logout_user()
+    start_session(user)
+    login_user(user)
+    ops.record_login(user)
+    organisation = user.organisation
+    if user.is_confirmed_member:
+        flash(
+            _(
+                "Your account is ready. The secretariat will verify your organisation; "
+                "until then your comments are marked as unverified."
+            ),
+            "success",
+        )
+        response = redirect(url_for("core.index"))
+    else:
         membership.announce_request(user)
         flash(
             _(
@@ -158,8 +188,9 @@ def register() -> str | Response:
             ),
             "info",
         )
-        return redirect(url_for("accounts.organisation"))
-    return render_template("accounts/register.html", form=form)
+        response = redirect(url_for("accounts.organisation"))
+    throttle.remember_device(response, user.id)
+    return response
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -296,8 +327,11 @@ def decide_membership(user_id: int) -> Response:
         else:
             membership.approve_membership(me, candidate, form.note.data)
             flash(
-                _("%(name)s can now act for %(organisation)s.", name=candidate.name,
-                  organisation=candidate.organisation.name if candidate.organisation else ""),
+                _(
+                    "%(name)s can now act for %(organisation)s.",
+                    name=candidate.name,
+                    organisation=candidate.organisation.name if candidate.organisation else "",
+                ),
                 "success",
             )
     except NotAllowed:

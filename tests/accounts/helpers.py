@@ -23,3 +23,18 @@ def reset_link(message: EmailMessage) -> str:
     match = re.search(r"https?://[^/\s]+(/account/password/reset/\S+)", body)
     assert match, body
     return match.group(1)
+
+
+def confirmation_link(message: EmailMessage) -> str:
+    """The path of the link that confirms a registration in ``message``."""
+    body = message.get_content()
+    match = re.search(r"https?://[^/\s]+(/account/register/confirm/\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def confirm_registration(browser, message: EmailMessage):
+    """Follow the confirmation link of ``message`` and press its button, as a person would."""
+    browser.get(confirmation_link(message))
+    assert browser.status == 200, browser.html
+    return browser.submit(browser.form("/account/register/confirm/"))
