@@ -339,3 +339,36 @@ class MembershipDecisionForm(AppForm):
     )
     approve = SubmitField(_l("Approve"))
     decline = SubmitField(_l("Decline"))
+
+
+class TwoFactorCodeForm(AppForm):
+    """The code from the authenticator app, or a recovery code, after the password."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        filters=[_strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+    submit = SubmitField(_l("Sign in"))
+
+
+class TwoFactorSetupForm(AppForm):
+    """The first code the authenticator app shows, proving it holds the secret."""
+
+    code = StringField(
+        _l("Code shown by the app"),
+        validators=[DataRequired(), Length(max=20)],
+        filters=[_strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class TwoFactorDisableForm(AppForm):
+    """A contributor turns the optional second factor off, with their password."""
+
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    submit = SubmitField(_l("Turn off two-step sign-in"))

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from consult_app.accounts import membership, throttle
+from consult_app.accounts import membership, throttle, two_factor
 from consult_app.accounts import operations as ops
 from consult_app.accounts.forms import (
     ConfirmForm,
@@ -20,6 +20,7 @@ from consult_app.accounts.forms import (
     PasswordResetRequestForm,
     ProfileForm,
     RegistrationForm,
+    TwoFactorDisableForm,
 )
 from consult_app.accounts.models import (
     Organisation,
@@ -85,14 +86,24 @@ def login() -> str | Response | tuple[str, int]:
         else:
             throttle.clear_account(email)
             remember = bool(form.remember.data)
-            start_session(user, remember=remember)
-            login_user(user, remember=remember)
-            ops.record_login(user)
-            flash(_("You are signed in."), "success")
-            response = redirect(next_url or url_for("core.index"))
-            throttle.remember_device(response, user.id)
-            return response
+            if user.two_factor_enabled or two_factor.required_for(user):
+                # No session yet: the second factor (or setting it up) comes first.
+                two_factor.begin(user, remember=remember, next_url=next_url)
+                step = "verify" if user.two_factor_enabled else "setup"
+                return redirect(url_for(f"two_factor.{step}"))
+            return finish_sign_in(user, remember=remember, next_url=next_url)
     return render_template("accounts/login.html", form=form, next_url=next_url)
+
+
+def finish_sign_in(user: User, *, remember: bool, next_url: str | None) -> Response:
+    """Start the session of ``user``, whose credentials (all factors) were checked."""
+    start_session(user, remember=remember)
+    login_user(user, remember=remember)
+    ops.record_login(user)
+    flash(_("You are signed in."), "success")
+    response = redirect(next_url or url_for("core.index"))
+    throttle.remember_device(response, user.id)
+    return response
 
 
 @bp.post("/logout")
@@ -229,11 +240,19 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
 
 
 def _profile_page(profile_form: ProfileForm, password_form: PasswordChangeForm) -> str:
+    me = signed_in_user()
+    enabled = me.two_factor_enabled
     return render_template(
         "accounts/profile.html",
         form=profile_form,
         password_form=password_form,
         sessions_form=ConfirmForm(),
+        recovery_codes_left=two_factor.recovery_codes_left(me) if enabled else 0,
+        two_factor_form=(
+            TwoFactorDisableForm(prefix="tf")
+            if enabled and not two_factor.required_for(me)
+            else None
+        ),
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from email.message import EmailMessage
 
+import pyotp
 from werkzeug.test import TestResponse
 
 
@@ -38,3 +40,8 @@ def confirm_registration(browser, message: EmailMessage):
     browser.get(confirmation_link(message))
     assert browser.status == 200, browser.html
     return browser.submit(browser.form("/account/register/confirm/"))
+
+
+def totp_code(secret: str, steps_ahead: int = 0) -> str:
+    """The code an authenticator app holding ``secret`` shows (or will show in 30 s steps)."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)

@@ -14,7 +14,7 @@ from consult_app.core.mail import outbox as mail_outbox
 from consult_app.extensions import db
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Comment, Position, Submission
-from tests.accounts.helpers import confirm_registration
+from tests.accounts.helpers import confirm_registration, totp_code
 from tests.browser import Browser
 from tests.conftest import PASSWORD, login, make_consultation, make_org, make_user
 
@@ -123,6 +123,7 @@ def test_secretariat_approves_through_the_verification_page(app, csrf_app, clien
     browser = Browser(client)
     browser.get("/account/login")
     browser.submit(browser.form("/account/login"), email=secretariat.email, password=PASSWORD)
+    browser.submit(browser.form("/account/two-step/code"), code=totp_code(secretariat.totp_secret))
     assert "You are signed in" in browser.html, browser.html
     browser.get("/verification/")
     browser.follow("Requests to act for an organisation")
