@@ -253,11 +253,11 @@ def _clear(user: User) -> None:
     db.session.flush()
 
 
-def reset(actor: User, user: User) -> None:
-    """An administrator removes ``user``'s second factor (a lost phone and lost codes); the
-    account is signed out everywhere and, if it must have one, sets it up again at its next
-    sign-in."""
-    if not actor.can_manage_users():
+def reset(actor: User | None, user: User) -> None:
+    """An administrator (or the command line, ``actor`` None) removes ``user``'s second
+    factor (a lost phone and lost codes); the account is signed out everywhere and, if it
+    must have one, sets it up again at its next sign-in."""
+    if actor is not None and not actor.can_manage_users():
         raise NotAllowed(_("Only administrators manage accounts."))
     was_on = user.two_factor_enabled
     _clear(user)
@@ -265,7 +265,9 @@ def reset(actor: User, user: User) -> None:
         actor, "reset_two_factor", user, before={"enabled": was_on}, after={"enabled": False}
     )
     revoke_sessions(actor, user)
-    logger.info("two-factor sign-in of user %s reset by user %s", user.id, actor.id)
+    logger.info(
+        "two-factor sign-in of user %s reset by %s", user.id, actor.id if actor else "command"
+    )
 
 
 def disable(user: User) -> None:

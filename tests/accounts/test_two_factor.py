@@ -268,3 +268,19 @@ def test_secretariat_cannot_turn_it_off(client):
     response = client.post("/account/two-step/disable", data={"tf-password": PASSWORD})
     assert response.status_code == 403
     assert _reload(user).two_factor_enabled
+
+
+def test_command_line_resets_the_only_administrators_second_factor(app):
+    admin = make_user(role=Role.ADMIN, email="only.admin@example.org")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["users", "reset-two-factor", "--email", "ONLY.ADMIN@example.org"]
+    )
+    assert result.exit_code == 0, result.output
+    assert not _reload(admin).two_factor_enabled
+    (entry,) = _audit("reset_two_factor")
+    assert entry.actor_id is None
+    result = app.test_cli_runner().invoke(
+        args=["users", "reset-two-factor", "--email", "nobody@example.org"]
+    )
+    assert result.exit_code != 0 and "No account" in result.output
