@@ -202,7 +202,7 @@ class User(UserMixin, Model):
     )
     membership_note: Mapped[str | None] = mapped_column(Text)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Second factor (accounts/two_factor.py): the TOTP secret (kept while being set up),
+    # Second factor (accounts/two_factor.py): the TOTP secret (stored once confirmed),
     # when it was confirmed, and the last time step used (a code is accepted once).
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -5,7 +5,8 @@ profile. After the password, the sign-in is *pending*: the Flask session holds o
 account passed the password, when, and a fingerprint of that password. No server-side
 session exists (``accounts.sessions.start_session``) until the second factor is given. A
 secretariat or administrator account without a second factor goes, after its password, to
-the set-up page: it scans the QR code (or types the secret), confirms one code, and is given
+the set-up page: it scans the QR code (or types the secret, kept in that browser's session
+until confirmed), confirms one code, and is given
 ten single-use recovery codes, of which only SHA-256 hashes are kept (each has 80 random
 bits, so the hash cannot be reversed by trying codes).
 
@@ -105,14 +106,27 @@ def clear_pending() -> None:
 # --- setting up --------------------------------------------------------------------------
 
 
+SETUP_KEY = "two_factor_setup"
+
+
 def setup_secret(user: User) -> str:
-    """The secret being set up for ``user`` (made on first use, kept until confirmed)."""
+    """The secret being set up for ``user`` in this browser (made on first use).
+
+    It stays in this browser's signed session until a code confirms it: someone else who
+    reaches the set-up page of the same account (with its password) gets another secret, so
+    a key seen there is worth nothing once the owner sets up their own."""
     if user.two_factor_enabled:
         raise NotAllowed(_("Two-step sign-in is already set up for this account."))
-    if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
-        db.session.flush()
-    return user.totp_secret
+    data: Any = session.get(SETUP_KEY)
+    if (
+        isinstance(data, dict)
+        and data.get("uid") == user.id
+        and isinstance(data.get("secret"), str)
+    ):
+        return str(data["secret"])
+    secret = pyotp.random_base32()
+    session[SETUP_KEY] = {"uid": user.id, "secret": secret}
+    return secret
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -147,18 +161,20 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def confirm_setup(user: User, code: str) -> list[str] | None:
-    """Turn the second factor on if ``code`` matches the secret being set up; return the new
-    recovery codes (shown once), or None when the code is wrong."""
-    if user.two_factor_enabled or not user.totp_secret:
+def confirm_setup(user: User, secret: str, code: str) -> list[str] | None:
+    """Turn the second factor on if ``code`` matches ``secret`` (the one being set up in this
+    browser); return the new recovery codes (shown once), or None when the code is wrong."""
+    if user.two_factor_enabled:
         return None
-    step = _matching_step(user.totp_secret, code)
+    step = _matching_step(secret, code)
     if step is None:
         return None
+    user.totp_secret = secret
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
     db.session.flush()
+    session.pop(SETUP_KEY, None)
     log_action(user, "enable_two_factor", user, after={"recovery_codes": len(codes)})
     logger.info("user %s set up two-factor sign-in", user.id)
     return codes

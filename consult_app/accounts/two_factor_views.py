@@ -83,7 +83,7 @@ def setup() -> str | Response:
         if not throttle.codes_allowed(user.id):
             form.code.errors = [_("Too many wrong codes. Wait a few minutes, then try again.")]
         else:
-            codes = two_factor.confirm_setup(user, form.code.data or "")
+            codes = two_factor.confirm_setup(user, secret, form.code.data or "")
             if codes is None:
                 throttle.record_code_failure(user.id)
                 form.code.errors = [

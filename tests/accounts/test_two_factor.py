@@ -41,24 +41,34 @@ def _password_step(client, user: User, next_url: str = "") -> Browser:
     return browser
 
 
+def _secret_on(browser: Browser) -> str:
+    """The key the set-up page shows in text (what a person types into the app)."""
+    match = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', browser.html)
+    assert match, browser.html
+    return match.group(1).replace(" ", "")
+
+
 def _audit(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
-def test_secretariat_sets_up_the_second_factor_through_the_forms(client):
+def test_secretariat_sets_up_the_second_factor_through_the_forms(app, client):
     user = make_user(role=Role.SECRETARIAT, two_factor=False)
     db.session.commit()
     browser = _password_step(client, user, next_url="/verification/")
     assert browser.url == "/account/two-step/setup"
     # The QR code is inline SVG; the key is also given in text.
     assert "<svg" in browser.html and "<script" not in browser.html
-    secret = _reload(user).totp_secret
-    assert secret and two_factor.grouped(secret) in browser.html
-    # Nothing is signed in yet.
+    secret = _secret_on(browser)
+    # Nothing is signed in yet, nothing is kept in the database.
     assert _sessions(user) == 0
     assert not _signed_in(client)
+    assert _reload(user).totp_secret is None
     browser.get("/account/two-step/setup")  # a reload shows the same key
-    assert two_factor.grouped(secret) in browser.html
+    assert _secret_on(browser) == secret
+    # Someone else with the password gets another key, which the owner's setup ignores.
+    intruder = _password_step(app.test_client(), user)
+    assert _secret_on(intruder) != secret
 
     browser.submit(browser.form("/account/two-step/setup"), code="000000")
     assert WRONG in browser.html
@@ -74,7 +84,7 @@ def test_secretariat_sets_up_the_second_factor_through_the_forms(client):
     assert len(stored) == 10 and not any(
         c in h or c.replace("-", "") in h for c in codes for h in stored
     )
-    assert _sessions(user) == 1
+    assert _sessions(user) == 1 and user.totp_secret == secret
     assert [e.actor_id for e in _audit("enable_two_factor")] == [user.id]
     browser.follow("I have kept my recovery codes")
     assert browser.url == "/verification/" and browser.status == 200
@@ -235,7 +245,7 @@ def test_contributor_turns_it_on_and_off_in_the_profile(app, client):
     browser = Browser(client)
     browser.get("/account/profile")
     browser.follow("Set up two-step sign-in")
-    secret = _reload(user).totp_secret
+    secret = _secret_on(browser)
     browser.submit(browser.form("/account/two-step/setup"), code=totp_code(secret))
     assert "Two-step sign-in is on" in browser.html
     assert _reload(user).two_factor_enabled
