@@ -151,6 +151,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from consult_app.accounts.admin_views import bp as accounts_admin_bp
+    from consult_app.accounts.two_factor_views import bp as two_factor_bp
     from consult_app.accounts.verification_views import bp as verification_bp
     from consult_app.accounts.views import bp as accounts_bp
     from consult_app.api.views import bp as api_bp
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         core_bp,
         accounts_bp,
+        two_factor_bp,
         accounts_admin_bp,
         verification_bp,
         texts_bp,

@@ -68,6 +68,13 @@ class Config:
     API_RATE_LIMIT = "600 per minute"
     API_COUNT_CACHE_SECONDS = 30
     PASSWORD_RESET_MAX_AGE = 3600
+    # Second factor (TOTP) of secretariat and admin accounts: the name authenticator apps
+    # show, how long the step between password and code may take, and wrong codes allowed.
+    TWO_FACTOR_ISSUER = "UN consultation platform"
+    TWO_FACTOR_PENDING_SECONDS = 300
+    TWO_FACTOR_FAILURES = "5 per 15 minutes"
+    # How long the link that confirms a registration's address works (seconds).
+    REGISTRATION_MAX_AGE = 48 * 3600
     # A sign-in lasts SESSION_HOURS, or REMEMBER_DAYS with "remember me" (weeks, not a year).
     SESSION_HOURS = 12
     REMEMBER_DAYS = 14
@@ -138,7 +145,7 @@ class Config:
             values["ALLOWED_HOSTS"] = [
                 h.strip().lower() for h in os.environ["ALLOWED_HOSTS"].split(",") if h.strip()
             ]
-        for name in ("SESSION_HOURS", "REMEMBER_DAYS"):
+        for name in ("SESSION_HOURS", "REMEMBER_DAYS", "REGISTRATION_MAX_AGE"):
             if os.environ.get(name, "").strip().isdigit():
                 values[name] = int(os.environ[name])
         if "REMEMBER_DAYS" in values:
@@ -160,6 +167,8 @@ class Config:
             "LOGIN_RATE_LIMIT",
             "LOGIN_ACCOUNT_FAILURES",
             "LOGIN_ADDRESS_FAILURES",
+            "TWO_FACTOR_FAILURES",
+            "TWO_FACTOR_ISSUER",
             "SUBMIT_RATE_LIMIT",
         ):
             if os.environ.get(name):

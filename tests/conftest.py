@@ -157,7 +157,10 @@ def make_user(
     organisation: Organisation | None = None,
     email: str | None = None,
     password: str = PASSWORD,
+    two_factor: bool | None = None,
 ) -> User:
+    """A user; secretariat and admin accounts have a second factor (a TOTP secret) unless
+    ``two_factor=False``, since without one their sessions open nothing."""
     if role is Role.CONTRIBUTOR and organisation is None:
         organisation = make_org()
     user = User(
@@ -166,6 +169,11 @@ def make_user(
         role=role,
         organisation=organisation,
     )
+    if two_factor if two_factor is not None else role is not Role.CONTRIBUTOR:
+        import pyotp
+
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enabled_at = datetime.now(UTC)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

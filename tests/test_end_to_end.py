@@ -8,11 +8,14 @@ import re
 
 from sqlalchemy import select
 
+from consult_app.core.mail import outbox as mail_outbox
 from consult_app.submissions.models import Submission, SubmissionStatus
+from tests.accounts.helpers import confirm_registration
 from tests.browser import Browser
 
 
 def test_register_comment_on_three_articles_submit_and_read_receipt(app, csrf_app, client):
+    mail_outbox(app).clear()
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
 
@@ -32,6 +35,9 @@ def test_register_comment_on_three_articles_submit_and_read_receipt(app, csrf_ap
         org_regional_group="grulac",
     )
     assert browser.status == 200, browser.html[:2000]
+    assert "Check your mailbox" in browser.html
+    (message,) = [m for m in mail_outbox(app) if m["To"] == "ana@mission.example"]
+    confirm_registration(browser, message)
     assert "Ana Delegate" in browser.html  # signed in
 
     browser.get("/consultations/")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
 from consult_app.accounts import operations as ops
+from consult_app.accounts import two_factor
 from consult_app.accounts.forms import (
     ConfirmForm,
     OrganisationFilterForm,
@@ -119,6 +120,28 @@ def activate(user_id: int) -> Response:
         raise UserError(_("The request could not be understood."))
     ops.set_active(me, user, True)
     flash(_("The account of %(name)s is active again.", name=user.name), "success")
+    return _back()
+
+
+@bp.post("/users/<int:user_id>/two-step/reset")
+@login_required
+def reset_two_factor(user_id: int) -> Response:
+    """Remove the account's second factor (a lost phone and lost recovery codes)."""
+    me = _admin()
+    user = _load_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        raise UserError(_("The request could not be understood."))
+    if user.id == me.id:
+        raise NotAllowed(_("Another administrator must reset your own two-step sign-in."))
+    two_factor.reset(me, user)
+    flash(
+        _(
+            "The two-step sign-in of %(name)s is reset; the account is signed out and sets it "
+            "up again at its next sign-in.",
+            name=user.name,
+        ),
+        "success",
+    )
     return _back()
 
 

@@ -8,8 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult_app.accounts import operations as ops
-from consult_app.accounts.forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from consult_app.accounts import two_factor
 from consult_app.accounts.models import Role, User
+from consult_app.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    password_problem,
+)
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
 
@@ -58,6 +63,9 @@ def create_command(
             f"the password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
             param_hint="--password",
         )
+    problem = password_problem(password, email=email, name=name)
+    if problem is not None:
+        raise click.BadParameter(str(problem), param_hint="--password")
     try:
         user = ops.create_user(
             None,
@@ -73,6 +81,19 @@ def create_command(
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@users_cli.command("reset-two-factor")
+@click.option("--email", required=True, help="E-mail address of the account.")
+def reset_two_factor_command(email: str) -> None:
+    """Remove an account's second factor (lost phone and recovery codes, e.g. the only
+    administrator's); it sets one up again at its next sign-in."""
+    user = ops.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the address {email}.")
+    two_factor.reset(None, user)
+    db.session.commit()
+    click.echo(f"Two-step sign-in of {user.email} reset; it is signed out everywhere.")
 
 
 @users_cli.command("list")

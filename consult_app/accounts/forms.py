@@ -27,13 +27,16 @@ from consult_app.accounts.models import (
     Role,
     User,
     VerificationStatus,
-    normalise_email,
+)
+from consult_app.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    password_problem,
 )
 from consult_app.core.forms import AppForm
 from consult_app.extensions import db
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 200
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]
 
 # Names of the six UN languages in their own script, so that anyone finds their own.
 LANGUAGE_NAMES = {
@@ -82,6 +85,15 @@ def _confirm_field() -> PasswordField:
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def _check_new_password(field: PasswordField, email: str | None, name: str | None) -> None:
+    """Refuse a common password, or one made of the person's name or address."""
+    if field.errors:
+        return  # the length is wrong already: one message at a time
+    problem = password_problem(field.data or "", email=email, name=name)
+    if problem is not None:
+        raise ValidationError(str(problem))
 
 
 class LoginForm(AppForm):
@@ -156,10 +168,11 @@ class RegistrationForm(AppForm):
             for org_id, name, acronym in organisations
         ]
 
-    def validate_email(self, field: EmailField) -> None:
-        email = normalise_email(field.data or "")
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-            raise ValidationError(_l("An account with this e-mail address already exists."))
+    # No check that the address is free: the page must not tell which addresses have
+    # accounts. Registration answers the same either way and writes to the address.
+
+    def validate_password(self, field: PasswordField) -> None:
+        _check_new_password(field, self.email.data, self.name.data)
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -225,6 +238,13 @@ class PasswordResetForm(AppForm):
     confirm = _confirm_field()
     submit = SubmitField(_l("Set the new password"))
 
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def validate_password(self, field: PasswordField) -> None:
+        _check_new_password(field, self._user.email, self._user.name)
+
 
 class ProfileForm(AppForm):
     name = StringField(
@@ -258,6 +278,9 @@ class PasswordChangeForm(AppForm):
     def validate_current_password(self, field: PasswordField) -> None:
         if not self._user.check_password(field.data or ""):
             raise ValidationError(_l("The current password is not correct."))
+
+    def validate_password(self, field: PasswordField) -> None:
+        _check_new_password(field, self._user.email, self._user.name)
 
 
 class RoleForm(AppForm):
@@ -316,3 +339,36 @@ class MembershipDecisionForm(AppForm):
     )
     approve = SubmitField(_l("Approve"))
     decline = SubmitField(_l("Decline"))
+
+
+class TwoFactorCodeForm(AppForm):
+    """The code from the authenticator app, or a recovery code, after the password."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        filters=[_strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+    submit = SubmitField(_l("Sign in"))
+
+
+class TwoFactorSetupForm(AppForm):
+    """The first code the authenticator app shows, proving it holds the secret."""
+
+    code = StringField(
+        _l("Code shown by the app"),
+        validators=[DataRequired(), Length(max=20)],
+        filters=[_strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class TwoFactorDisableForm(AppForm):
+    """A contributor turns the optional second factor off, with their password."""
+
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    submit = SubmitField(_l("Turn off two-step sign-in"))

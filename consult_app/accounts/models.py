@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -201,6 +202,11 @@ class User(UserMixin, Model):
     )
     membership_note: Mapped[str | None] = mapped_column(Text)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Second factor (accounts/two_factor.py): the TOTP secret (stored once confirmed),
+    # when it was confirmed, and the last time step used (a code is accepted once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation | None] = relationship(
         back_populates="members", foreign_keys=[organisation_id]
@@ -221,7 +227,15 @@ class User(UserMixin, Model):
             "(role != 'contributor') OR (organisation_id IS NOT NULL)",
             name="contributor_has_organisation",
         ),
+        CheckConstraint(
+            "(totp_enabled_at IS NULL) OR (totp_secret IS NOT NULL)",
+            name="two_factor_has_secret",
+        ),
     )
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @validates("email")
     def _normalise_email(self, key: str, value: str) -> str:
@@ -302,9 +316,7 @@ class User(UserMixin, Model):
         )
 
     def can_see_members_of(self, organisation: Organisation | None) -> bool:
-        return organisation is not None and (
-            self.is_secretariat or self.can_act_for(organisation)
-        )
+        return organisation is not None and (self.is_secretariat or self.can_act_for(organisation))
 
 
 class UserSession(Model):
@@ -320,3 +332,47 @@ class UserSession(Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     remember: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class RecoveryCode(Model):
+    """A single-use code that stands in for the authenticator app at sign-in. Only the
+    SHA-256 of the code is kept (codes are random, 79 bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PendingRegistration(Model):
+    """A registration waiting for its address to be confirmed by a link sent to it.
+
+    The account (and a new organisation) is created only when the link is followed, so that
+    nothing a visitor can see differs between an address that has an account and one that
+    has not: the registration page answers the same, the list of organisations is the same.
+    The row keeps the SHA-256 of the link's token, never the token.
+    """
+
+    __tablename__ = "pending_registrations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    # The new organisation's fields (``operations.OrganisationData``), or None.
+    new_organisation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @validates("email")
+    def _normalise_email(self, key: str, value: str) -> str:
+        return normalise_email(value)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +23,7 @@ from consult_app.accounts.models import (
     MembershipStatus,
     Organisation,
     OrgCategory,
+    PendingRegistration,
     RegionalGroup,
     Role,
     User,
@@ -55,6 +59,25 @@ class OrganisationData:
     country: str | None = None
     website: str | None = None
     ecosoc_status: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["category"] = self.category.value
+        data["regional_group"] = self.regional_group.value if self.regional_group else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OrganisationData:
+        group = data.get("regional_group")
+        return cls(
+            name=str(data["name"]),
+            category=OrgCategory(data["category"]),
+            regional_group=RegionalGroup(group) if group else None,
+            acronym=data.get("acronym"),
+            country=data.get("country"),
+            website=data.get("website"),
+            ecosoc_status=bool(data.get("ecosoc_status")),
+        )
 
 
 def _organisation_state(org: Organisation) -> dict[str, Any]:
@@ -114,14 +137,19 @@ def register_contributor(
     *,
     name: str,
     email: str,
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
     job_title: str | None,
     organisation: Organisation | None = None,
     new_organisation: OrganisationData | None = None,
+    locale: str | None = None,
 ) -> User:
     """Create a contributor for a new, unverified organisation (its first member), or one who
     asks to join an existing organisation: that request gives nothing until a focal point of
-    the organisation or the secretariat approves it (``accounts.membership``)."""
+    the organisation or the secretariat approves it (``accounts.membership``).
+
+    Called when a registration's address is confirmed (``confirm_registration``), with the
+    password hash kept since the registration form."""
     if (organisation is None) == (new_organisation is None):
         raise UserError(_("Choose an existing organisation or register a new one."))
     if find_user_by_email(email) is not None:
@@ -151,13 +179,20 @@ def register_contributor(
         role=Role.CONTRIBUTOR,
         organisation=org,
         timezone="UTC",
+        locale=locale or None,
         active=True,
         membership_status=(
-            MembershipStatus.CONFIRMED if new_organisation is not None
+            MembershipStatus.CONFIRMED
+            if new_organisation is not None
             else MembershipStatus.REQUESTED
         ),
     )
-    user.set_password(password)
+    if password_hash is not None:
+        user.password_hash = password_hash
+    elif password is not None:
+        user.set_password(password)
+    else:
+        raise ValueError("a password or its hash is required")
     db.session.add(user)
     _flush_unique(_("An account or organisation with this name or address already exists."))
     if new_organisation is not None and org is not None:
@@ -168,6 +203,150 @@ def register_contributor(
             user, "request_membership", user, after={"organisation_id": org.id if org else None}
         )
     logger.info("user %s registered for organisation %s", user.id, user.organisation_id)
+    return user
+
+
+# --- registration confirmed by e-mail -------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _registration_hours() -> int:
+    return max(1, int(current_app.config["REGISTRATION_MAX_AGE"]) // 3600)
+
+
+def _check_registration_choice(
+    organisation: Organisation | None, new_organisation: OrganisationData | None
+) -> None:
+    if (organisation is None) == (new_organisation is None):
+        raise UserError(_("Choose an existing organisation or register a new one."))
+    if organisation is not None and organisation.verification_status is VerificationStatus.REJECTED:
+        raise UserError(_("This organisation cannot be chosen."))
+    if new_organisation is not None:
+        _check_organisation_rules(new_organisation)
+        if find_organisation_by_name(new_organisation.name) is not None:
+            raise Conflict(_("This organisation is already registered: choose it from the list."))
+
+
+def start_registration(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    job_title: str | None,
+    organisation: Organisation | None = None,
+    new_organisation: OrganisationData | None = None,
+) -> None:
+    """Write to ``email``: a link that creates the account, or, when the address has an
+    account already, a note telling its owner how to sign in. The visitor sees the same
+    answer either way, so registration does not reveal which addresses have accounts."""
+    _check_registration_choice(organisation, new_organisation)
+    db.session.execute(
+        delete(PendingRegistration).where(PendingRegistration.expires_at <= utcnow())
+    )
+    # Hashed in both cases, so that the answer takes as long whichever case this is.
+    password_hash = generate_password_hash(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _tell_owner_of_registration_attempt(existing)
+        return
+    token = secrets.token_urlsafe(32)
+    locale = get_locale()
+    pending = PendingRegistration(
+        token_hash=_token_hash(token),
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        job_title=job_title or None,
+        locale=str(locale) if locale else None,
+        organisation_id=organisation.id if organisation is not None else None,
+        new_organisation=(new_organisation.to_json() if new_organisation is not None else None),
+        expires_at=utcnow() + timedelta(seconds=int(current_app.config["REGISTRATION_MAX_AGE"])),
+    )
+    db.session.add(pending)
+    db.session.flush()
+    body = _(
+        "Hello %(name)s,\n\n"
+        "To finish creating your account on the consultation platform, open this link "
+        "within %(hours)d hour(s) and confirm your address:\n\n%(link)s\n\n"
+        "If you did not register, ignore this message: no account is created.",
+        name=name,
+        hours=_registration_hours(),
+        link=external_url("accounts.confirm_registration", token=token),
+    )
+    try:
+        send_mail(pending.email, _("Confirm your address to create your account"), body)
+    except MailError:
+        # The page answers the same either way; the operator sees the failure in the log.
+        logger.exception("could not send the confirmation mail of registration %s", pending.id)
+        return
+    logger.info("registration %s waits for its address to be confirmed", pending.id)
+
+
+def _tell_owner_of_registration_attempt(user: User) -> None:
+    if not user.active:
+        logger.info("registration asked for the address of inactive user %s", user.id)
+        return
+    with force_locale(user.locale or str(get_locale() or "en")):
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Someone, probably you, tried to register on the consultation platform with this "
+            "e-mail address, which already has an account. No other account was created.\n\n"
+            "If it was you, sign in:\n%(login)s\n\n"
+            "If you forgot your password, choose a new one:\n%(reset)s\n\n"
+            "If it was not you, ignore this message: your account is unchanged.",
+            name=user.name,
+            login=external_url("accounts.login"),
+            reset=external_url("accounts.request_reset"),
+        )
+        subject = _("Someone tried to register with your address")
+    try:
+        send_mail(user.email, subject, body)
+    except MailError:
+        logger.exception("could not tell user %s of a registration with their address", user.id)
+        return
+    logger.info("registration asked for the address of user %s; its owner was told", user.id)
+
+
+def pending_registration(token: str) -> PendingRegistration | None:
+    """The unexpired registration this link's token confirms, or None."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(PendingRegistration).where(
+            PendingRegistration.token_hash == _token_hash(token),
+            PendingRegistration.expires_at > utcnow(),
+        )
+    )
+
+
+def confirm_registration(pending: PendingRegistration) -> User:
+    """Create the account (and its new organisation) of a registration whose address was
+    just confirmed; the link then stops working. Audited as ``register_user``."""
+    if find_user_by_email(pending.email) is not None:
+        raise Conflict(_("This address has an account already: sign in with it."))
+    new_organisation = None
+    if pending.new_organisation is not None:
+        new_organisation = OrganisationData.from_json(pending.new_organisation)
+    organisation = pending.organisation
+    if pending.new_organisation is None and organisation is None:
+        raise Conflict(_("The organisation you chose no longer exists: register again."))
+    user = register_contributor(
+        name=pending.name,
+        email=pending.email,
+        password_hash=pending.password_hash,
+        job_title=pending.job_title,
+        organisation=organisation if new_organisation is None else None,
+        new_organisation=new_organisation,
+        locale=pending.locale,
+    )
+    # Every link sent to this address dies with the account's creation.
+    db.session.execute(
+        delete(PendingRegistration).where(PendingRegistration.email == pending.email)
+    )
+    db.session.flush()
     return user
 
 

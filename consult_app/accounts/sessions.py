@@ -72,6 +72,10 @@ def load_session_user(cookie_value: str) -> User | None:
     )
     if user is None or not user.active:
         return None
+    if user.is_secretariat and not user.two_factor_enabled:
+        # A session of a secretariat or admin account without a second factor (older than
+        # the rule, or from before an administrator reset it) opens nothing.
+        return None
     user.session_token = token
     return user
 

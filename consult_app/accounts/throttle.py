@@ -118,3 +118,29 @@ def clear_account(email: str) -> None:
     if not _enabled():
         return
     limiter.limiter.clear(_item("LOGIN_ACCOUNT_FAILURES"), "login-account", email)
+
+
+# --- second-factor codes -------------------------------------------------------------------
+# Counted per account only: whoever reaches this step knows the password, and the code is
+# what stands between them and the account, so no browser is exempt.
+
+
+def codes_allowed(user_id: int) -> bool:
+    """May another second-factor code be checked for this account now?"""
+    if not _enabled():
+        return True
+    return limiter.limiter.test(_item("TWO_FACTOR_FAILURES"), "2fa-account", str(user_id))
+
+
+def record_code_failure(user_id: int) -> None:
+    """Count a wrong second-factor code against the account."""
+    if not _enabled():
+        return
+    limiter.limiter.hit(_item("TWO_FACTOR_FAILURES"), "2fa-account", str(user_id))
+    logger.info("wrong second-factor code for user %s from %s", user_id, _address())
+
+
+def clear_codes(user_id: int) -> None:
+    if not _enabled():
+        return
+    limiter.limiter.clear(_item("TWO_FACTOR_FAILURES"), "2fa-account", str(user_id))

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from consult_app import LANGUAGE_SESSION_KEY
-from consult_app.accounts import membership, throttle
+from consult_app.accounts import membership, throttle, two_factor
 from consult_app.accounts import operations as ops
 from consult_app.accounts.forms import (
     ConfirmForm,
@@ -30,6 +30,7 @@ from consult_app.accounts.forms import (
     PasswordResetRequestForm,
     ProfileForm,
     RegistrationForm,
+    TwoFactorDisableForm,
 )
 from consult_app.accounts.models import (
     Organisation,
@@ -95,14 +96,24 @@ def login() -> str | Response | tuple[str, int]:
         else:
             throttle.clear_account(email)
             remember = bool(form.remember.data)
-            start_session(user, remember=remember)
-            login_user(user, remember=remember)
-            ops.record_login(user)
-            flash(_("You are signed in."), "success")
-            response = redirect(next_url or url_for("core.index"))
-            throttle.remember_device(response, user.id)
-            return response
+            if user.two_factor_enabled or two_factor.required_for(user):
+                # No session yet: the second factor (or setting it up) comes first.
+                two_factor.begin(user, remember=remember, next_url=next_url)
+                step = "verify" if user.two_factor_enabled else "setup"
+                return redirect(url_for(f"two_factor.{step}"))
+            return finish_sign_in(user, remember=remember, next_url=next_url)
     return render_template("accounts/login.html", form=form, next_url=next_url)
+
+
+def finish_sign_in(user: User, *, remember: bool, next_url: str | None) -> Response:
+    """Start the session of ``user``, whose credentials (all factors) were checked."""
+    start_session(user, remember=remember)
+    login_user(user, remember=remember)
+    ops.record_login(user)
+    flash(_("You are signed in."), "success")
+    response = redirect(next_url or url_for("core.index"))
+    throttle.remember_device(response, user.id)
+    return response
 
 
 @bp.post("/logout")
@@ -138,26 +149,56 @@ def register() -> str | Response:
                 website=form.org_website.data,
                 ecosoc_status=bool(form.org_ecosoc.data),
             )
-        user = ops.register_contributor(
+        ops.start_registration(
             name=form.name.data or "",
-            email=form.email.data or "",
+            email=normalise_email(form.email.data or ""),
             password=form.password.data or "",
             job_title=form.job_title.data,
             organisation=organisation,
             new_organisation=new_organisation,
         )
-        start_session(user)
-        login_user(user)
-        ops.record_login(user)
-        if new_organisation is not None:
-            flash(
-                _(
-                    "Your account is ready. The secretariat will verify your organisation; "
-                    "until then your comments are marked as unverified."
-                ),
-                "success",
-            )
-            return redirect(url_for("core.index"))
+        # The same answer whether or not the address has an account (the mail differs).
+        return redirect(url_for("accounts.registration_sent"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/sent")
+def registration_sent() -> str:
+    hours = max(1, int(current_app.config["REGISTRATION_MAX_AGE"]) // 3600)
+    return render_template("accounts/registration_sent.html", hours=hours)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_registration(token: str) -> str | Response | tuple[str, int]:
+    """Opening the link shows a button; only pressing it creates the account, so that mail
+    filters that open links to scan them do not use it up."""
+    pending = ops.pending_registration(token)
+    if pending is None:
+        return render_template("accounts/registration_invalid.html"), 400
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "accounts/registration_confirm.html", form=form, pending=pending, token=token
+        )
+    user = ops.confirm_registration(pending)
+    if current_user.is_authenticated:  # someone else on this browser: their session ends
+        end_session(signed_in_user())
+        logout_user()
+    start_session(user)
+    login_user(user)
+    ops.record_login(user)
+    organisation = user.organisation
+    if user.is_confirmed_member:
+        flash(
+            _(
+                "Your account is ready. The secretariat will verify your organisation; "
+                "until then your comments are marked as unverified."
+            ),
+            "success",
+        )
+        response = redirect(url_for("core.index"))
+    else:
         membership.announce_request(user)
         flash(
             _(
@@ -168,8 +209,9 @@ def register() -> str | Response:
             ),
             "info",
         )
-        return redirect(url_for("accounts.organisation"))
-    return render_template("accounts/register.html", form=form)
+        response = redirect(url_for("accounts.organisation"))
+    throttle.remember_device(response, user.id)
+    return response
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -195,7 +237,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     user = ops.user_for_reset_token(token)
     if user is None:
         return render_template("accounts/reset_invalid.html"), 400
-    form = PasswordResetForm()
+    form = PasswordResetForm(user=user)
     if form.validate_on_submit():
         ops.reset_password(user, form.password.data or "")
         throttle.clear_account(user.email)
@@ -208,11 +250,19 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
 
 
 def _profile_page(profile_form: ProfileForm, password_form: PasswordChangeForm) -> str:
+    me = signed_in_user()
+    enabled = me.two_factor_enabled
     return render_template(
         "accounts/profile.html",
         form=profile_form,
         password_form=password_form,
         sessions_form=ConfirmForm(),
+        recovery_codes_left=two_factor.recovery_codes_left(me) if enabled else 0,
+        two_factor_form=(
+            TwoFactorDisableForm(prefix="tf")
+            if enabled and not two_factor.required_for(me)
+            else None
+        ),
     )
 
 
@@ -308,8 +358,11 @@ def decide_membership(user_id: int) -> Response:
         else:
             membership.approve_membership(me, candidate, form.note.data)
             flash(
-                _("%(name)s can now act for %(organisation)s.", name=candidate.name,
-                  organisation=candidate.organisation.name if candidate.organisation else ""),
+                _(
+                    "%(name)s can now act for %(organisation)s.",
+                    name=candidate.name,
+                    organisation=candidate.organisation.name if candidate.organisation else "",
+                ),
                 "success",
             )
     except NotAllowed:

@@ -31,6 +31,7 @@ def rate_limited(app: Flask) -> Iterator[Flask]:
             "REGISTER_RATE_LIMIT",
             "LOGIN_ACCOUNT_FAILURES",
             "LOGIN_ADDRESS_FAILURES",
+            "TWO_FACTOR_FAILURES",
         )
     }
     app.config.update(
@@ -39,6 +40,7 @@ def rate_limited(app: Flask) -> Iterator[Flask]:
         REGISTER_RATE_LIMIT="2 per minute",
         LOGIN_ACCOUNT_FAILURES="3 per minute",
         LOGIN_ADDRESS_FAILURES="5 per minute",
+        TWO_FACTOR_FAILURES="3 per minute",
     )
     limiter.reset()
     try:

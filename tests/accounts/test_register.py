@@ -7,6 +7,7 @@ from consult_app.accounts.models import (
     MembershipStatus,
     Organisation,
     OrgCategory,
+    PendingRegistration,
     RegionalGroup,
     Role,
     User,
@@ -14,6 +15,8 @@ from consult_app.accounts.models import (
 )
 from consult_app.core.audit import AuditEntry
 from consult_app.extensions import db
+from tests.accounts.helpers import confirm_registration, confirmation_link
+from tests.browser import Browser
 from tests.conftest import make_org, make_user
 
 PASSWORD = "a long enough password"
@@ -62,6 +65,12 @@ def _signed_in(client):
         return session.get("_user_id")
 
 
+def _confirm(client, mail):
+    """Follow the link of the last confirmation mail and press the button."""
+    assert mail, "no mail sent"
+    return confirm_registration(Browser(client), mail[-1])
+
+
 def test_register_page_lists_organisations_by_name(client):
     make_org("Zeta Coalition")
     make_org("Alpha Institute")
@@ -76,11 +85,18 @@ def test_register_page_lists_organisations_by_name(client):
     assert "Western European and other States" in text
 
 
-def test_register_with_existing_organisation(client):
+def test_register_with_existing_organisation(client, mail):
     org = make_org("Existing NGO")
     db.session.commit()
     response = client.post("/account/register", data=_data(organisation_id=str(org.id)))
     assert response.status_code == 302
+    assert response.headers["Location"].endswith("/account/register/sent")
+    # Nothing exists, nobody is signed in, until the address is confirmed.
+    assert _count(User) == 0 and _signed_in(client) is None
+    assert [m["To"] for m in mail] == ["ana.delegate@example.org"]
+    assert PASSWORD not in db.session.scalar(select(PendingRegistration)).password_hash
+    browser = _confirm(client, mail)
+    assert "your request to act for Existing NGO has been sent" in browser.html
     user = db.session.scalar(select(User))
     assert user.email == "ana.delegate@example.org"
     assert user.role is Role.CONTRIBUTOR
@@ -94,9 +110,11 @@ def test_register_with_existing_organisation(client):
     assert user.membership_status is MembershipStatus.REQUESTED
 
 
-def test_register_with_new_state_organisation(client):
+def test_register_with_new_state_organisation(client, mail):
     response = client.post("/account/register", data=_new_org())
     assert response.status_code == 302
+    assert _count(Organisation) == 0  # created with the account, once the address is confirmed
+    browser = _confirm(client, mail)
     org = db.session.scalar(select(Organisation))
     assert org.name == "Permanent Mission of Testland"
     assert org.category is OrgCategory.MEMBER_STATE
@@ -109,11 +127,11 @@ def test_register_with_new_state_organisation(client):
     assert [e.action for e in entries] == ["create_organisation", "register_user"]
     assert all(e.actor_id == user.id for e in entries)
     assert entries[0].after["verification_status"] == "pending"
-    follow = client.get(response.headers["Location"])
-    assert b"The secretariat will verify your organisation" in follow.data
+    assert "The secretariat will verify your organisation" in browser.html
+    assert _signed_in(client).split(":")[0] == str(user.id)
 
 
-def test_register_new_ngo_without_group(client):
+def test_register_new_ngo_without_group(client, mail):
     response = client.post(
         "/account/register",
         data=_new_org(
@@ -124,6 +142,7 @@ def test_register_new_ngo_without_group(client):
         ),
     )
     assert response.status_code == 302
+    _confirm(client, mail)
     org = db.session.scalar(select(Organisation))
     assert org.regional_group is None
     assert org.ecosoc_status is True
@@ -174,25 +193,99 @@ def test_register_new_organisation_validation(client, changes, message):
     assert _count(Organisation) == 0
 
 
-def test_register_observer_state_may_have_group(client):
+def test_register_observer_state_may_have_group(client, mail):
     response = client.post(
         "/account/register",
         data=_new_org(org_category="observer_state", org_regional_group=""),
     )
     assert response.status_code == 302
+    _confirm(client, mail)
     assert db.session.scalar(select(Organisation)).regional_group is None
 
 
-def test_register_duplicate_email_case_insensitive(client):
-    org = make_org()
-    make_user(email="ana.delegate@example.org", organisation=org)
+def test_register_with_an_address_that_has_an_account_answers_the_same(app, mail):
+    """The visitor sees the same pages as for a free address; the owner gets a note."""
+    org = make_org("Existing NGO")
+    owner = make_user(email="ana.delegate@example.org", organisation=org)
+    owner.name = "Ana Owner"
     db.session.commit()
+    pages = []
+    for email in ("ANA.DELEGATE@example.org", "someone.new@example.org"):
+        browser = Browser(app.test_client())
+        browser.get("/account/register")
+        browser.submit(
+            browser.form("/account/register"),
+            **_data(
+                email=email,
+                organisation_id=str(org.id),
+                password="Tuesday lantern 47 okapi",
+                confirm="Tuesday lantern 47 okapi",
+            ),
+        )
+        pages.append((browser.status, browser.url, browser.html))
+    assert pages[0] == pages[1]
+    assert pages[0][0] == 200 and "Check your mailbox" in pages[0][2]
+    assert "already exists" not in pages[0][2]
+
+    assert [m["To"] for m in mail] == ["ana.delegate@example.org", "someone.new@example.org"]
+    note = mail[0].get_content()
+    assert "already has an account" in note and "/account/password/reset" in note
+    assert "/account/register/confirm/" not in note
+    assert _count(User) == 1
+    assert db.session.scalars(select(PendingRegistration.email)).all() == [
+        "someone.new@example.org"
+    ]
+    db.session.expire_all()
+    assert db.session.get(User, owner.id).check_password("correct horse battery staple")
+
+
+def test_confirmation_link_works_once_and_expires(app, client, mail):
+    org = make_org("Existing NGO")
+    db.session.commit()
+    client.post("/account/register", data=_data(organisation_id=str(org.id)))
+    link = confirmation_link(mail[-1])
+    # Opening the link (as a mail filter would) creates nothing: the button does.
+    assert client.get(link).status_code == 200
+    assert _count(User) == 0
+    assert client.post(link, data={}).status_code == 302
+    assert _count(User) == 1 and _count(PendingRegistration) == 0
+    other = app.test_client()
+    assert other.get(link).status_code == 400
+    assert other.post(link, data={}).status_code == 400
+    assert _count(User) == 1
+
+    client.post("/account/logout")
+    mail.clear()
+    app.test_client().post(
+        "/account/register", data=_data(email="late@example.org", organisation_id=str(org.id))
+    )
+    pending = db.session.scalar(select(PendingRegistration))
+    pending.expires_at = pending.created_at
+    db.session.commit()
+    response = app.test_client().post(confirmation_link(mail[-1]), data={})
+    assert response.status_code == 400
+    assert b"This link does not work" in response.data
+    assert _count(User) == 1
+
+
+def test_unconfirmed_registration_cannot_sign_in(client, mail):
+    org = make_org("Existing NGO")
+    db.session.commit()
+    client.post("/account/register", data=_data(organisation_id=str(org.id)))
     response = client.post(
-        "/account/register", data=_data(email="ANA.DELEGATE@example.org", organisation_id=org.id)
+        "/account/login", data={"email": "ana.delegate@example.org", "password": PASSWORD}
     )
     assert response.status_code == 200
-    assert b"An account with this e-mail address already exists." in response.data
-    assert _count(User) == 1
+    assert b"The e-mail address or the password is not correct." in response.data
+    assert _signed_in(client) is None
+
+
+def test_a_new_organisation_is_not_listed_before_its_founder_confirms(client, mail):
+    client.post("/account/register", data=_new_org(org_name="Hidden Until Confirmed"))
+    assert "Hidden Until Confirmed" not in client.get("/account/register").get_data(as_text=True)
+    _confirm(client, mail)
+    client.post("/account/logout")
+    assert "Hidden Until Confirmed" in client.get("/account/register").get_data(as_text=True)
 
 
 def test_register_duplicate_organisation_name(client):
@@ -223,7 +316,7 @@ def test_register_csrf_refused(csrf_app):
     db.session.commit()
     response = client.post("/account/register", data=_data(organisation_id=str(org.id)))
     assert response.status_code == 400
-    assert _count(User) == 0
+    assert _count(User) == 0 and _count(PendingRegistration) == 0
 
 
 def test_signed_in_user_is_sent_away_from_register(client):
@@ -242,7 +335,7 @@ def test_register_with_csrf_token_from_page(csrf_app):
     token = csrf_token_from(client.get("/account/register"))
     data = _data(organisation_id=str(org.id), csrf_token=token)
     assert client.post("/account/register", data=data).status_code == 302
-    assert _count(User) == 1
+    assert _count(PendingRegistration) == 1
 
 
 def test_register_new_organisation_with_minimal_form(client):
@@ -253,4 +346,5 @@ def test_register_new_organisation_with_minimal_form(client):
         if k not in ("organisation_id", "org_acronym", "org_country", "org_website")
     }
     assert client.post("/account/register", data=data).status_code == 302
-    assert _count(Organisation) == 1
+    pending = db.session.scalar(select(PendingRegistration))
+    assert pending.new_organisation["category"] == "member_state"
