@@ -5,7 +5,7 @@ followed; only then are the account and a new organisation created, so that the 
 nothing that depends on whether an address already has an account.
 
 Revision ID: 227e5a728c99
-Revises: 28a1d173d3a3
+Revises: e5a7c31d9b42
 Create Date: 2026-12-04 17:57:03.195718
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '227e5a728c99'
-down_revision = '28a1d173d3a3'
+down_revision = 'e5a7c31d9b42'
 branch_labels = None
 depends_on = None
 
