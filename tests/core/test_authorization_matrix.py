@@ -76,7 +76,9 @@ def build_world(n: int) -> World:
         ))],
         attachments=[("note.pdf", PDF_BYTES)],
     )
-    comment = db.session.scalars(select(Comment).where(Comment.submission_id == submission.id)).one()
+    comment = db.session.scalars(
+        select(Comment).where(Comment.submission_id == submission.id)
+    ).one()
     theme = create_theme(secretariat, consultation, f"Theme {n}")
     disposition = disp_ops.record_disposition(
         secretariat, [comment], Outcome.ACCEPTED, "Accepted with thanks."
