@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,7 @@ from consult_app.submissions.forms import choices
 from consult_app.submissions.models import CommentKind, Position
 from consult_app.submissions.offline import ProvisionIndex, find_paragraph
 from consult_app.submissions.offline_forms import CommentRowForm, OfflineSubmissionForm
-from consult_app.submissions.operations import CommentFields
+from consult_app.submissions.operations import MAX_QUOTE, CommentFields
 from consult_app.submissions.papers import SplitPaper
 from consult_app.texts.models import Provision
 
@@ -35,6 +36,10 @@ class PaperRowForm(CommentRowForm):
     """A comment found in the paper; unticked (or left empty) it is not saved."""
 
     keep = BooleanField(_l("Keep this comment"), default=True)
+    quoted_text = TextAreaField(
+        _l("Words of the text commented on (optional)"),
+        validators=[Optional(), Length(max=MAX_QUOTE)],
+    )
 
     def is_empty(self) -> bool:
         return not self.keep.data or super().is_empty()
@@ -51,6 +56,7 @@ def row_data(split: SplitPaper) -> list[dict[str, Any]]:
             "kind": CommentKind.SUBSTANTIVE.value,
             "body": comment.body,
             "proposed_wording": comment.proposed_wording or "",
+            "quoted_text": comment.quoted_text or "",
             "rationale": "",
         }
         for comment in split.comments[: MAX_PAPER_ROWS - EXTRA_ROWS]
@@ -116,6 +122,7 @@ def checked_rows(
                         kind=CommentKind(row.kind.data),
                         body=row.body.data or "",
                         paragraph=paragraph,
+                        quoted_text=row.quoted_text.data or None,
                         proposed_wording=row.proposed_wording.data or None,
                         rationale=row.rationale.data or None,
                     ),
@@ -152,3 +159,14 @@ class PaperRecordForm(OfflineSubmissionForm):
 
     comments = FieldList(FormField(PaperRowForm), max_entries=MAX_PAPER_ROWS)
     submit = SubmitField(_l("Record the submission"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid:
+            # The offline form reads no quoted words: add those of the kept rows, in order.
+            kept = [entry.form for entry in self.comments if not entry.form.is_empty()]
+            self.comment_items = [
+                (provision, replace(fields, quoted_text=row.quoted_text.data or None))
+                for (provision, fields), row in zip(self.comment_items, kept, strict=True)
+            ]
+        return valid

@@ -14,10 +14,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from consult_app.accounts.models import User
+from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db, limiter
@@ -211,6 +212,20 @@ def _render_record(
     )
 
 
+def _named_organisation(split: papers.SplitPaper, options: list[tuple[int, str]]) -> str:
+    """The organisation the opening of the paper names, when it names exactly one."""
+    opening = " ".join(split.general[:5]).casefold()
+    if not opening:
+        return ""
+    names = db.session.execute(
+        select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_([oid for oid, _label in options])
+        )
+    ).all()
+    found = [oid for oid, name in names if name.casefold() in opening]
+    return str(found[0]) if len(found) == 1 else ""
+
+
 @bp.route("/secretariat/submissions/<int:consultation_id>/paper", methods=["GET", "POST"])
 @login_required
 def record_upload(consultation_id: int) -> tuple[str, int]:
@@ -222,9 +237,11 @@ def record_upload(consultation_id: int) -> tuple[str, int]:
         index = offline.ProvisionIndex(consultation)
         split = _split(form, index)
         if split is not None:
+            options = organisation_options(consultation)
             record = PaperRecordForm(
                 formdata=None,
-                organisations=organisation_options(consultation),
+                organisations=options,
+                organisation=_named_organisation(split, options),
                 index=index,
                 timezone=consultation.timezone,
                 channel=Channel.NOTE_VERBALE.value,

@@ -57,7 +57,11 @@ HEADED: list[Item] = [
         "this paragraph.",
     ),
     ("heading", "Article 1"),
-    ("p", "The delegation welcomes article 1. It reflects the existing obligations of States."),
+    (
+        "p",
+        "The delegation welcomes article 1. It reflects the existing obligations of States. "
+        "The words “the right to the thing” are well chosen.",
+    ),
     ("heading", "Article 4 \u2013 International solidarity"),
     (
         "p",

@@ -221,6 +221,15 @@ def test_proposed_wording_is_applied_to_the_current_text(sentence, wording):
     assert comment.position is Position.SUPPORT_WITH_AMENDMENTS
 
 
+def test_quoted_words_of_the_text_are_kept_as_the_words_commented_on():
+    result = split_paper(
+        [Block("Article 4: the words “eliminate obstacles” are too vague.")], catalogue()
+    )
+    (comment,) = result.comments
+    assert comment.quoted_text == "eliminate obstacles"
+    assert comment.proposed_wording is None
+
+
 def test_a_replacement_of_words_not_in_the_text_is_not_applied_but_warned():
     result = split_paper(
         [Block("In article 2, paragraph 2, replace “must” with “may”.")], catalogue()
@@ -383,6 +392,7 @@ def test_contributor_uploads_a_paper_confirms_corrects_and_saves(client, paper_w
         ("Article 4", Position.SUPPORT_WITH_AMENDMENTS),
         ("Article 7 bis", Position.OPPOSE),
     ]
+    assert comments[1].quoted_text == "the right to the thing"
     amended = comments[2]
     assert amended.paragraph is not None and amended.paragraph.label == "(b)"
     assert amended.proposed_wording == (
@@ -438,12 +448,8 @@ def test_secretariat_records_a_note_verbale_from_its_pdf(client, paper_world):
     assert browser.status == 200 and "Nothing is recorded yet" in browser.html
     form = browser.form("/paper/record")
     assert form.fields["channel"] == ["note_verbale"]
-    browser.submit(
-        form,
-        organisation=str(world.org.id),
-        received_date="2023-01-20",
-        channel_detail="NV/2023/17",
-    )
+    assert form.fields["organisation"] == [str(world.org.id)]  # named in the note
+    browser.submit(form, received_date="2023-01-20", channel_detail="NV/2023/17")
     assert browser.status == 200, browser.html
     submission = db.session.scalars(select(Submission)).one()
     assert browser.url == f"/submissions/{submission.id}/receipt"
