@@ -201,11 +201,23 @@ def _paragraph_label(number: str | None, letter: str | None) -> str | None:
     return None
 
 
+# "article 19 of the International Covenant", "article 2 of resolution 60/251": another
+# instrument's provision, not one of the text under consultation.
+_EXTERNAL = re.compile(
+    r"\s*,?\s+of\s+(?:the\s+|its\s+|that\s+)?(?!(?:draft|present|revised|preamble|text)\b)"
+    r"(?:(?-i:[A-Z])|(?:international|universal|optional|covenant|convention|charter|treaty|"
+    r"protocol|resolution|statute|constitution|agreement)\b)",
+    re.I,
+)
+
+
 def find_references(text: str) -> list[Reference]:
     """The references to provisions in ``text``, in order, without overlaps."""
     found: list[Reference] = []
     for kind, pattern in _REFERENCES:
         for match in pattern.finditer(text):
+            if _EXTERNAL.match(text, match.end()):
+                continue
             ordinal = _group(match, "ord")
             if ordinal:
                 word = ordinal.lower()

@@ -167,6 +167,34 @@ def test_references(text, kind, number, paragraph):
     assert (reference.kind, reference.number, reference.paragraph) == (kind, number, paragraph)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "as article 19 of the International Covenant provides",
+        "recalling article 2 of resolution 60/251",
+        "article 1 of the Declaration on the Right to Development",
+        "article 55 of the Charter",
+    ],
+)
+def test_provisions_of_other_instruments_are_not_references(text):
+    assert find_references(text) == []
+
+
+def test_provisions_of_the_draft_itself_are_references():
+    (reference,) = find_references("article 4 of the draft declaration")
+    assert reference.number == "4"
+
+
+def test_a_provision_of_another_instrument_does_not_move_the_comment():
+    result = split_paper(
+        [Block("The delegation supports article 1, which reflects article 2 of the Charter.")],
+        catalogue(),
+    )
+    ((provision, position),) = [(c.target.label, c.position) for c in result.comments]
+    assert (provision, position) == ("Article 1", Position.SUPPORT)
+    assert not result.warnings
+
+
 def test_page_numbers_are_not_preambular_paragraphs():
     assert find_references("as discussed at pp. 4-5 of the report") == []
 
