@@ -686,13 +686,21 @@ def _pdf_lines(data: bytes) -> list[str]:
     return lines
 
 
+# What may stand before the reference of a heading: "1.", "B)", "Comments on", "Re:".
+_HEADING_PREFIX = re.compile(
+    r"^(?:(?:\d{1,3}|[ivxlc]{1,5}|[a-z])[.)]\s*)?(?:re:\s*)?(?:(?:comments?|observations?|"
+    r"remarks?|proposals?)\s+(?:on|to|regarding|concerning)\s+)?(?:the\s+)?$",
+    re.I,
+)
+
+
 def _looks_like_heading(text: str, limit: float = 100) -> bool:
     if len(text) > limit or text[-1:] in ".;,!?" or len(text.split()) > 12:
         return False
     if _QUOTE.search(text) or re.search('[\u201c\u201d\u2018\u2019\u00ab\u00bb"]', text):
         return False  # headings quote no wording
     references = find_references(text)
-    return bool(references and references[0].start <= 20) or bool(
+    return bool(references and _HEADING_PREFIX.match(text[: references[0].start])) or bool(
         re.match(r"^(?:annex|preamble|general\s+(?:comments|remarks|observations))\b", text, re.I)
     )
 
@@ -1088,6 +1096,11 @@ def split_paper(blocks: Sequence[Block], catalogue: Catalogue) -> SplitPaper:
                 splitter.add(None, [text], new_paragraph=True)
             else:
                 heading = place  # type: ignore[assignment]
+                reference = find_references(text)[:1]
+                rest = text[: reference[0].start] + text[reference[0].end :] if reference else ""
+                if read_position(rest) is not Position.NO_POSITION:
+                    # "Article 4: supported" says more than where the comments go.
+                    splitter.add(heading, [text], new_paragraph=True)
             follows = False
             continue
         follows_place, follows = splitter.prose(text, heading)

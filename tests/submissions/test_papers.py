@@ -139,6 +139,23 @@ def test_text_about_no_provision_stays_in_the_general_remarks():
     assert not result.warnings
 
 
+def test_a_short_line_is_a_heading_only_when_it_starts_with_its_reference():
+    result = split_paper(
+        [
+            Block("We support article 4"),
+            Block("Article 2: supported"),
+            Block("Article 3"),
+            Block("A fine article."),
+        ],
+        catalogue(),
+    )
+    assert [(c.target.label, c.position, c.body) for c in result.comments] == [
+        ("Article 4", Position.SUPPORT, "We support article 4"),
+        ("Article 2", Position.SUPPORT, "Article 2: supported"),
+        ("Article 3", Position.NO_POSITION, "A fine article."),
+    ]
+
+
 def test_a_provision_not_in_the_text_is_kept_as_general_remarks_with_a_warning():
     result = split_paper(read_paper(as_docx(TABLE)), catalogue())
     assert any("A new article on remedies is needed." in g for g in result.general)
