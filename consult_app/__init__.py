@@ -164,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.review.views import bp as review_bp
     from consult_app.revisions.views import bp as revisions_bp
     from consult_app.submissions.offline_views import bp as offline_bp
+    from consult_app.submissions.paper_views import bp as papers_bp
     from consult_app.submissions.views import bp as submissions_bp
     from consult_app.summaries.views import bp as summaries_bp
     from consult_app.texts.views import bp as texts_bp
@@ -178,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
         consultations_bp,
         submissions_bp,
         offline_bp,
+        papers_bp,
         review_bp,
         dispositions_bp,
         duplicate_groups_bp,

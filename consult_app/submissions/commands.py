@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.submissions.offline import ImportRejected, import_offline_file
+from consult_app.submissions.papers import PaperError, catalogue_for, split_file
 
 submissions_cli = AppGroup("submissions", help="Submissions.")
 
@@ -71,3 +73,41 @@ def import_command(file: Path, consultation_id: int, recorded_by: str, dry_run: 
         state = "new" if item.created else f"revision {item.revision}"
         click.echo(f"{item.receipt_number}\t{item.organisation}\t{item.comments} comment(s)\t"
                    f"{state}")
+
+
+@submissions_cli.command("split-paper")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--consultation", "consultation_id", type=int, required=True,
+              help="Number of the consultation whose text the paper comments on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def split_paper_command(file: Path, consultation_id: int, as_json: bool) -> None:
+    """Split a position paper (.docx or .pdf FILE) into comments per provision; save nothing.
+
+    With --json: {"comments": [{"provision", "paragraph", "position", "body",
+    "proposed_wording"}], "general": [...], "warnings": [...]}.
+    """
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise click.ClickException(f"No consultation {consultation_id}.")
+    limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
+    if file.stat().st_size > limit:
+        raise click.ClickException(f"The file is too large (at most {limit} bytes).")
+    try:
+        result = split_file(file.read_bytes(), catalogue_for(consultation.version_id))
+    except PaperError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        db.session.rollback()  # read only
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    for comment in result.comments:
+        where = comment.target.label + (f"({comment.paragraph.label})" if comment.paragraph
+                                        else "")
+        click.echo(f"{where}\t{comment.position.value}\t{comment.body}")
+        if comment.proposed_wording:
+            click.echo(f"\tproposed: {comment.proposed_wording}")
+    for remark in result.general:
+        click.echo(f"general\t{remark}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)

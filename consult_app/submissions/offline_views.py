@@ -32,7 +32,7 @@ from consult_app.submissions.offline_forms import (
 bp = Blueprint("offline", __name__, url_prefix="/secretariat/submissions")
 
 
-def _secretariat_consultation(consultation_id: int) -> tuple[User, Consultation]:
+def secretariat_consultation(consultation_id: int) -> tuple[User, Consultation]:
     me = signed_in_user()
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
@@ -45,7 +45,7 @@ def _secretariat_consultation(consultation_id: int) -> tuple[User, Consultation]
 @bp.get("/<int:consultation_id>/")
 @login_required
 def index(consultation_id: int) -> str:
-    _me, consultation = _secretariat_consultation(consultation_id)
+    _me, consultation = secretariat_consultation(consultation_id)
     page = paginate(
         select(Submission)
         .where(
@@ -73,7 +73,7 @@ def index(consultation_id: int) -> str:
     )
 
 
-def _organisation_options(consultation: Consultation) -> list[tuple[int, str]]:
+def organisation_options(consultation: Consultation) -> list[tuple[int, str]]:
     existing = dict(
         db.session.execute(
             select(Submission.organisation_id, Submission.receipt_number).where(
@@ -108,12 +108,55 @@ def _render_form(
     )
 
 
+def record_from_form(
+    me: User, consultation: Consultation, form: OfflineSubmissionForm
+) -> offline.RecordResult:
+    """Record what a validated :class:`OfflineSubmissionForm` (or a subclass) holds."""
+    assert form.received_at is not None  # the form computed it when it validated
+    organisation = db.session.get(Organisation, int(form.organisation.data))
+    assert organisation is not None  # the form checked it is in the list
+    return offline.record_offline_submission(
+        me,
+        consultation,
+        organisation,
+        channel=Channel(form.channel.data),
+        channel_detail=form.channel_detail.data,
+        received_at=form.received_at,
+        general_remarks=form.general_remarks.data,
+        comments=form.comment_items,
+        publishable=bool(form.publishable.data),
+        on_behalf_kind=OnBehalfKind(form.on_behalf_kind.data),
+        on_behalf_group=RegionalGroup(form.on_behalf_group.data)
+        if form.on_behalf_group.data
+        else None,
+        on_behalf_name=form.on_behalf_name.data,
+        cosigner_ids=form.cosigners.data or [],
+    )
+
+
+def flash_recorded(result: offline.RecordResult) -> None:
+    submission = result.submission
+    if result.revision is None:
+        flash(_("Nothing new: this was already recorded (receipt %(number)s).",
+                number=submission.receipt_number), "info")
+    elif result.created:
+        flash(_("Recorded with receipt number %(number)s.", number=submission.receipt_number),
+              "success")
+    else:
+        flash(
+            _("Added to the existing submission of %(name)s as revision %(n)d (receipt "
+              "%(number)s).", name=submission.organisation.name, n=result.revision.number,
+              number=submission.receipt_number),
+            "success",
+        )
+
+
 @bp.route("/<int:consultation_id>/new", methods=["GET", "POST"])
 @login_required
 def new(consultation_id: int) -> tuple[str, int] | Response:
-    me, consultation = _secretariat_consultation(consultation_id)
+    me, consultation = secretariat_consultation(consultation_id)
     rows = rows_arg(request.args.get("rows"))
-    options = _organisation_options(consultation)
+    options = organisation_options(consultation)
     index = offline.ProvisionIndex(consultation)
     if request.method == "GET":
         form = OfflineSubmissionForm(
@@ -126,46 +169,16 @@ def new(consultation_id: int) -> tuple[str, int] | Response:
     form = OfflineSubmissionForm(organisations=options, index=index)
     if not form.validate_on_submit() or form.received_at is None:
         return _render_form(consultation, form, rows, 400)
-    organisation = db.session.get(Organisation, int(form.organisation.data))
-    assert organisation is not None  # the form checked it is in the list
     try:
-        result = offline.record_offline_submission(
-            me,
-            consultation,
-            organisation,
-            channel=Channel(form.channel.data),
-            channel_detail=form.channel_detail.data,
-            received_at=form.received_at,
-            general_remarks=form.general_remarks.data,
-            comments=form.comment_items,
-            publishable=bool(form.publishable.data),
-            on_behalf_kind=OnBehalfKind(form.on_behalf_kind.data),
-            on_behalf_group=RegionalGroup(form.on_behalf_group.data)
-            if form.on_behalf_group.data
-            else None,
-            on_behalf_name=form.on_behalf_name.data,
-            cosigner_ids=form.cosigners.data or [],
-        )
+        result = record_from_form(me, consultation, form)
     except UserError as error:
         if error.status_code != 400:
             raise
         db.session.rollback()
         form.form_errors.append(error.message)
         return _render_form(consultation, form, rows, 400)
+    flash_recorded(result)
     submission = result.submission
-    if result.revision is None:
-        flash(_("Nothing new: this was already recorded (receipt %(number)s).",
-                number=submission.receipt_number), "info")
-    elif result.created:
-        flash(_("Recorded with receipt number %(number)s.", number=submission.receipt_number),
-              "success")
-    else:
-        flash(
-            _("Added to the existing submission of %(name)s as revision %(n)d (receipt "
-              "%(number)s).", name=organisation.name, n=result.revision.number,
-              number=submission.receipt_number),
-            "success",
-        )
     return redirect(url_for("submissions.receipt", submission_id=submission.id))
 
 
@@ -192,7 +205,7 @@ def _render_import(
 @bp.route("/<int:consultation_id>/import", methods=["GET", "POST"])
 @login_required
 def import_file(consultation_id: int) -> tuple[str, int] | Response:
-    me, consultation = _secretariat_consultation(consultation_id)
+    me, consultation = secretariat_consultation(consultation_id)
     form = ImportForm()
     if request.method == "GET":
         return _render_import(consultation, form, 200)
