@@ -78,7 +78,7 @@ translations: $(VENV)/.installed
 		--ignore-dirs '.* _* bench build dist instance' \
 		--project consult_app --output-file $(I18N_DIR)/messages.pot .
 	for locale in $(I18N_LOCALES); do \
-		$(BIN)/pybabel update --init-missing --ignore-obsolete --width 100 \
+		$(BIN)/pybabel update --init-missing --ignore-obsolete --no-fuzzy-matching --width 100 \
 			--input-file $(I18N_DIR)/messages.pot --output-dir $(I18N_DIR) --locale $$locale || exit 1; \
 	done
 	$(BIN)/pybabel compile --directory $(I18N_DIR) --statistics
