@@ -23,6 +23,7 @@ from consult_app.core.audit import log_action
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.texts.models import (
+    RTL_TEXT_LANGUAGES,
     TEXT_LANGUAGES,
     Paragraph,
     ParagraphTranslation,
@@ -359,21 +360,53 @@ def save_translation(
 
 @dataclass
 class ReadProvision:
-    """A provision as read in one language: translated, or the original (``fallback``)."""
+    """A provision as read in one language: translated, or the original (a fallback)."""
 
     provision: Provision
-    language: str  # the language of the text shown
+    original: str  # the version's language
+    wanted: str | None = None  # the reader's language, when it is not the original's
     translation: ProvisionTranslation | None = None
 
     @property
+    def language(self) -> str:
+        """The language of the text shown."""
+        return self.wanted if self.translation is not None and self.wanted else self.original
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in RTL_TEXT_LANGUAGES else "ltr"
+
+    @property
     def fallback(self) -> bool:
-        return self.translation is None
+        """The reader wanted another language than the original, which this provision
+        does not have."""
+        return self.wanted is not None and self.translation is None
+
+    @property
+    def fallback_note(self) -> str:
+        return _(
+            "This provision is not available in %(language)s; it is shown in the original "
+            "(%(original)s).",
+            language=language_name(self.wanted or ""),
+            original=language_name(self.original),
+        )
 
     @property
     def title(self) -> str | None:
         if self.translation is not None and self.translation.title:
             return self.translation.title
         return self.provision.title
+
+    @property
+    def full_label(self) -> str:
+        title = self.title
+        return f"{self.provision.label}. {title}" if title else self.provision.label
+
+    @property
+    def part_heading(self) -> str | None:
+        if self.translation is not None and self.translation.part_heading:
+            return self.translation.part_heading
+        return self.provision.part_heading
 
     @property
     def intro(self) -> str | None:
@@ -389,6 +422,7 @@ class ReadProvision:
         return paragraph.text
 
     def paragraph_fallback(self, paragraph: Paragraph) -> bool:
+        """A paragraph of a translated provision that has no translation of its own."""
         return self.translation is not None and self.translation.paragraph_text(paragraph) is None
 
 
@@ -427,18 +461,11 @@ def reading_language(version: TextVersion, wanted: str | None) -> str | None:
 def read(
     provisions: Sequence[Provision], version: TextVersion, wanted: str | None
 ) -> list[ReadProvision]:
-    """The provisions of ``version`` in language ``wanted`` where translated (one query,
+    """The provisions of ``version`` in language ``wanted`` where translated (one query;
     none when the wanted language is the original's)."""
     language = reading_language(version, wanted)
     found = translations_for([p.id for p in provisions], language)
-    out = []
-    for provision in provisions:
-        translation = found.get(provision.id)
-        out.append(
-            ReadProvision(
-                provision,
-                language if translation is not None and language else version.language,
-                translation,
-            )
-        )
-    return out
+    return [
+        ReadProvision(provision, version.language, language, found.get(provision.id))
+        for provision in provisions
+    ]

@@ -79,9 +79,7 @@ def test_an_article_numbered_differently_is_paired_by_order(original):
     text = TEXTS["fr"].replace("Article 2 bis", "Article 3")
     result = parse_document(text.encode(), "fr.txt")
     alignment = align(original, result, "fr")
-    assert [(d.kind, d.where) for d in alignment.differences] == [
-        ("renumbered", "Article 2 bis")
-    ]
+    assert [(d.kind, d.where) for d in alignment.differences] == [("renumbered", "Article 2 bis")]
     assert alignment.pairs[-1].matched_by == "order"
 
 
@@ -110,8 +108,12 @@ def test_save_translation_and_read_it(original):
     assert readings[4].intro == "The present declaration shall be reviewed."
     assert readings[4].language == "en"
     # Reading in the original's language or in an unknown one reads the original.
-    assert all(r.fallback for r in read(version.provisions, version, "en"))
-    assert all(r.fallback for r in read(version.provisions, version, "de"))
+    assert readings[4].fallback and "Chinese" in readings[4].fallback_note
+    assert readings[2].direction == "ltr"
+    for other in ("en", "de", None):
+        assert not any(
+            r.fallback or r.translation for r in read(version.provisions, version, other)
+        )
 
 
 def test_importing_a_language_again_replaces_it(original):
