@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001
 """The consulted text read in the reader's language, with the original as a marked fallback."""
 
 from __future__ import annotations
