@@ -109,7 +109,13 @@ ANNEX_RE = re.compile(
 )
 PROCLAMATION_RE = re.compile(
     r"^(?:now,?\s+therefore\b|(?:have|has)\s+agreed\b|agree\s+as\s+follows|hereby\b|"
-    r"(?:solemnly\s+)?(?:proclaims?|declares?|adopts?)\b)",
+    r"(?:solemnly\s+)?(?:proclaims?|declares?|adopts?)\b"
+    # the same formulas in French, Spanish, Russian, Arabic and Chinese
+    r"|(?:adopte|proclame|déclare|sont\s+convenus|conviennent)\b"
+    r"|(?:aprueba|proclama|declara|han\s+convenido|convienen)\b"
+    r"|(?:торжественно\s+)?(?:принимает|провозглашает|заявляет|согласились)\b"
+    r"|(?:يعتمد|تعتمد|يصدر|تصدر|يعلن|تعلن|اتفقت)\s"
+    r"|(?:庄严)?(?:通过|宣布|兹|议定如下))",
     re.IGNORECASE,
 )
 CLOSING_RE = re.compile(
@@ -136,8 +142,8 @@ PP_START_RE = re.compile(
     r"|(?!Important|Cuando|Durant|Pendant|Quant|Avant|Maintenant)"
     r"[A-ZÀ-Ý][a-zà-ÿ]{2,}(?:ant|ando|iendo|yendo)\b"
     r"|(?:Profondément|Gravement|Profundamente|Gravemente)\s+\w+"
-    r"|(?:Convaincus|Conscients|Préoccupés|Résolus|Soucieux|Convencidos|Conscientes|Preocupados"
-    r"|Decididos|Resueltos)\b"
+    r"|(?:(?:Convaincu|Conscient|Préoccupé|Résolu|Convencid|Preocupad|Decidid|Resuelt)"
+    r"(?:e|s|es|o|os|a|as)?|Soucieux|Conscientes?)\b"
     # Russian adverbial participles ("Признавая", "Ссылаясь"), not "Статья"
     r"|(?!Статья)[А-ЯЁ][а-яё]+(?:я|в|сь)\b|(?:Будучи|Вновь|Глубоко|Убежденные|Сознавая)\b"
     # Arabic "وإذ تشير" (recalling), "واقتناعاً منها" (convinced)...
