@@ -37,8 +37,8 @@ from consult_app.submissions.operations import (
     update_submission_details,
 )
 from consult_app.texts.importer import parse_document
-from consult_app.texts.models import Provision, ProvisionKind, TextVersion
 from consult_app.texts.languages import align, save_translation
+from consult_app.texts.models import Provision, ProvisionKind, TextVersion
 from consult_app.texts.operations import import_text
 
 logger = logging.getLogger(__name__)
