@@ -267,6 +267,13 @@ def _schemas() -> dict[str, Any]:
                 "position": _int(_l("Order within the version.")),
                 "kind": _ref("ProvisionKind"),
                 "number": _str(_l("1 for PP1 or Article 1.")),
+                "language": _str(_l("The language of the text returned for this provision.")),
+                "fallback": _bool(
+                    _l(
+                        "True when the requested language has no version of this provision: "
+                        "the text is the original's."
+                    )
+                ),
                 "title": _str(nullable=True),
                 "source_label": _str(_l("The marker used in the source."), nullable=True),
                 "part_heading": _str(_l("Heading of the part it opens."), nullable=True),
@@ -304,6 +311,14 @@ def _schemas() -> dict[str, Any]:
         "Version": _object(
             {
                 **version_summary,
+                "language": _str(_l("The language of the original.")),
+                "languages": _array(
+                    _str(), _l("The languages it can be read in: the original's first.")
+                ),
+                "requested_language": _str(
+                    _l("The language asked for with lang=, when not the original's."),
+                    nullable=True,
+                ),
                 "instrument": _object({"id": _int(), "title": _str(), "links": _links("self")}),
                 "front_matter": _str(
                     _l("Text before the preamble: title as printed, a resolution's own text."),
@@ -513,28 +528,36 @@ def _schemas() -> dict[str, Any]:
                 "consensus": _object(
                     {
                         "level": _ref("ConsensusLevel"),
-                        "label": _str(_l("The level in words; a bracketed one says how many "
-                                         "objections, from how many regional groups.")),
+                        "label": _str(
+                            _l(
+                                "The level in words; a bracketed one says how many "
+                                "objections, from how many regional groups."
+                            )
+                        ),
                         "reasons": _array(
                             _str(),
-                            _l("Why, in English, the first reason deciding the level "
-                               "(docs/consensus.md); nobody is named."),
+                            _l(
+                                "Why, in English, the first reason deciding the level "
+                                "(docs/consensus.md); nobody is named."
+                            ),
                         ),
                         "parts": _array(
                             _object(
                                 {
                                     "paragraph_id": _int(
-                                        _l("The paragraph or sub-paragraph read; null for "
-                                           "the provision as a whole."),
+                                        _l(
+                                            "The paragraph or sub-paragraph read; null for "
+                                            "the provision as a whole."
+                                        ),
                                         nullable=True,
                                     ),
-                                    "label": _str(_l("\"paragraph 2 (b)\", \"the provision "
-                                                     "as a whole\".")),
+                                    "label": _str(
+                                        _l('"paragraph 2 (b)", "the provision as a whole".')
+                                    ),
                                     "level": _ref("ConsensusLevel"),
                                     "reason": _str(_l("Why, in English.")),
                                     "holding_back": _bool(
-                                        _l("Whether this part holds the provision at its "
-                                           "level.")
+                                        _l("Whether this part holds the provision at its level.")
                                     ),
                                 }
                             ),
@@ -543,8 +566,10 @@ def _schemas() -> dict[str, Any]:
                         "objection": _object(
                             {
                                 "positions": _int(
-                                    _l("State positions objecting to some part (a statement "
-                                       "for a group of States counts once)."),
+                                    _l(
+                                        "State positions objecting to some part (a statement "
+                                        "for a group of States counts once)."
+                                    ),
                                     minimum=0,
                                 ),
                                 "regional_groups": _int(
@@ -681,7 +706,10 @@ def _parameters() -> dict[str, Any]:
         "lang": query(
             "lang",
             {"type": "string", "enum": ["en", "fr", "es", "ar", "zh", "ru"]},
-            _l("Language of error messages (otherwise taken from Accept-Language)."),
+            _l(
+                "Language of error messages (otherwise taken from Accept-Language); for a "
+                "version, also the language of its text where it has that language version."
+            ),
         ),
         "instrument_id": path_id("instrument_id", _l("Id of the instrument.")),
         "version_id": path_id("version_id", _l("Id of the text version.")),

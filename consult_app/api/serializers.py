@@ -21,6 +21,7 @@ from consult_app.core.models import utcnow
 from consult_app.submissions.models import OnBehalfKind, Position
 from consult_app.summaries.aggregation import GroupFigures, ProvisionFigures
 from consult_app.summaries.consensus import ConsensusResult
+from consult_app.texts.languages import ReadProvision
 from consult_app.texts.models import Instrument, Paragraph, Provision, TextVersion
 
 
@@ -73,7 +74,9 @@ def instrument_json(instrument: Instrument) -> dict[str, Any]:
     }
 
 
-def _paragraph_tree(paragraphs: Sequence[Paragraph]) -> list[dict[str, Any]]:
+def _paragraph_tree(
+    paragraphs: Sequence[Paragraph], reading: ReadProvision | None = None
+) -> list[dict[str, Any]]:
     """Paragraphs nested under their parents (sub-paragraphs in ``children``)."""
     nodes: dict[int, dict[str, Any]] = {
         p.id: {
@@ -81,7 +84,7 @@ def _paragraph_tree(paragraphs: Sequence[Paragraph]) -> list[dict[str, Any]]:
             "position": p.position,
             "level": p.level,
             "label": p.label,
-            "text": p.text,
+            "text": reading.text_of(p) if reading is not None else p.text,
             "children": [],
         }
         for p in paragraphs
@@ -93,34 +96,47 @@ def _paragraph_tree(paragraphs: Sequence[Paragraph]) -> list[dict[str, Any]]:
     return roots
 
 
-def provision_json(provision: Provision) -> dict[str, Any]:
+def provision_json(provision: Provision, reading: ReadProvision) -> dict[str, Any]:
     return {
         "id": provision.id,
         "position": provision.position,
         "kind": provision.kind.value,
         "number": provision.number,
-        "title": provision.title,
+        "language": reading.language,
+        "fallback": reading.fallback,
+        "title": reading.title,
         "source_label": provision.source_label,
-        "part_heading": provision.part_heading,
-        "intro": provision.intro,
+        "part_heading": reading.part_heading,
+        "intro": reading.intro,
         "derived_from_id": provision.derived_from_id,
-        "paragraphs": _paragraph_tree(provision.paragraphs),
+        "paragraphs": _paragraph_tree(provision.paragraphs, reading),
     }
 
 
-def version_json(version: TextVersion) -> dict[str, Any]:
+def version_json(version: TextVersion, readings: Sequence[ReadProvision]) -> dict[str, Any]:
+    """The version with its text as read (``readings``: one per provision, in order)."""
+    requested = next((r.wanted for r in readings if r.wanted), None)
+    translation = version.translation(requested) if requested else None
+
+    def own(name: str) -> str | None:
+        value = getattr(translation, name) if translation is not None else None
+        return value or getattr(version, name)
+
     return {
         **version_summary(version),
+        "language": version.language,
+        "languages": version.languages,
+        "requested_language": requested,
         "instrument": {
             "id": version.instrument.id,
             "title": version.instrument.title,
             "links": {"self": url_for("api.show_instrument", instrument_id=version.instrument_id)},
         },
-        "front_matter": version.front_matter,
-        "chapeau": version.chapeau,
-        "proclamation": version.proclamation,
-        "closing": version.closing,
-        "provisions": [provision_json(p) for p in version.provisions],
+        "front_matter": own("front_matter"),
+        "chapeau": own("chapeau"),
+        "proclamation": own("proclamation"),
+        "closing": own("closing"),
+        "provisions": [provision_json(r.provision, r) for r in readings],
         "footnotes": [
             {
                 "position": note.position,

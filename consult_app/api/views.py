@@ -56,6 +56,8 @@ from consult_app.revisions.compare import compare_versions
 from consult_app.submissions.models import Position
 from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
+from consult_app.texts.languages import read
+from consult_app.texts.models import TEXT_LANGUAGES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 logger = logging.getLogger(__name__)
@@ -158,7 +160,14 @@ def show_version(version_id: int) -> Response:
     version = queries.version(version_id) if valid_id(version_id) else None
     if version is None or not version.can_view(None):
         raise NotFound(_("This text does not exist."))
-    return _json({"data": version_json(version)})
+    # ``lang`` also chooses the text's language: each provision says which one it is in.
+    language = request.args.get("lang") or None
+    if language is not None and language not in TEXT_LANGUAGES:
+        raise UserError(
+            _("lang must be one of %(languages)s.", languages=", ".join(TEXT_LANGUAGES))
+        )
+    readings = read(version.provisions, version, language)
+    return _json({"data": version_json(version, readings)})
 
 
 # --- the record of versions ------------------------------------------------------------

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -39,6 +40,7 @@ from consult_app.core.pagination import page_arg, paginate
 from consult_app.core.templating import enum_labels
 from consult_app.extensions import db
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
+from consult_app.texts.languages import read
 from consult_app.texts.models import Paragraph, Provision, TextVersion
 from consult_app.texts.redline import redline_html
 
@@ -88,10 +90,12 @@ def list_consultations() -> str:
 def show(consultation_id: int) -> str:
     consultation = _get_consultation(consultation_id)
     provisions = provisions_with_paragraphs(consultation.version_id)
+    readings = read(provisions, consultation.version, str(get_locale()))
     return render_template(
         "consultations/show.html",
         consultation=consultation,
         provisions=provisions,
+        readings={r.provision.id: r for r in readings},
         counts=published_comment_counts(consultation),
         participate_url=_participation_url(consultation),
         participation_note=_participation_note(consultation),
@@ -135,6 +139,8 @@ def provision(consultation_id: int, provision_id: int) -> str:
     except ValueError:
         abort(400)
     previous, following = neighbours(item)
+    # In the reader's language where translated: one more query, none in the original's.
+    (reading,) = read([item], consultation.version, str(get_locale()))
     paragraphs = {p.id: p for p in item.paragraphs}
     page = page_arg()
     per_page = int(current_app.config["COMMENTS_PER_PAGE"])
@@ -155,6 +161,7 @@ def provision(consultation_id: int, provision_id: int) -> str:
         "consultations/provision.html",
         consultation=consultation,
         provision=item,
+        reading=reading,
         previous=previous,
         following=following,
         pagination=pagination,

@@ -37,6 +37,7 @@ from consult_app.submissions.operations import (
     update_submission_details,
 )
 from consult_app.texts.importer import parse_document
+from consult_app.texts.languages import align, save_translation
 from consult_app.texts.models import Provision, ProvisionKind, TextVersion
 from consult_app.texts.operations import import_text
 
@@ -207,6 +208,21 @@ def load_demo(seed: int = 2023) -> DemoSummary:
         issued_on=(now - timedelta(days=40)).date(),
         source_filename="declaration.md",
     )
+    # French and Arabic language versions, written for the demo: the preamble and the first
+    # articles only, so that the other articles show the note that they are in English.
+    for language in ("fr", "ar"):
+        name = f"declaration.{language}.md"
+        translated = parse_document(
+            resources.files("consult_app.demo").joinpath(name).read_bytes(), name
+        )
+        save_translation(
+            secretariat,
+            version,
+            language,
+            translated,
+            align(version, translated, language),
+            source_filename=name,
+        )
     consultation = open_consultation(
         secretariat,
         version,

@@ -38,7 +38,19 @@ class ImportForm(AppForm):
         coerce=int,
         validate_choice=True,
     )
+    language = SelectField(_l("Language of the text"), default="en", validate_choice=True)
     submit = SubmitField(_l("Preview the import"))
+
+
+class LanguageImportForm(AppForm):
+    """The same version in another language (aligned with the original before saving)."""
+
+    file = FileField(
+        _l("File (.docx, Markdown or plain text)"),
+        validators=[FileRequired(_l("Choose the file to import."))],
+    )
+    language = SelectField(_l("Language of the file"), validate_choice=True)
+    submit = SubmitField(_l("Preview the alignment"))
 
 
 class ConfirmImportForm(AppForm):

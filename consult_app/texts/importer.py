@@ -55,6 +55,7 @@ from consult_app.texts.reading import (
     Block,
     ImportFormatError,
     Source,
+    article_number,
     is_letter,
     read_source,
     title_shaped,
@@ -203,7 +204,8 @@ class _Parser:
         match = ARTICLE_RE.match(block.text)
         if not match:
             return None
-        number = _NUMBER_WORDS.get(match.group("num").lower(), match.group("num"))
+        number = article_number(match)
+        number = _NUMBER_WORDS.get(number.lower(), number)
         if re.fullmatch(r"[ivxlc]+", number, re.IGNORECASE):
             number = number.upper()
         rest = (match.group("rest") or "").strip()
@@ -604,7 +606,9 @@ class _Parser:
             )
             self.add_text(block)
             return i
-        if not PP_START_RE.match(text) and not text.endswith((",", ";")):
+        if not PP_START_RE.match(text) and not text.endswith(
+            (",", ";", "\uff0c", "\uff1b", "\u060c", "\u061b")
+        ):
             self.warn(
                 block.where,
                 _(

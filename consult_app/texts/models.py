@@ -16,6 +16,25 @@ if TYPE_CHECKING:
     from consult_app.accounts.models import User
 
 
+# The six official languages of the United Nations, in which a version can be read.
+TEXT_LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
+RTL_TEXT_LANGUAGES = ("ar",)
+
+
+def language_name(code: str) -> str:
+    """The language's name in the interface language ("French" / "français"...)."""
+    return str(
+        {
+            "en": _l("English"),
+            "fr": _l("French"),
+            "es": _l("Spanish"),
+            "ar": _l("Arabic"),
+            "zh": _l("Chinese"),
+            "ru": _l("Russian"),
+        }.get(code, code)
+    )
+
+
 class VersionStatus(enum.Enum):
     DRAFT = "draft"
     PUBLISHED = "published"  # a revised version made public, not (yet) consulted on
@@ -97,8 +116,16 @@ class TextVersion(Model):
     closing: Mapped[str | None] = mapped_column(Text)
     source_filename: Mapped[str | None] = mapped_column(String(255))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("text_versions.id"))
+    # The language the version was imported in (the original); other language versions
+    # are TextVersionTranslation rows.
+    language: Mapped[str] = mapped_column(
+        String(5), nullable=False, default="en", server_default="en"
+    )
 
     instrument: Mapped[Instrument] = relationship(back_populates="versions")
+    translations: Mapped[list[TextVersionTranslation]] = relationship(
+        back_populates="version", order_by="TextVersionTranslation.language"
+    )
     provisions: Mapped[list[Provision]] = relationship(
         back_populates="version", order_by="Provision.position"
     )
@@ -109,6 +136,17 @@ class TextVersion(Model):
     @property
     def display_title(self) -> str:
         return f"{self.title} ({self.symbol})" if self.symbol else self.title
+
+    @property
+    def languages(self) -> list[str]:
+        """The original's language, then the languages it was imported in."""
+        return [self.language] + [t.language for t in self.translations]
+
+    def translation(self, language: str | None) -> TextVersionTranslation | None:
+        for translation in self.translations:
+            if translation.language == language:
+                return translation
+        return None
 
     def notes_for(self, place: str | None) -> list[Footnote]:
         """Footnotes called from one of the version's own texts (None: called nowhere)."""
@@ -253,3 +291,70 @@ class Footnote(Model):
         UniqueConstraint("version_id", "position"),
         CheckConstraint("paragraph_id IS NULL OR place = 'text'", name="paragraph_is_text"),
     )
+
+
+class TextVersionTranslation(Model):
+    """A language version of a text version: its own title and version-level texts.
+
+    Its provisions and paragraphs are ProvisionTranslation and ParagraphTranslation rows;
+    a provision without one in this language is read in the original.
+    """
+
+    __tablename__ = "text_version_translations"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("text_versions.id"), nullable=False)
+    language: Mapped[str] = mapped_column(String(5), nullable=False)
+    title: Mapped[str | None] = mapped_column(String(300))
+    front_matter: Mapped[str | None] = mapped_column(Text)
+    chapeau: Mapped[str | None] = mapped_column(Text)
+    proclamation: Mapped[str | None] = mapped_column(Text)
+    closing: Mapped[str | None] = mapped_column(Text)
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+
+    version: Mapped[TextVersion] = relationship(back_populates="translations")
+
+    __table_args__ = (UniqueConstraint("version_id", "language"),)
+
+
+class ProvisionTranslation(Model):
+    """A provision in another language than its version's original."""
+
+    __tablename__ = "provision_translations"
+
+    provision_id: Mapped[int] = mapped_column(ForeignKey("provisions.id"), nullable=False)
+    language: Mapped[str] = mapped_column(String(5), nullable=False)
+    title: Mapped[str | None] = mapped_column(String(300))
+    part_heading: Mapped[str | None] = mapped_column(String(300))
+    intro: Mapped[str | None] = mapped_column(Text)
+
+    provision: Mapped[Provision] = relationship()
+    paragraphs: Mapped[list[ParagraphTranslation]] = relationship(
+        back_populates="provision_translation"
+    )
+
+    __table_args__ = (UniqueConstraint("provision_id", "language"),)
+
+    def paragraph_text(self, paragraph: Paragraph) -> str | None:
+        for translated in self.paragraphs:
+            if translated.paragraph_id == paragraph.id:
+                return translated.text
+        return None
+
+
+class ParagraphTranslation(Model):
+    """A paragraph in the language of its provision translation."""
+
+    __tablename__ = "paragraph_translations"
+
+    provision_translation_id: Mapped[int] = mapped_column(
+        ForeignKey("provision_translations.id"), nullable=False
+    )
+    paragraph_id: Mapped[int] = mapped_column(
+        ForeignKey("paragraphs.id"), nullable=False, index=True
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+    provision_translation: Mapped[ProvisionTranslation] = relationship(back_populates="paragraphs")
+    paragraph: Mapped[Paragraph] = relationship()
+
+    __table_args__ = (UniqueConstraint("provision_translation_id", "paragraph_id"),)

@@ -14,6 +14,7 @@ from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.texts.importer import ImportResult, ParsedParagraph
 from consult_app.texts.models import (
+    TEXT_LANGUAGES,
     Footnote,
     FootnotePlace,
     Instrument,
@@ -72,6 +73,7 @@ def import_text(
     issued_on: date | None = None,
     instrument: Instrument | None = None,
     source_filename: str | None = None,
+    language: str = "en",
 ) -> TextVersion:
     """Save a recognised text as a new version of ``instrument`` (or of a new instrument)."""
     clean_title = _clean(title)
@@ -83,6 +85,13 @@ def import_text(
     if not result.provisions:
         raise UserError(
             _("Nothing to save: no preambular paragraph and no article was recognised.")
+        )
+    if language not in TEXT_LANGUAGES:
+        raise UserError(
+            _(
+                "The language must be one of %(languages)s.",
+                languages=", ".join(TEXT_LANGUAGES),
+            )
         )
     filename = _clean(source_filename)
     if filename and len(filename) > FILENAME_MAX:
@@ -112,6 +121,7 @@ def import_text(
         closing=result.closing,
         source_filename=filename,
         previous_id=previous.id if previous is not None else None,
+        language=language,
     )
     db.session.add(version)
     provisions: dict[int, Provision] = {}
@@ -162,6 +172,7 @@ def import_text(
             "issued_on": issued_on.isoformat() if issued_on else None,
             "previous_id": version.previous_id,
             "source_filename": filename,
+            "language": language,
             "format": result.format,
             "counts": counts,
             "warnings": list(result.warnings),

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002  (patterns and examples in the six scripts of the UN languages)
 """Turn a file into blocks: one logical paragraph each, with where it came from.
 
 Text is decoded (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252), Markdown
@@ -34,26 +35,87 @@ class ImportFormatError(ValueError):
 
 # --- patterns --------------------------------------------------------------------------
 
-_SEP = r"(?P<sep>\s*[.:\-\u2013\u2014]+\s*|\s+)?"
+_SEP = r"(?P<sep>\s*[.:\-\u2013\u2014\uff1a\uff0e]+\s*|\s+)?"
+# "5 bis" in each script: bis/ter/quater, бис/тер, مكرراً; Chinese writes 第五条之二.
+_BIS = r"(?:bis|ter|quater|бис|тер|кватер|مكرر(?:اً|ا|ة)?|مكرّر(?:اً|ا)?)"
+_CJK_DIGITS = "〇零一二三四五六七八九十百两"
 ARTICLE_RE = re.compile(
-    r"^(?:article|art\.|art[íi]culo|статья)\s*"
-    r"(?P<num>\d{1,4}[a-z]?(?:\s(?:bis|ter|quater))?|[ivxlc]{1,7}|premier|1er|first)"
-    r"(?=$|[\s.:\-\u2013\u2014])" + _SEP + r"(?P<rest>.*)$",
+    r"^(?:(?:article|art\.|art[íi]culo|статья|المادة)\s*"
+    r"(?P<num>\d{1,4}[a-z]?(?:[\s\-]" + _BIS + r")?|[ivxlc]{1,7}|premier|1er|first)"
+    r"(?=$|[\s.:\-\u2013\u2014\uff1a])"
+    r"|第\s*(?P<cjk>\d{1,4}|["
+    + _CJK_DIGITS
+    + r"]{1,6})\s*条(?:之(?P<cjkbis>[二三四]))?)"
+    + _SEP
+    + r"(?P<rest>.*)$",
     re.IGNORECASE,
 )
+_BIS_NAMES = {"бис": "bis", "тер": "ter", "кватер": "quater"}
+_CJK_BIS = {"二": "bis", "三": "ter", "四": "quater"}
+_CJK_VALUES = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def cjk_number(text: str) -> int:
+    """第五条, 第十二条, 第一百零一条: the value of a Chinese numeral (or of digits)."""
+    if text.isdigit():
+        return int(text)
+    total = section = 0
+    for char in text:
+        if char == "百":
+            total += (section or 1) * 100
+            section = 0
+        elif char == "十":
+            total += (section or 1) * 10
+            section = 0
+        else:
+            section = section * 10 + _CJK_VALUES[char] if section else _CJK_VALUES[char]
+    return total + section
+
+
+def article_number(match: re.Match[str]) -> str:
+    """The number an ARTICLE_RE match names, written the same way in every language:
+    "5", "5 bis", "V" ("Статья 5-бис", "المادة ٥ مكرراً" and "第五条之二" all give "5"/"5 bis")."""
+    if match.group("cjk") is not None:
+        number = str(cjk_number(match.group("cjk")))
+        bis = match.group("cjkbis")
+        return f"{number} {_CJK_BIS[bis]}" if bis else number
+    raw = match.group("num")
+    head = re.match(r"\d+", raw)
+    if head is None:
+        return raw
+    digits = str(int(head.group()))
+    tail = raw[head.end() :].strip(" -").lower()
+    if not tail:
+        return digits
+    if len(tail) == 1:
+        return digits + tail
+    if tail.startswith("مكر"):
+        return f"{digits} bis"
+    return f"{digits} {_BIS_NAMES.get(tail, tail)}"
+
+
 PART_RE = re.compile(
     r"^(?:part|chapter|section|partie|chapitre|titre|parte|cap[íi]tulo|secci[óo]n|часть|глава|раздел)"
     r"\s+(?P<num>[ivxlc]{1,7}|\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"premi[eè]re?|[a-h])(?=$|[\s.:\-\u2013\u2014])" + _SEP + r"(?P<rest>.*)$",
     re.IGNORECASE,
 )
-PREAMBLE_RE = re.compile(r"^(?:preamble|préambule|preámbulo|преамбула)\s*[.:]?$", re.IGNORECASE)
+PREAMBLE_RE = re.compile(
+    r"^(?:preamble|préambule|preámbulo|преамбула|الديباجة|序言)\s*[.:：]?$",
+    re.IGNORECASE,
+)
 ANNEX_RE = re.compile(
     r"^(?:annex|annexe|anexo|приложение)(?:\s+(?:[ivx]{1,5}|\d{1,2}))?\s*[.:]?$", re.IGNORECASE
 )
 PROCLAMATION_RE = re.compile(
     r"^(?:now,?\s+therefore\b|(?:have|has)\s+agreed\b|agree\s+as\s+follows|hereby\b|"
-    r"(?:solemnly\s+)?(?:proclaims?|declares?|adopts?)\b)",
+    r"(?:solemnly\s+)?(?:proclaims?|declares?|adopts?)\b"
+    # the same formulas in French, Spanish, Russian, Arabic and Chinese
+    r"|(?:adopte|proclame|déclare|sont\s+convenus|conviennent)\b"
+    r"|(?:aprueba|proclama|declara|han\s+convenido|convienen)\b"
+    r"|(?:торжественно\s+)?(?:принимает|провозглашает|заявляет|согласились)\b"
+    r"|(?:يعتمد|تعتمد|يصدر|تصدر|يعلن|تعلن|اتفقت)\s"
+    r"|(?:庄严)?(?:通过|宣布|兹|议定如下))",
     re.IGNORECASE,
 )
 CLOSING_RE = re.compile(
@@ -75,7 +137,19 @@ PLACE_DATE_RE = re.compile(
 PP_START_RE = re.compile(
     r"^(?:[A-Z][a-z]+ing\b|(?i:whereas|considérant|considerando|(?:deeply|gravely|seriously|"
     r"profoundly|firmly)\s+\w+|convinced|concerned|mindful|aware|determined|conscious|desirous|"
-    r"alarmed|guided|cognizant|persuaded|in\s+view\s+of)\b)"
+    r"alarmed|guided|cognizant|persuaded|in\s+view\s+of)\b"
+    # French and Spanish participles ("Rappelant", "Reconociendo") and adjectives
+    r"|(?!Important|Cuando|Durant|Pendant|Quant|Avant|Maintenant)"
+    r"[A-ZÀ-Ý][a-zà-ÿ]{2,}(?:ant|ando|iendo|yendo)\b"
+    r"|(?:Profondément|Gravement|Profundamente|Gravemente)\s+\w+"
+    r"|(?:(?:Convaincu|Conscient|Préoccupé|Résolu|Convencid|Preocupad|Decidid|Resuelt)"
+    r"(?:e|s|es|o|os|a|as)?|Soucieux|Conscientes?)\b"
+    # Russian adverbial participles ("Признавая", "Ссылаясь"), not "Статья"
+    r"|(?!Статья)[А-ЯЁ][а-яё]+(?:я|в|сь)\b|(?:Будучи|Вновь|Глубоко|Убежденные|Сознавая)\b"
+    # Arabic "وإذ تشير" (recalling), "واقتناعاً منها" (convinced)...
+    r"|و?(?:إذ(?!ا)|اقتناع|إدراك|تسليم|اعتراف|اعتقاد|تصميم|رغبة)"
+    # Chinese openers: recalling, reaffirming, recognizing...
+    r"|(?:回顾|重申|认识到|确认|注意到|考虑到|深信|意识到|强调|铭记|关切|深为关切|欢迎|承认|决心|申明|鉴于|忆及))"
 )
 # The customary openers of preambular paragraphs, and the proclaiming formulas, where a
 # preamble written as one run-on paragraph is cut ("..., Noting ..., Convinced ...,").
@@ -105,7 +179,12 @@ _LABEL_START_RE = re.compile(r"^(?:\(\d{1,3}\)|\d{1,3}[.)]|\([a-z]{1,6}\)|[a-z]{
 _METADATA_RE = re.compile(r"^\s*#\s*[A-Z][A-Z0-9 _-]{1,30}:\s*\S")
 SHORT_INTRO_RE = re.compile(r"^The\s+[A-Z][^.;:]{0,100},?$")
 # "The States Parties to the present Convention," "The Human Rights Council,"
-CHAPEAU_RE = re.compile(r"^(?:The|Les?|La|Los|Las|El|We)\b[^.;:]{3,250},$")
+CHAPEAU_RE = re.compile(
+    r"^(?:(?:The|Les?|La|Los|Las|El|We)\b[^.;:]{3,250},"
+    r"|(?:Государства|Генеральная|Совет)[^.;:]{0,250},"
+    r"|(?:إن|ان)\s[^.;:]{3,250}[,،]"
+    r"|(?:本|各|大会|人权理事会)[^。；：]{0,120}[，,])$"
+)
 MODAL_RE = re.compile(r"\b(?:shall|has|have|is|are|may|must|will|should)\b", re.IGNORECASE)
 _FUNCTION_WORDS = {"the", "of", "and", "to", "in", "a", "an", "for", "or", "with", "by", "on",
                    "at", "from", "as", "that", "which", "its", "their"}  # fmt: skip
@@ -709,8 +788,10 @@ def read_source(data: bytes) -> Source:
             check_ooxml(data, "word/document.xml")
         except FileProblem as problem:
             raise ImportFormatError(
-                _("This Word document could not be read safely (damaged, too large once "
-                  "expanded, or with parts that are not XML). Save it again and import it again.")
+                _(
+                    "This Word document could not be read safely (damaged, too large once "
+                    "expanded, or with parts that are not XML). Save it again and import it again."
+                )
             ) from problem
         warnings: list[str] = []
         masthead: list[str] = []

@@ -35,6 +35,8 @@ class PendingImport:
     symbol: str | None
     issued_on: date | None
     instrument_id: int | None
+    language: str | None = None  # the file's language
+    version_id: int | None = None  # set for a language version of this version
 
     def data(self) -> bytes:
         return _path(self.token, ".bin").read_bytes()
@@ -76,6 +78,8 @@ def store(
     symbol: str | None,
     issued_on: date | None,
     instrument_id: int | None,
+    language: str | None = None,
+    version_id: int | None = None,
 ) -> str:
     """Keep an uploaded file for its preview; return the token that names it."""
     _remove_stale()
@@ -87,6 +91,8 @@ def store(
         "symbol": symbol,
         "issued_on": issued_on.isoformat() if issued_on else None,
         "instrument_id": instrument_id,
+        "language": language,
+        "version_id": version_id,
     }
     _write_atomic(_path(token, ".bin"), data)
     _write_atomic(_path(token, ".json"), json.dumps(meta).encode())
@@ -111,6 +117,8 @@ def load(token: str | None, user_id: int) -> PendingImport | None:
         return None
     issued = meta.get("issued_on")
     instrument_id = meta.get("instrument_id")
+    version_id = meta.get("version_id")
+    language = meta.get("language")
     return PendingImport(
         token=token,
         user_id=user_id,
@@ -119,6 +127,8 @@ def load(token: str | None, user_id: int) -> PendingImport | None:
         symbol=meta.get("symbol"),
         issued_on=date.fromisoformat(issued) if issued else None,
         instrument_id=int(instrument_id) if instrument_id else None,
+        language=str(language) if language else None,
+        version_id=int(version_id) if version_id else None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -15,9 +16,16 @@ from consult_app.core.errors import NotAllowed, NotFound
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
 from consult_app.texts import operations, uploads
-from consult_app.texts.forms import ConfirmImportForm, ImportForm
+from consult_app.texts.forms import ConfirmImportForm, ImportForm, LanguageImportForm
 from consult_app.texts.importer import ImportFormatError, ImportResult, parse_document
-from consult_app.texts.models import Instrument, Provision, TextVersion
+from consult_app.texts.languages import align, read, reading_language, save_translation
+from consult_app.texts.models import (
+    TEXT_LANGUAGES,
+    Instrument,
+    Provision,
+    TextVersion,
+    language_name,
+)
 
 bp = Blueprint("texts", __name__, url_prefix="/texts")
 logger = logging.getLogger(__name__)
@@ -66,7 +74,14 @@ def show_version(version_id: int) -> str:
     )
     if version is None or not version.can_view(current_user):
         raise NotFound(_("This text does not exist."))
-    return render_template("texts/version.html", version=version)
+    readings = read(version.provisions, version, str(get_locale()))
+    return render_template(
+        "texts/version.html",
+        version=version,
+        readings={r.provision.id: r for r in readings},
+        reading_language=reading_language(version, str(get_locale())) or version.language,
+        language_names={code: language_name(code) for code in TEXT_LANGUAGES},
+    )
 
 
 # --- import (secretariat) --------------------------------------------------------------
@@ -85,31 +100,82 @@ def import_text() -> str | Response:
     _require_text_manager()
     form = ImportForm()
     form.instrument.choices = _instrument_choices()
+    form.language.choices = _language_choices()
     if form.validate_on_submit():
-        upload = form.file.data
-        limit = int(current_app.config["MAX_IMPORT_BYTES"])
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            form.file.errors.append(
-                _("The file is too large (at most %(size)s MB).", size=round(limit / 2**20, 1))
+        data = _read_upload(form)
+        if data is not None:
+            token = uploads.store(
+                current_user.id,
+                data,
+                (form.file.data.filename or "upload")[-255:],
+                form.title.data.strip(),
+                (form.symbol.data or "").strip() or None,
+                form.issued_on.data,
+                form.instrument.data or None,
+                language=form.language.data,
             )
-        else:
-            try:
-                parse_document(data, upload.filename)
-            except ImportFormatError as error:
-                form.file.errors.append(error.message)
-            else:
-                token = uploads.store(
-                    current_user.id,
-                    data,
-                    (upload.filename or "upload")[-255:],
-                    form.title.data.strip(),
-                    (form.symbol.data or "").strip() or None,
-                    form.issued_on.data,
-                    form.instrument.data or None,
-                )
-                return redirect(url_for("texts.preview_import", token=token))
+            return redirect(url_for("texts.preview_import", token=token))
     return render_template("texts/import.html", form=form)
+
+
+def _language_choices(leave_out: str | None = None) -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in TEXT_LANGUAGES if code != leave_out]
+
+
+def _read_upload(form: ImportForm | LanguageImportForm) -> bytes | None:
+    """The uploaded bytes when within the size limit and readable; else None, with the
+    form's error set."""
+    upload = form.file.data
+    limit = int(current_app.config["MAX_IMPORT_BYTES"])
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        form.file.errors.append(
+            _("The file is too large (at most %(size)s MB).", size=round(limit / 2**20, 1))
+        )
+        return None
+    try:
+        parse_document(data, upload.filename)
+    except ImportFormatError as error:
+        form.file.errors.append(error.message)
+        return None
+    return bytes(data)
+
+
+def _version_for_language(version_id: int) -> TextVersion:
+    version = db.session.get(
+        TextVersion,
+        version_id,
+        options=[selectinload(TextVersion.provisions).selectinload(Provision.paragraphs)],
+    )
+    if version is None:
+        raise NotFound(_("This text does not exist."))
+    return version
+
+
+@bp.route("/versions/<int:version_id>/languages", methods=["GET", "POST"])
+@login_required
+def import_language(version_id: int) -> str | Response:
+    """Upload the same version in another language; the preview shows the alignment."""
+    _require_text_manager()
+    version = _version_for_language(version_id)
+    form = LanguageImportForm()
+    form.language.choices = _language_choices(leave_out=version.language)
+    if form.validate_on_submit():
+        data = _read_upload(form)
+        if data is not None:
+            token = uploads.store(
+                current_user.id,
+                data,
+                (form.file.data.filename or "upload")[-255:],
+                version.title,
+                None,
+                None,
+                None,
+                language=form.language.data,
+                version_id=version.id,
+            )
+            return redirect(url_for("texts.preview_import", token=token))
+    return render_template("texts/import_language.html", form=form, version=version)
 
 
 def _pending(token: str) -> uploads.PendingImport:
@@ -133,10 +199,22 @@ def preview_import(token: str) -> str | Response:
         raise NotFound(
             _("This import preview is no longer available. Upload the file again.")
         ) from error
+    form = ConfirmImportForm(token=token)
+    if pending.version_id is not None:
+        version = _version_for_language(pending.version_id)
+        return render_template(
+            "texts/preview_language.html",
+            pending=pending,
+            result=result,
+            counts=result.counts(),
+            version=version,
+            language=language_name(pending.language or ""),
+            alignment=align(version, result, pending.language or ""),
+            form=form,
+        )
     instrument = (
         db.session.get(Instrument, pending.instrument_id) if pending.instrument_id else None
     )
-    form = ConfirmImportForm(token=token)
     return render_template(
         "texts/preview.html",
         pending=pending,
@@ -160,6 +238,8 @@ def save_import() -> Response:
         flash(_("This text was already saved."), "info")
         return redirect(url_for("texts.show_version", version_id=saved))
     pending = _pending(token)
+    if pending.version_id is not None:
+        return _save_language(token, pending)
     instrument = None
     if pending.instrument_id:
         instrument = db.session.get(Instrument, pending.instrument_id)
@@ -182,10 +262,42 @@ def save_import() -> Response:
             issued_on=pending.issued_on,
             instrument=instrument,
             source_filename=pending.filename,
+            language=pending.language or "en",
         )
     except Exception:
         uploads.release(token)
         raise
     uploads.finish(token, current_user.id, version.id)
     flash(_("The text was saved as a new version."), "success")
+    return redirect(url_for("texts.show_version", version_id=version.id))
+
+
+def _save_language(token: str, pending: uploads.PendingImport) -> Response:
+    version = _version_for_language(pending.version_id or 0)
+    if not uploads.claim(token):
+        raise NotFound(_("This import preview is no longer available. Upload the file again."))
+    try:
+        try:
+            result = parse_document(pending.data(), pending.filename)
+        except (ImportFormatError, OSError) as error:
+            raise NotFound(
+                _("This import preview is no longer available. Upload the file again.")
+            ) from error
+        language = pending.language or ""
+        save_translation(
+            current_user,
+            version,
+            language,
+            result,
+            align(version, result, language),
+            source_filename=pending.filename,
+        )
+    except Exception:
+        uploads.release(token)
+        raise
+    uploads.finish(token, current_user.id, version.id)
+    flash(
+        _("The %(language)s version of the text was saved.", language=language_name(language)),
+        "success",
+    )
     return redirect(url_for("texts.show_version", version_id=version.id))

@@ -88,3 +88,21 @@ def test_load_if_empty_does_nothing_the_second_time(app):
     refused = app.test_cli_runner().invoke(args=["demo", "load"])
     assert refused.exit_code != 0
     assert db.session.scalar(select(func.count()).select_from(Comment)) == before
+
+
+def test_demo_text_in_french_and_arabic_with_english_fallback(app, client):
+    _load(app)
+    consultation = db.session.scalars(select(Consultation)).one()
+    version = consultation.version
+    assert version.languages == ["en", "ar", "fr"]
+    provisions = {p.label: p for p in version.provisions}
+    url = f"/consultations/{consultation.id}/provisions/"
+    french = client.get(url + f"{provisions['PP2'].id}?lang=fr").get_data(as_text=True)
+    assert "Rappelant la Déclaration universelle" in french
+    assert "language-fallback" not in french
+    arabic = client.get(url + f"{provisions['Article 3'].id}?lang=ar").get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in arabic
+    assert "الحق في التضامن الدولي" in arabic
+    fallback = client.get(url + f"{provisions['Article 5'].id}?lang=ar").get_data(as_text=True)
+    assert "language-fallback" in fallback
+    assert "Equitable access to essential goods" in fallback

@@ -1,0 +1,107 @@
+"""The consulted text read in the reader's language, with the original as a marked fallback."""
+
+from __future__ import annotations
+
+import pytest
+from flask_sqlalchemy.record_queries import get_recorded_queries
+
+from consult_app.extensions import db
+from consult_app.texts.models import (
+    ParagraphTranslation,
+    ProvisionTranslation,
+    TextVersionTranslation,
+)
+from tests.conftest import make_consultation
+
+
+def translate(version, language: str, count: int) -> None:
+    """Translate the first ``count`` provisions of ``version`` into ``language``."""
+    db.session.add(TextVersionTranslation(version=version, language=language))
+    for provision in version.provisions[:count]:
+        translation = ProvisionTranslation(
+            provision=provision,
+            language=language,
+            title=f"Titre {provision.number}" if provision.title else None,
+            intro=f"[{language}] {provision.intro}" if provision.intro else None,
+        )
+        db.session.add(translation)
+        for paragraph in provision.paragraphs[:1]:
+            db.session.add(
+                ParagraphTranslation(
+                    provision_translation=translation,
+                    paragraph=paragraph,
+                    text=f"[{language}] paragraphe {paragraph.label}",
+                )
+            )
+
+
+@pytest.fixture
+def consultation(app):
+    consultation = make_consultation()
+    translate(consultation.version, "fr", 3)  # PP1, PP2, Article 1; not Articles 2 and 3
+    db.session.commit()
+    return consultation
+
+
+def _get(client, url: str, lang: str) -> str:
+    response = client.get(url, headers={"Accept-Language": lang})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _url(consultation, provision) -> str:
+    return f"/consultations/{consultation.id}/provisions/{provision.id}"
+
+
+def test_provision_page_in_the_readers_language(client, consultation):
+    article1 = consultation.version.provisions[2]
+    html = _get(client, _url(consultation, article1) + "?lang=fr", "fr")
+    assert "Titre 1" in html
+    assert 'lang="fr" dir="ltr"' in html
+    assert "[fr] paragraphe 1" in html
+    # The second paragraph has no translation: the original, marked.
+    assert article1.paragraphs[1].text in html
+    assert "untranslated" in html
+    assert "language-fallback" not in html
+
+
+def test_untranslated_provision_falls_back_with_a_note(client, consultation):
+    article2 = consultation.version.provisions[3]
+    html = _get(client, _url(consultation, article2) + "?lang=fr", "fr")
+    assert "language-fallback" in html
+    assert article2.paragraphs[0].text in html
+    assert 'lang="en"' in html
+
+
+def test_reading_the_original_shows_no_note(client, consultation):
+    article2 = consultation.version.provisions[3]
+    html = _get(client, _url(consultation, article2) + "?lang=en", "en")
+    assert "language-fallback" not in html
+    assert "Titre" not in _get(client, _url(consultation, consultation.version.provisions[2]), "en")
+
+
+def test_a_language_without_any_version_falls_back_everywhere(client, consultation):
+    html = _get(client, f"/consultations/{consultation.id}?lang=ar", "ar")
+    assert html.count("language-fallback") == len(consultation.version.provisions)
+
+
+def test_consultation_page_reads_the_whole_text_in_french(client, consultation):
+    html = _get(client, f"/consultations/{consultation.id}?lang=fr", "fr")
+    assert "[fr] Recalling the importance of preambular matter number 1," in html
+    assert "Titre 1" in html
+    assert html.count("language-fallback") == 2  # Articles 2 and 3
+
+
+def _queries(client, url: str) -> int:
+    db.session.commit()
+    db.session.expire_all()
+    start = len(get_recorded_queries())
+    assert client.get(url).status_code == 200
+    return len(get_recorded_queries()) - start
+
+
+def test_reading_in_another_language_costs_one_query(client, consultation):
+    url = _url(consultation, consultation.version.provisions[2])
+    in_english = _queries(client, url + "?lang=en")
+    in_french = _queries(client, url + "?lang=fr")
+    assert in_french == in_english + 1
