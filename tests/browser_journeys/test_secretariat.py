@@ -1,0 +1,101 @@
+"""The secretariat's day in Chromium: the review queue filtered, every bulk action, one
+comment moderated, an organisation verified, dispositions, a duplicate group, a summary and
+every export, through the pages as they render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from consult_app.accounts.models import OrgCategory
+from consult_app.extensions import db
+from consult_app.review.models import Theme
+from consult_app.submissions.models import Comment, ModerationStatus
+from tests.browser_journeys.journey import Journey
+from tests.browser_journeys.worlds import World, busy_world
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _signed_in(new_journey: Callable[..., Journey], world: World) -> Journey:
+    journey = new_journey()
+    journey.sign_in(world.secretariat.email, PASSWORD, world.secretariat.totp_secret)
+    return journey
+
+
+def _comments(ids: list[int]) -> list[Comment]:
+    db.session.expire_all()
+    return [db.session.get_one(Comment, i) for i in ids]
+
+
+def test_secretariat_filters_the_queue_and_runs_every_bulk_action(
+    new_journey: Callable[..., Journey],
+) -> None:
+    world = busy_world()
+    theme = Theme(consultation_id=world.id, name="Financing of cooperation")
+    db.session.add(theme)
+    db.session.commit()
+    journey = _signed_in(new_journey, world)
+    page = journey.goto(f"/review/{world.id}/queue")
+
+    # Submitted comments are published at once here; the queue can take them back.
+    assert {c.moderation_status for c in world.submitted.comments} == {ModerationStatus.PUBLISHED}
+
+    # Filter: the comments of Member States only.
+    page.get_by_label("Organisation category").select_option(label=OrgCategory.MEMBER_STATE.label)
+    journey.button("Show", exact=True)
+    expect(page.locator("#results")).to_have_text("10 comments")
+    rows = page.locator("table.queue tbody tr")
+    expect(rows).to_have_count(10)
+    expect(page.locator("table.queue tbody")).not_to_contain_text("United Nations entity")
+    values = [rows.nth(n).locator("input[type=checkbox]").get_attribute("value") for n in (0, 1)]
+    ids = [int(v or 0) for v in values]
+    bulk = page.locator("fieldset.bulk-actions")
+
+    def run(button: str, expected: str = "2 comments changed.") -> Page:
+        for comment_id in ids:
+            page.get_by_label(f"Select comment {comment_id}", exact=True).check()
+        journey.click(bulk.get_by_role("button", name=button, exact=True))
+        expect(page.locator(".flashes")).to_contain_text(expected)
+        # The filters stay.
+        expect(page.locator("#results")).to_have_text("10 comments")
+        return page
+
+    run("Back to pending")
+    assert {c.moderation_status for c in _comments(ids)} == {ModerationStatus.PENDING}
+
+    run("Publish")
+    assert {c.moderation_status for c in _comments(ids)} == {ModerationStatus.PUBLISHED}
+
+    bulk.get_by_label("Reason").select_option(label="Off-topic")
+    bulk.get_by_label("Note (internal, optional)").fill("Not about the text.")
+    run("Withhold")
+    comments = _comments(ids)
+    assert {c.moderation_status for c in comments} == {ModerationStatus.WITHHELD}
+    assert {c.withheld_reason for c in comments} == {"off_topic"}
+
+    bulk.get_by_label("Theme").select_option(label="Financing of cooperation")
+    run("Add the theme")
+    assert all([t.name for t in c.themes] == ["Financing of cooperation"] for c in _comments(ids))
+    for comment_id in ids:
+        expect(page.locator(f"#comment-{comment_id}")).to_contain_text("Financing of cooperation")
+
+    officer = world.secretariat
+    bulk.get_by_label("Reviewer").select_option(label=f"{officer.name} <{officer.email}>")
+    run("Assign")
+    assert {c.assigned_to_id for c in _comments(ids)} == {world.secretariat.id}
+
+    run("Unassign")
+    assert {c.assigned_to_id for c in _comments(ids)} == {None}
+    for comment_id in ids:
+        expect(page.locator(f"#comment-{comment_id}")).to_contain_text("nobody")
+
+    # Moderate one comment on its own page: publish the first, withheld above.
+    journey.link(f"Comment {ids[0]}", exact=True)
+    journey.click(page.locator("main").get_by_role("button", name="Publish", exact=True))
+    comment = _comments(ids[:1])[0]
+    assert comment.moderation_status is ModerationStatus.PUBLISHED
+    expect(page.locator("main")).to_contain_text("Published")
