@@ -8,14 +8,20 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
-from consult_app.accounts.models import OrgCategory
+from consult_app.accounts.models import Organisation, OrgCategory, VerificationStatus
 from consult_app.extensions import db
-from consult_app.review.models import Theme
-from consult_app.submissions.models import Comment, ModerationStatus
+from consult_app.review.models import Outcome, Theme
+from consult_app.submissions.models import (
+    Comment,
+    ModerationStatus,
+    Submission,
+    SubmissionStatus,
+)
 from tests.browser_journeys.journey import Journey
 from tests.browser_journeys.worlds import World, busy_world
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_org, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +105,84 @@ def test_secretariat_filters_the_queue_and_runs_every_bulk_action(
     comment = _comments(ids[:1])[0]
     assert comment.moderation_status is ModerationStatus.PUBLISHED
     expect(page.locator("main")).to_contain_text("Published")
+
+
+def _unanswered(world: World) -> list[Comment]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .join(Submission)
+            .where(
+                Submission.consultation_id == world.id,
+                Submission.status == SubmissionStatus.SUBMITTED,
+                ~Comment.disposition.has(),
+            )
+            .order_by(Comment.id)
+        )
+    )
+
+
+def test_secretariat_verifies_an_organisation_and_records_dispositions(
+    new_journey: Callable[..., Journey],
+) -> None:
+    world = busy_world()
+    grassroots = make_org("Grassroots solidarity network", OrgCategory.NGO, verified=False)
+    make_user(organisation=grassroots, email="grassroots@example.org")
+    db.session.commit()
+    journey = _signed_in(new_journey, world)
+
+    # Verify the organisation from the verification page.
+    page = journey.goto("/")
+    journey.link("Verification", exact=True)
+    card = page.locator("section", has_text="Grassroots solidarity network")
+    card.get_by_label("Note (required to reject; shown to the secretariat only)").fill(
+        "Registered charity, checked in the national register."
+    )
+    journey.click(card.get_by_role("button", name="Verify", exact=True))
+    expect(page.locator(".flashes")).to_contain_text("Grassroots solidarity network is verified.")
+    db.session.expire_all()
+    assert db.session.get_one(Organisation, grassroots.id).verification_status is (
+        VerificationStatus.VERIFIED
+    )
+
+    # One disposition on the comment's review page, saved on the first Save.
+    first, second, third, fourth, *_ = _unanswered(world)
+    journey.goto(f"/review/{world.id}/queue")
+    journey.link(f"Comment {first.id}", exact=True)
+    page.get_by_label("Noted", exact=True).check()
+    page.get_by_label("Public explanation").fill("The secretariat takes note of the comment.")
+    journey.button("Save the disposition")
+    expect(page.locator(".flashes")).to_contain_text(
+        f"The disposition of the comment on {first.provision.label} was saved."
+    )
+    # Another on the disposition page of a comment.
+    page = journey.goto(f"/dispositions/comments/{second.id}")
+    page.get_by_label("Not accepted", exact=True).check()
+    page.get_by_label("Public explanation").fill("The article keeps its present wording.")
+    page.get_by_label("Internal note (never published)").fill("Discussed on Monday.")
+    journey.button("Save the disposition")
+    expect(page.locator(".flashes")).to_contain_text("was saved.")
+    db.session.expire_all()
+    assert db.session.get_one(Comment, first.id).disposition.outcome is Outcome.NOTED  # type: ignore[union-attr]
+    answered = db.session.get_one(Comment, second.id).disposition
+    assert answered is not None and answered.outcome is Outcome.NOT_ACCEPTED
+    assert answered.public_explanation == "The article keeps its present wording."
+
+    # Two more in bulk, from the queue, on the first Save.
+    page = journey.goto(f"/review/{world.id}/queue")
+    for comment in (third, fourth):
+        page.get_by_label(f"Select comment {comment.id}", exact=True).check()
+    journey.button("Answer the selected comments the same way")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Answer these 2 comments the same way"
+    )
+    page.get_by_label("Out of scope", exact=True).check()
+    page.get_by_label("Public explanation").fill("The question is outside the scope of the text.")
+    journey.button("Answer these comments")
+    expect(page.locator(".flashes")).to_contain_text("2 comments were answered.")
+    db.session.expire_all()
+    for comment in (third, fourth):
+        disposition = db.session.get_one(Comment, comment.id).disposition
+        assert disposition is not None and disposition.outcome is Outcome.OUT_OF_SCOPE
+        assert disposition.public_explanation == "The question is outside the scope of the text."
