@@ -5,12 +5,14 @@ every export, through the pages as they render."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from consult_app.accounts.models import Organisation, OrgCategory, VerificationStatus
+from consult_app.exports.models import ExportJob, JobStatus
 from consult_app.extensions import db
 from consult_app.review.models import Outcome, Theme
 from consult_app.submissions.models import (
@@ -186,3 +188,56 @@ def test_secretariat_verifies_an_organisation_and_records_dispositions(
         disposition = db.session.get_one(Comment, comment.id).disposition
         assert disposition is not None and disposition.outcome is Outcome.OUT_OF_SCOPE
         assert disposition.public_explanation == "The question is outside the scope of the text."
+
+
+SIGNATURES = {"docx": b"PK", "xlsx": b"PK", "pdf": b"%PDF"}
+
+
+def test_secretariat_builds_every_export_and_downloads_it(
+    new_journey: Callable[..., Journey], tmp_path: Path
+) -> None:
+    world = busy_world()
+    journey = _signed_in(new_journey, world)
+    page = journey.goto(f"/exports/{world.id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exports")
+    choices = page.get_by_label("Export", exact=True).locator("option").all_inner_texts()
+    assert len(choices) >= 6, choices
+    built = []
+    for label in choices:
+        page = journey.goto(f"/exports/{world.id}")
+        page.get_by_label("Export", exact=True).select_option(label=label)
+        journey.button("Build the export")
+        expect(page.locator(".flashes")).to_contain_text("The export has been queued")
+        download_link = page.locator("main").get_by_role("link", name="Download")
+        expect(download_link).to_be_visible()  # EXPORTS_SYNC: built at once
+        with page.expect_download() as info:
+            download_link.click()
+        download = info.value
+        path = tmp_path / download.suggested_filename
+        download.save_as(path)
+        content = path.read_bytes()
+        extension = path.suffix.lstrip(".")
+        assert content, f"{label}: empty file"
+        if extension in SIGNATURES:
+            assert content.startswith(SIGNATURES[extension]), label
+        elif extension == "html":
+            assert b"<html" in content[:500].lower(), label
+        else:
+            assert extension == "csv", label
+            assert content.decode("utf-8-sig").count("\n") > 1, label
+        built.append(extension)
+
+    db.session.expire_all()
+    jobs = db.session.scalars(select(ExportJob).where(ExportJob.consultation_id == world.id)).all()
+    assert len(jobs) == len(choices)
+    assert {job.status for job in jobs} == {JobStatus.DONE}
+    pairs = {(job.kind.value, job.format.value) for job in jobs}
+    assert len(pairs) == len(choices)  # one file of each
+    assert pairs >= {
+        ("report", "docx"),
+        ("report", "pdf"),
+        ("report", "html"),
+        ("compilation", "xlsx"),
+        ("compilation", "csv"),
+    }
+    assert any(kind == "dispositions" for kind, _ in pairs)
