@@ -4,6 +4,7 @@ every export, through the pages as they render."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,13 +15,16 @@ from sqlalchemy import select
 from consult_app.accounts.models import Organisation, OrgCategory, VerificationStatus
 from consult_app.exports.models import ExportJob, JobStatus
 from consult_app.extensions import db
-from consult_app.review.models import Outcome, Theme
+from consult_app.review.models import DuplicateGroup, GroupStatus, Outcome, Theme
+from consult_app.submissions import operations as submission_ops
 from consult_app.submissions.models import (
     Comment,
     ModerationStatus,
+    Position,
     Submission,
     SubmissionStatus,
 )
+from consult_app.summaries.models import SummaryDraft
 from tests.browser_journeys.journey import Journey
 from tests.browser_journeys.worlds import World, busy_world
 from tests.conftest import PASSWORD, make_org, make_user
@@ -241,3 +245,69 @@ def test_secretariat_builds_every_export_and_downloads_it(
         ("compilation", "csv"),
     }
     assert any(kind == "dispositions" for kind, _ in pairs)
+
+
+CAMPAIGN_TEXT = (
+    "We the undersigned call on the drafters to strengthen this article so that international "
+    "solidarity reaches every community, and to add a clear duty of cooperation for all States "
+    "without conditions of any kind, as our members have asked in their letters."
+)
+
+
+def test_secretariat_confirms_a_duplicate_group_and_saves_a_summary(
+    new_journey: Callable[..., Journey],
+) -> None:
+    world = busy_world()
+    article = world.articles[2]
+    for n in range(3):
+        author = make_user(organisation=make_org(f"Campaign member {n + 1}", OrgCategory.NGO))
+        submission = submission_ops.start_submission(author, world.consultation)
+        submission_ops.add_comment(
+            author,
+            submission,
+            article,
+            submission_ops.CommentFields(
+                position=Position.SUPPORT_WITH_AMENDMENTS, body=CAMPAIGN_TEXT
+            ),
+        )
+        submission_ops.submit_submission(author, submission, submission.lock_version)
+    db.session.commit()
+    journey = _signed_in(new_journey, world)
+
+    # Detect duplicates with the default threshold, open the group, confirm it.
+    page = journey.goto(f"/review/{world.id}/groups")
+    journey.button("Detect duplicates now")
+    expect(page.locator(".flashes")).to_contain_text("comments compared")
+    row = page.locator("table.duplicate-groups tbody tr", has_text="We the undersigned").first
+    journey.click(row.get_by_role("link", name=re.compile(r"^Group \d+$")))
+    journey.button("Confirm: these comments are near-identical")
+    expect(page.locator(".flashes")).to_contain_text("The group was confirmed.")
+    db.session.expire_all()
+    groups = db.session.scalars(
+        select(DuplicateGroup).where(
+            DuplicateGroup.consultation_id == world.id,
+            DuplicateGroup.status == GroupStatus.CONFIRMED,
+        )
+    ).all()
+    assert len(groups) == 1 and groups[0].size >= 3
+    assert groups[0].reviewed_by_id == world.secretariat.id
+
+    # The summary: there is no publish button on these pages; draft it, edit it and save.
+    page = journey.goto(f"/consultations/{world.id}/summary")
+    journey.button("Draft the summaries again from the latest figures")
+    journey.click(page.locator("main").get_by_role("link", name=re.compile(r"^Edit ")).first)
+    summary = page.get_by_label("Summary", exact=True)
+    expect(summary).not_to_be_empty()
+    summary.fill("Most delegations support the draft; some ask for a duty of cooperation.")
+    journey.button("Save the summary")
+    expect(page.locator(".flashes")).to_contain_text("The summary was saved.")
+    db.session.expire_all()
+    edited = db.session.scalars(
+        select(SummaryDraft).where(
+            SummaryDraft.consultation_id == world.id, SummaryDraft.edited_text.is_not(None)
+        )
+    ).all()
+    assert [d.edited_text for d in edited] == [
+        "Most delegations support the draft; some ask for a duty of cooperation."
+    ]
+    expect(page.locator("main")).to_contain_text("some ask for a duty of cooperation")
