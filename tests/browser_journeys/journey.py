@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urldefrag
 
 import pyotp
@@ -148,7 +148,7 @@ class Journey:
             if self.auditor is None:
                 assert_accessible(self.page)
             else:
-                self.auditor.context.add_cookies(self.page.context.cookies())
+                self.auditor.context.add_cookies(cast(Any, self.page.context.cookies()))
                 self.auditor.goto(url)
                 assert_accessible(self.auditor)
             self.checked.add(key)

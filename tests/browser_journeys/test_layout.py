@@ -73,7 +73,7 @@ ROLES: dict[str, tuple[Callable[[World], User | None], Callable[[World], list[st
 
 def _overflow(page: Page) -> tuple[int, int, list[str]]:
     """The page's width, the window's, and the elements that stick out of the window."""
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         page.evaluate(
             """() => {
                 const width = window.innerWidth;

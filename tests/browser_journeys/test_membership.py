@@ -79,8 +79,7 @@ def test_new_member_asks_to_join_a_state_and_is_approved_by_the_secretariat(
     expect(page.locator("main")).to_contain_text("No request is waiting.")
 
     db.session.expire_all()
-    carlos = db.session.get(User, carlos.id)
-    assert carlos is not None
+    carlos = db.session.get_one(User, carlos.id)
     assert carlos.membership_status is MembershipStatus.CONFIRMED
     assert carlos.membership_decided_by_id == officer.id
 
