@@ -9,15 +9,33 @@ action that did not go through these methods must call :meth:`Journey.check`).
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urldefrag
 
+import pyotp
 from playwright.sync_api import Locator, Page
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_last_step: dict[str, int] = {}
+
+
+def totp_code(secret: str) -> str:
+    """A code of the authenticator app, never one already given: each code works once, so
+    a second sign-in in the same 30 s uses the next step's code (accepted one step either
+    side), and waits for the clock when that one is used too."""
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(datetime.now(UTC))
+    step = max(now, _last_step.get(secret, now - 1) + 1)
+    while step > totp.timecode(datetime.now(UTC)) + 1:
+        time.sleep(1)
+    _last_step[secret] = step
+    return totp.generate_otp(step)
 
 
 @cache
@@ -105,12 +123,18 @@ class Journey:
             action()
         return self.check()
 
-    def sign_in(self, email: str, password: str) -> Page:
-        """Sign in through the sign-in page, as a person would."""
+    def sign_in(self, email: str, password: str, totp_secret: str | None = None) -> Page:
+        """Sign in through the sign-in page, as a person would: the password, then the
+        authenticator app's code when the page asks for it (secretariat and admin)."""
         self.goto("/account/login")
         self.page.get_by_label("E-mail address").fill(email)
         self.page.get_by_label("Password").fill(password)
-        return self.click(self.page.locator("main").get_by_role("button", name="Sign in"))
+        page = self.click(self.page.locator("main").get_by_role("button", name="Sign in"))
+        if "/account/two-step/code" in page.url:
+            assert totp_secret, f"{email} is asked for a code but has no TOTP secret"
+            page.get_by_label("Code").fill(totp_code(totp_secret))
+            page = self.click(self.page.locator("main").get_by_role("button", name="Sign in"))
+        return page
 
     # --- checking ------------------------------------------------------------------------
 
@@ -124,7 +148,7 @@ class Journey:
             if self.auditor is None:
                 assert_accessible(self.page)
             else:
-                self.auditor.context.add_cookies(self.page.context.cookies())
+                self.auditor.context.add_cookies(cast(Any, self.page.context.cookies()))
                 self.auditor.goto(url)
                 assert_accessible(self.auditor)
             self.checked.add(key)

@@ -4,7 +4,9 @@ submits and reads its receipt: in Chromium, through the pages as they render."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -12,8 +14,10 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from consult_app.accounts.models import Organisation, OrgCategory
+from consult_app.core import mail
 from consult_app.extensions import db
 from consult_app.submissions.models import Attachment, Submission, SubmissionStatus
+from tests.browser_journeys.conftest import LiveServer
 from tests.browser_journeys.journey import Journey
 from tests.conftest import PASSWORD, make_consultation
 
@@ -32,8 +36,21 @@ def small_pdf(path: Path) -> Path:
     return path
 
 
+def confirmation_link(live_server: LiveServer, address: str) -> str:
+    """The link of the last message sent to ``address`` (the served app's mail outbox)."""
+    with live_server.app.app_context():
+        messages = [m for m in mail.outbox() if address in str(m["To"])]
+    assert messages, f"no message was sent to {address}"
+    body = messages[-1].get_body(preferencelist=("plain",))
+    assert body is not None
+    links = re.findall(r"https?://\S+", body.get_content())
+    assert links, "the message holds no link"
+    # The address of the platform as configured; the journey follows it on the served one.
+    return urlsplit(links[-1]).path
+
+
 def test_new_ngo_registers_comments_edits_submits_and_reads_its_receipt(
-    journey: Journey, tmp_path: Path
+    journey: Journey, live_server: LiveServer, tmp_path: Path
 ) -> None:
     consultation = make_consultation()
     articles = [p for p in consultation.version.provisions if p.kind.value == "article"]
@@ -51,6 +68,12 @@ def test_new_ngo_registers_comments_edits_submits_and_reads_its_receipt(
     page.get_by_label("Name of the organisation").fill("Friends of Solidarity")
     page.get_by_label("Category").select_option(label="Civil society organisation / NGO")
     journey.button("Create my account")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your mailbox")
+
+    # The account is created when the link in the message is opened and confirmed.
+    journey.goto(confirmation_link(live_server, "amina@friends-of-solidarity.org"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your address")
+    journey.button("Confirm and create my account")
     expect(page.locator(".flashes")).to_contain_text("Your account is ready")
 
     # Start the submission from the consultation.
@@ -114,7 +137,11 @@ def test_new_ngo_registers_comments_edits_submits_and_reads_its_receipt(
     expect(receipt).to_contain_text("Friends of Solidarity")
     expect(receipt).to_contain_text("written-submission.pdf")
     expect(receipt.locator("tfoot")).to_contain_text("3")
-    expect(receipt).to_contain_text("General remarks: included")
+    remarks = page.get_by_role("heading", name="General remarks as received")
+    expect(remarks).to_be_visible()
+    expect(receipt.locator(".general-remarks")).to_have_text(
+        "Friends of Solidarity welcomes the draft."
+    )
 
     db.session.expire_all()
     organisation = db.session.scalars(

@@ -73,7 +73,7 @@ ROLES: dict[str, tuple[Callable[[World], User | None], Callable[[World], list[st
 
 def _overflow(page: Page) -> tuple[int, int, list[str]]:
     """The page's width, the window's, and the elements that stick out of the window."""
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         page.evaluate(
             """() => {
                 const width = window.innerWidth;
@@ -98,7 +98,7 @@ def test_no_page_is_wider_than_the_window(new_journey: Callable[..., Journey], r
     user = who(world)
     journey = new_journey()
     if user is not None:
-        journey.sign_in(user.email, PASSWORD)
+        journey.sign_in(user.email, PASSWORD, user.totp_secret)
     wide = []
     for path in pages(world):
         for width in WIDTHS:
@@ -137,7 +137,7 @@ def test_main_actions_are_primary_buttons(new_journey: Callable[..., Journey]) -
     assert _background(page, "Attach") != PRIMARY
 
     journey = new_journey()
-    journey.sign_in(world.secretariat.email, PASSWORD)
+    journey.sign_in(world.secretariat.email, PASSWORD, world.secretariat.totp_secret)
     page = journey.goto(f"/review/comments/{world.comment.id}")
     assert _background(page, "Withhold") == PRIMARY
     page = journey.goto(f"/dispositions/comments/{world.comment.id}")
