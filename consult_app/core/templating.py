@@ -19,6 +19,8 @@ from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
+from consult_app.core.invisible import finalize
+
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
 
 E = TypeVar("E", bound=enum.Enum)
@@ -81,12 +83,16 @@ def _enum_labels(enum_cls: type[E], translations: NullTranslations) -> Mapping[E
 
 
 def paragraphs(text: str | None) -> Markup:
-    """Plain user text as escaped HTML paragraphs; nothing the user typed becomes markup."""
+    """Plain user text as escaped HTML paragraphs; nothing the user typed becomes markup.
+
+    Each paragraph takes the direction of its own text (``dir="auto"``): an Arabic comment
+    reads right to left on an English page, an English one left to right on an Arabic page.
+    """
     if not text:
         return Markup("")
     blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
     html = "".join(
-        "<p>" + "<br>".join(str(escape(line)) for line in block.split("\n")) + "</p>"
+        '<p dir="auto">' + "<br>".join(str(escape(line)) for line in block.split("\n")) + "</p>"
         for block in blocks
     )
     return Markup(html)  # noqa: S704 - every piece was escaped above
@@ -174,6 +180,9 @@ def register_template_helpers(app: Flask) -> None:
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext
     )
     app.jinja_env.globals["_"] = _gettext
+    # Every value a template outputs loses the invisible characters that can reorder or
+    # hide text (bidirectional controls, stray zero-width characters): see core.invisible.
+    app.jinja_env.finalize = finalize
     app.jinja_env.filters["local_and_utc"] = format_local_and_utc
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.globals["url_with"] = url_with

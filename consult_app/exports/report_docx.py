@@ -28,6 +28,7 @@ from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from consult_app.core.invisible import strip_invisible
 from consult_app.exports.report import ProvisionSection, ReportData
 
 # Characters XML 1.0 cannot hold (python-docx refuses them).
@@ -48,7 +49,8 @@ _FOOTNOTES_XML = (
 
 
 def clean(text: Any) -> str:
-    return _NOT_XML.sub("", str(text if text is not None else ""))
+    """Text for the document: no character XML refuses, no bidirectional control."""
+    return strip_invisible(_NOT_XML.sub("", str(text if text is not None else "")))
 
 
 class Footnotes:

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
+from consult_app.core.invisible import strip_invisible
 from consult_app.exports.report import ProvisionSection, ReportData
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _register_fonts() -> None:
 
 def esc(text: Any) -> str:
     """Text for a ReportLab paragraph: markup characters escaped, line breaks kept."""
-    value = _NOT_XML.sub("", str(text if text is not None else ""))
+    value = strip_invisible(_NOT_XML.sub("", str(text if text is not None else "")))
     return escape(value).replace("\n", "<br/>")
 
 
