@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 # Uncompressed size a workbook may expand to (a "zip bomb" is refused before parsing).
 MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+#: Rows an uploaded table may hold after its header row (the documented maximum).
 MAX_ROWS = 20_000
 MAX_COLUMNS = 50
 
@@ -167,10 +169,10 @@ def _read_csv(text: str) -> list[TableRow]:
     start = 1
     try:
         for record in reader:
-            if len(rows) >= MAX_ROWS:
-                raise _too_many_rows()
             cells = [cell.strip() for cell in record[:MAX_COLUMNS]]
             if any(cells):
+                if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows are in already
+                    raise _too_many_rows()
                 rows.append(TableRow(start, cells))
             start = reader.line_num + 1
     except csv.Error as error:
@@ -197,14 +199,68 @@ def _xlsx_text(value: Any) -> str:
     return str(value).strip()
 
 
+# A formula element (``<f>``, ``<f t="shared" ...>``, ``<x:f>``) in a worksheet's XML.
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _has_formulas(archive: zipfile.ZipFile) -> bool:
+    """Whether any worksheet of the workbook holds a formula (read in chunks, not parsed)."""
+    for info in archive.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        with archive.open(info) as handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                if _FORMULA_TAG.search(tail + chunk):
+                    return True
+                tail = chunk[-64:]
+    return False
+
+
+def _formula_cells(data: bytes) -> set[tuple[int, int]]:
+    """(row number, column index) of the formula cells of the first sheet."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        sheet = workbook.worksheets[0]
+        return {
+            (number, index)
+            for number, row in enumerate(sheet.iter_rows(), start=1)
+            for index, cell in enumerate(row[:MAX_COLUMNS])
+            if getattr(cell, "data_type", None) == "f"
+        }
+    finally:
+        workbook.close()
+
+
+def _uncomputed_formula(number: int, index: int) -> UserError:
+    from openpyxl.utils import get_column_letter
+
+    return UserError(
+        _(
+            "Cell %(cell)s (line %(line)d) holds a formula whose value the workbook does not "
+            "store. Formulas are not accepted: type the text itself in the cell, or open the "
+            "workbook in Excel or Calc and save it so that it stores the values.",
+            cell=f"{get_column_letter(index + 1)}{number}",
+            line=number,
+        )
+    )
+
+
 def _read_xlsx(data: bytes) -> list[TableRow]:
+    """The rows of the first sheet. A formula cell gives the value the workbook stores for
+    it (as Excel and Calc save it); one with no stored value (a workbook written by a
+    program that does not compute formulas) is refused, not read as empty."""
     from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
                 raise UserError(_("The workbook is too large once uncompressed."))
+            formulas = _has_formulas(archive)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formula_cells = _formula_cells(data) if formulas else set()
     except UserError:
         raise
     except Exception as error:  # openpyxl raises many kinds of errors on damaged files
@@ -216,12 +272,16 @@ def _read_xlsx(data: bytes) -> list[TableRow]:
             raise UserError(_("The workbook has no sheet."))
         rows: list[TableRow] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if len(rows) >= MAX_ROWS:
-                raise _too_many_rows()
+            if formula_cells:
+                for index, value in enumerate(values[:MAX_COLUMNS]):
+                    if value is None and (number, index) in formula_cells:
+                        raise _uncomputed_formula(number, index)
             cells = [_xlsx_text(v) for v in values[:MAX_COLUMNS]]
             while cells and not cells[-1]:
                 cells.pop()
             if any(cells):
+                if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows are in already
+                    raise _too_many_rows()
                 rows.append(TableRow(number, cells))
         return rows
     finally:

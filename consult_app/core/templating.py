@@ -20,6 +20,8 @@ from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
+from consult_app.core.invisible import finalize
+
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
 
 E = TypeVar("E", bound=enum.Enum)
@@ -112,7 +114,11 @@ def paragraphs(text: str | None, notes: Any = None) -> Markup:
         return Markup("")
     html_text = _escaped_with_calls(text.replace("\r\n", "\n"), notes)
     blocks = [b.strip() for b in html_text.split("\n\n") if b.strip()]
-    html = "".join("<p>" + "<br>".join(block.split("\n")) + "</p>" for block in blocks)
+    # Each paragraph takes the direction of its own text (``dir="auto"``): an Arabic comment
+    # reads right to left on an English page, an English one left to right on an Arabic page.
+    html = "".join(
+        '<p dir="auto">' + "<br>".join(block.split("\n")) + "</p>" for block in blocks
+    )
     return Markup(html)  # noqa: S704 - every piece of text was escaped above
 
 
@@ -203,6 +209,9 @@ def register_template_helpers(app: Flask) -> None:
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext
     )
     app.jinja_env.globals["_"] = _gettext
+    # Every value a template outputs loses the invisible characters that can reorder or
+    # hide text (bidirectional controls, stray zero-width characters): see core.invisible.
+    app.jinja_env.finalize = finalize
     app.jinja_env.filters["local_and_utc"] = format_local_and_utc
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["with_calls"] = with_calls

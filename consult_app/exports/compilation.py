@@ -28,6 +28,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 
 from consult_app.consultations.models import Consultation
+from consult_app.core.invisible import strip_invisible
 from consult_app.core.spreadsheets import csv_line, safe_cell
 from consult_app.exports.models import ExportFormat
 from consult_app.exports.rows import (
@@ -53,10 +54,10 @@ MAX_DIGIT_WIDTH_PX = 7
 
 
 def _xlsx_text(value: str) -> str:
-    """Text made fit for a cell: no control characters, within Excel's limit (written as a
-    string cell, so a leading "=" is text, not a formula)."""
-    if not value.isprintable():  # fast path: printable text holds no control character
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Text made fit for a cell: no control or invisible characters, within Excel's limit
+    (written as a string cell, so a leading "=" is text, not a formula)."""
+    if not value.isprintable():  # fast path: printable text holds no control or format character
+        value = strip_invisible(ILLEGAL_CHARACTERS_RE.sub("", value))
     if len(value) > EXCEL_CELL_LIMIT - 1:
         value = value[: EXCEL_CELL_LIMIT - 2] + "…"
     return value
@@ -134,7 +135,7 @@ def _csv_text(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        return safe_cell(value)
+        return safe_cell(strip_invisible(value))
     return value
 
 

@@ -35,6 +35,7 @@ from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from consult_app.core.invisible import strip_invisible
 from consult_app.exports.report import (
     BodyParagraph,
     Chapter,
@@ -68,7 +69,8 @@ _FOOTNOTES_XML = (
 
 
 def clean(text: Any) -> str:
-    return _NOT_XML.sub("", str(text if text is not None else ""))
+    """Text for the document: no character XML refuses, no bidirectional control."""
+    return strip_invisible(_NOT_XML.sub("", str(text if text is not None else "")))
 
 
 class Footnotes:

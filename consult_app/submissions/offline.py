@@ -240,10 +240,17 @@ def record_offline_submission(
             submission.cosigners.append(Cosigner(organisation=cosigner))
 
     added: list[Comment] = []
-    existing_comments = list(submission.active_comments)
+    # What each comment says, to leave out those already recorded (the same form or file
+    # sent twice): a set, so that a file of 20,000 rows costs 20,000 look-ups, not 20,000².
+    fields = list(values[0]) if values else []
+    recorded = {
+        tuple(getattr(c, k) for k in fields) for c in submission.active_comments
+    }
     for item in values:
-        if any(all(getattr(c, k) == v for k, v in item.items()) for c in existing_comments):
-            continue  # already recorded (the same form or file sent twice)
+        key = tuple(item[k] for k in fields)
+        if key in recorded:
+            continue
+        recorded.add(key)
         comment = Comment(
             submission=submission,
             consultation_id=consultation.id,
@@ -254,7 +261,6 @@ def record_offline_submission(
         )
         db.session.add(comment)
         added.append(comment)
-        existing_comments.append(comment)
 
     if before is not None and not added and submission_state(submission) == before:
         return RecordResult(submission, None, False, [])

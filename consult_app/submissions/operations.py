@@ -427,14 +427,19 @@ def add_comment(
     values = validated_comment(submission, provision, fields)
     # A resubmitted form must not leave the same comment twice (asked of the database, so
     # the cost does not grow with the number of comments already in the submission).
-    existing_id = db.session.execute(
-        _SAME_COMMENT, {"submission_id": submission.id, **values}
-    ).scalar()
-    if existing_id is not None:
-        existing = db.session.get(Comment, existing_id)
-        assert existing is not None  # the row is there: the submission is locked
+    existing = _same_comment(submission, values)
+    if existing is not None:
         return existing
-    _touch_now(submission, now or utcnow())
+    try:
+        _touch_now(submission, now or utcnow())
+    except Conflict:
+        # Where the row lock does not hold (SQLite), the same form posted twice at once
+        # reaches this point twice: the request that lost the race finds the comment the
+        # other one saved and answers as it would have (the post is idempotent).
+        existing = _same_comment(submission, values)
+        if existing is None:
+            raise
+        return existing
     # Ids rather than relationships: the flush then only inserts the comment.
     comment = Comment(
         submission_id=submission.id,
@@ -448,6 +453,14 @@ def add_comment(
     _flush()
     log_action(user, "add_comment", comment, after=comment_state(comment))
     return comment
+
+
+def _same_comment(submission: Submission, values: dict[str, Any]) -> Comment | None:
+    """The submission's comment (not withdrawn) that says exactly ``values``, if any."""
+    existing_id = db.session.execute(
+        _SAME_COMMENT, {"submission_id": submission.id, **values}
+    ).scalar()
+    return db.session.get(Comment, existing_id) if existing_id is not None else None
 
 
 def _same_comment_statement() -> Select[tuple[int]]:

@@ -145,11 +145,14 @@ def test_comment_details(client):
     assert "Support with amendments" in html
     assert "Drafting / editorial" in html
     assert f'<a href="#paragraph-{paragraph.id}">paragraph 2</a>' in html
-    assert '<blockquote class="quoted">take measures</blockquote>' in html
-    assert "<p>First point &lt;script&gt;alert(1)&lt;/script&gt;.</p><p>Second point.</p>" in html
+    assert '<blockquote class="quoted" dir="auto">take measures</blockquote>' in html
+    assert (
+        '<p dir="auto">First point &lt;script&gt;alert(1)&lt;/script&gt;.</p>'
+        '<p dir="auto">Second point.</p>' in html
+    )
     assert "<script>alert(1)" not in html
     assert "States shall take<ins> effective</ins> measures to that end." in html
-    assert "<p>Measures must be effective.</p>" in html
+    assert '<p dir="auto">Measures must be effective.</p>' in html
 
 
 def test_redline_against_the_whole_provision(client):
@@ -162,7 +165,7 @@ def test_redline_against_the_whole_provision(client):
     )
     db.session.commit()
     html = _html(client, _url(consultation, provision))
-    redline = re.search(r'<div class="redline">(.*?)</div>', html, re.S)
+    redline = re.search(r'<div class="redline" dir="auto">(.*?)</div>', html, re.S)
     assert redline is not None
     assert "<del>" in redline.group(1)
     assert "States shall take measures to that end." in redline.group(1)  # deleted paragraph 2

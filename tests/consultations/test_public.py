@@ -76,7 +76,10 @@ def test_show_page(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<h1>Consultation on the draft declaration</h1>" in html
-    assert "<p>Comments are welcome.</p><p>&lt;b&gt;Second&lt;/b&gt; paragraph.</p>" in html
+    assert (
+        '<p dir="auto">Comments are welcome.</p>'
+        '<p dir="auto">&lt;b&gt;Second&lt;/b&gt; paragraph.</p>' in html
+    )
     # Reader's zone (UTC for a visitor) and the consultation's own zone, with UTC.
     assert "Jan 15, 2030, 8:00:00\u202fAM UTC" in html
     assert (
@@ -125,7 +128,7 @@ def test_show_renders_parts_and_sub_paragraphs(client):
     assert f'<h4 id="provision-{article.id}-heading">' in html
     assert '<span class="paragraph-label">(a)</span> Cooperate;' in html
     assert 'class="paragraph level-1"' in html
-    assert "<p>States shall:</p>" in html
+    assert '<p dir="auto">States shall:</p>' in html
 
 
 def test_show_counts_only_published_comments_of_this_consultation(client):

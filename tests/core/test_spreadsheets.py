@@ -96,3 +96,13 @@ def test_unreadable_files_are_user_errors():
         read_table(b"\xff\xfe\x00garbage")
     with pytest.raises(UserError):
         read_table(b"PK\x03\x04 not really a zip")
+
+
+def test_the_maximum_counts_rows_after_the_header_and_empty_rows_not_at_all():
+    from consult_app.core.spreadsheets import MAX_ROWS
+
+    lines = ["a,b"] + [f"{n},x" for n in range(MAX_ROWS)]
+    rows = read_table(("\n".join(lines) + "\n,\n\n,\n").encode())
+    assert len(rows) == MAX_ROWS + 1  # the header and MAX_ROWS rows
+    with pytest.raises(UserError, match="too many rows"):
+        read_table(("\n".join([*lines, "last,x"]) + "\n").encode())

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from consult_app.accounts.models import RegionalGroup
 from consult_app.core.audit import AuditEntry, verify_chain
+from consult_app.core.errors import UserError
+from consult_app.core.spreadsheets import MAX_ROWS
 from consult_app.extensions import db
 from consult_app.submissions.models import (
     Channel,
@@ -22,7 +24,7 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionRevision,
 )
-from consult_app.submissions.offline import ImportRejected, import_offline_file
+from consult_app.submissions.offline import ImportRejected, import_offline_file, plan_import
 from tests.submissions.conftest import count_submissions
 
 HEADER = [
@@ -213,8 +215,6 @@ def test_dry_run_imports_nothing(world):
 
 
 def test_not_a_table(world):
-    from consult_app.core.errors import UserError
-
     with pytest.raises(UserError):
         import_offline_file(world.secretariat, world.consultation, b"%PDF-1.4\x00\x01\x02")
     assert nothing_imported()
@@ -290,3 +290,58 @@ def test_control_characters_of_an_imported_file_are_dropped(world):
     bodies = set(db.session.scalars(select(Comment.body)))
     assert "We welcome the preamble.\tIndeed." in bodies
     assert "Clarity." in set(db.session.scalars(select(Comment.rationale)))
+
+
+def _rows_of(world, count: int) -> list[list[str]]:
+    row = [world.org.name, "letter", "Ref. 20k", "2023-01-20", "Article 1", "", "support", "",
+           "", "", "", "yes", ""]
+    return [[*row[:8], f"Comment number {n}.", *row[9:]] for n in range(1, count + 1)]
+
+
+def test_a_file_of_exactly_the_maximum_rows_is_accepted(world):
+    # The check of every row (what refused the file), not the recording of 20,000 comments.
+    plans = plan_import(world.consultation, csv_bytes(_rows_of(world, MAX_ROWS)))
+    assert MAX_ROWS == 20_000
+    assert sum(len(plan.comments) for plan in plans) == MAX_ROWS
+
+
+def test_a_file_of_one_row_more_is_refused(world):
+    rows = _rows_of(world, MAX_ROWS + 1)
+    with pytest.raises(UserError, match="too many rows"):
+        import_offline_file(world.secretariat, world.consultation, csv_bytes(rows))
+    assert nothing_imported()
+
+
+def _formula_workbook(world, *, cached: str | None) -> bytes:
+    """A workbook whose `comment` cell is a formula; ``cached``: the value a spreadsheet
+    program stored for it (openpyxl stores none; XlsxWriter stores the one given)."""
+    row = [world.org.name, "letter", "Ref. F/1", "2023-01-20", "Article 1", "", "support", ""]
+    formula = '=CONCATENATE("We support ", "article 1.")'
+    if cached is None:
+        return xlsx_bytes([[*row, formula]], HEADER[:9])
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, HEADER[:9])
+    sheet.write_row(1, 0, row)
+    sheet.write_formula(1, 8, formula, None, cached)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def test_a_formula_cell_gives_the_value_the_workbook_stores(world):
+    data = _formula_workbook(world, cached="We support article 1.")
+    import_offline_file(world.secretariat, world.consultation, data)
+    assert db.session.scalars(select(Comment.body)).one() == "We support article 1."
+
+
+def test_a_formula_without_a_stored_value_is_refused_clearly(world):
+    data = _formula_workbook(world, cached=None)
+    with pytest.raises(UserError) as caught:
+        import_offline_file(world.secretariat, world.consultation, data)
+    message = caught.value.message
+    assert "Cell I2" in message and "Formulas are not accepted" in message
+    assert "Write your comment" not in message
+    assert nothing_imported()

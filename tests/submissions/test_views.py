@@ -788,3 +788,72 @@ def test_receipt_shows_times_in_the_users_zone_and_utc(client, world):
     assert "On behalf of the Latin American and Caribbean States" in text
     assert "Friends of Testing" in text
     assert "Revision 1" in text
+
+
+def test_the_same_comment_posted_ten_times_at_once_is_saved_once_and_every_post_succeeds(
+    app, client, world, monkeypatch
+):
+    """Ten identical posts at the same moment (a double click, a retried request): one
+    comment, and each request answers as the first one did, showing it."""
+    import threading
+
+    from flask.testing import FlaskClient
+
+    from consult_app.core.audit import AuditEntry
+    from tests.browser import Browser
+
+    submission = ops.start_submission(world.author, world.consultation)
+    db.session.commit()
+    article = world.articles[0]
+    login(client, world.author)
+    url = f"/submissions/{submission.id}/provisions/{article.id}/comment"
+    browser = Browser(client).get(url)
+    form = browser.form(url)
+    data = form.data(position="support", kind="substantive", body="We welcome article 1.")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+
+    posts = 10
+    if db.engine.dialect.name == "sqlite":
+        # SQLite takes no row lock: hold every request just before it writes, so that all
+        # of them have checked for the same comment before any has saved it (the race).
+        barrier = threading.Barrier(posts)
+        touch = ops._touch_now
+
+        def racing_touch(*args, **kwargs):
+            barrier.wait(timeout=60)
+            return touch(*args, **kwargs)
+
+        monkeypatch.setattr(ops, "_touch_now", racing_touch)
+    answers: list[tuple[int, str, str]] = []
+    lock = threading.Lock()
+
+    def post() -> None:
+        with app.app_context():  # one per thread: a session of its own, as in a server
+            try:
+                other: FlaskClient = app.test_client()
+                other.set_cookie("session", cookie.value)
+                response = other.post(url, data=data)
+                page = other.get(response.headers.get("Location", url))
+                with lock:
+                    answers.append(
+                        (response.status_code, response.headers.get("Location", ""),
+                         page.get_data(as_text=True))
+                    )
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=post) for _ in range(posts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == posts
+    for status, location, page in answers:
+        assert status == 302, (status, page[:500])
+        assert location.endswith(f"/submissions/{submission.id}#provision-{article.id}")
+        assert "We welcome article 1." in page and "Nothing was saved" not in page
+    db.session.expire_all()
+    assert [c.body for c in comments()] == ["We welcome article 1."]
+    added = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "add_comment"))
+    assert len(list(added)) == 1
