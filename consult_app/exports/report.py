@@ -51,6 +51,7 @@ from consult_app.summaries.aggregation import (
 from consult_app.summaries.consensus import ConsensusResult, classify, rule_from_config
 from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
+from consult_app.summaries.operations import published_summaries
 from consult_app.texts.models import Provision
 from consult_app.texts.redline import Change, diff
 
@@ -329,8 +330,12 @@ def _sections(
             consultation, [provision_id], public_only=not audience.internal
         )[0]
         consensus = classify(figures, rule)
-        summary = stored.get(provision_id) or draft_provision_summary(
-            consultation, figures, consensus
+        # The public reads only published summaries; the secretariat's own report drafts
+        # the missing ones.
+        summary = stored.get(provision_id) or (
+            draft_provision_summary(consultation, figures, consensus)
+            if audience.internal
+            else _("No summary of views on this provision has been published yet.")
         )
         yield ProvisionSection(
             provision_id=provision_id,
@@ -429,10 +434,12 @@ def gather_report(
     """The content of the consensus report (provisions are produced lazily, in order)."""
     audience = Audience.for_consultation(consultation, internal)
     version = consultation.version
-    stored = _summaries(consultation)
+    stored = _summaries(consultation) if internal else published_summaries(consultation)
     part = participation(consultation, public_only=not internal)
     overall = stored.get(CONSULTATION_SCOPE)
-    if overall is None:
+    if overall is None and not internal:
+        overall = _("No summary of the consultation has been published yet.")
+    elif overall is None:
         overall = draft_consultation_summary(
             consultation, part,
             provision_figures(consultation, public_only=not internal, details=False),

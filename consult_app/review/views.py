@@ -434,7 +434,9 @@ def _render_themes(
 ) -> tuple[str, int]:
     items = themes.consultation_themes(consultation)
     rename_forms = {
-        t.id: RenameThemeForm(prefix=f"t{t.id}", formdata=None, data={"name": t.name})
+        t.id: RenameThemeForm(
+            prefix=f"t{t.id}", formdata=None, data={"name": t.name, "public": t.public}
+        )
         for t in items
     }
     if rename is not None:
@@ -464,7 +466,11 @@ def create_theme(consultation_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             theme = themes.create_theme(
-                _user(), consultation, form.name.data or "", form.description.data
+                _user(),
+                consultation,
+                form.name.data or "",
+                form.description.data,
+                public=bool(form.public.data),
             )
         except UserError as error:
             form.name.errors = [error.message]
@@ -482,10 +488,12 @@ def rename_theme(theme_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             themes.rename_theme(_user(), theme, form.name.data or "")
+            themes.set_theme_public(_user(), theme, bool(form.public.data))
         except UserError as error:
+            db.session.rollback()
             form.name.errors = [error.message]
         else:
-            flash(_("The theme was renamed."), "success")
+            flash(_("The theme was saved."), "success")
             return redirect(url_for(".theme_list", consultation_id=consultation.id))
     return _render_themes(consultation, rename=(theme.id, form), status=400)
 

@@ -44,3 +44,11 @@ class ChoiceForm(AppForm):
 class RegenerateForm(AppForm):
     confirm = HiddenField(default="1")
     submit = SubmitField(_l("Draft the summaries again from the latest figures"))
+
+
+class PublishSummaryForm(AppForm):
+    """Publish one summary as it now reads (the version seen is checked)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Publish the summary"))
+
