@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from consult_app.accounts.models import OrgCategory, RegionalGroup, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.audit import AuditEntry
+from consult_app.core.audit_labels import Change, action_label, entry_changes
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db
 from consult_app.review import assignment, moderation, themes
@@ -263,14 +264,18 @@ def _redline(comment: Comment) -> Markup | None:
     return redline_html(base, comment.proposed_wording)
 
 
-def _history(comment: Comment) -> list[tuple[AuditEntry, str | None]]:
+def _history(comment: Comment) -> list[tuple[AuditEntry, str | None, str, list[Change]]]:
+    """The comment's audit entries in words: who, what (a sentence), and what changed."""
     rows = db.session.execute(
         select(AuditEntry, User.name)
         .outerjoin(User, AuditEntry.actor_id == User.id)
         .where(AuditEntry.object_type == "Comment", AuditEntry.object_id == comment.id)
         .order_by(AuditEntry.id)
     ).all()
-    return [(entry, name) for entry, name in rows]
+    described = entry_changes([entry for entry, _name in rows])
+    return [
+        (entry, name, action_label(entry.action), described[entry.id]) for entry, name in rows
+    ]
 
 
 def _render_comment(comment: Comment, status: int = 200, **forms: Any) -> tuple[str, int]:
