@@ -221,3 +221,15 @@ def test_query_count_is_constant_per_batch(world: ExportWorld) -> None:
     # count + main query + (themes + co-signers) per batch
     assert one_batch == 1 + 1 + 2
     assert ten_batches == 1 + 1 + 2 * 9
+
+
+def test_disposition_xlsx_numbers_are_numbers(world: ExportWorld, tmp_path: Path) -> None:
+    path = tmp_path / "d.xlsx"
+    assert build_dispositions(world.consultation, ExportFormat.XLSX, path, internal=True) == 2
+    sheet = load_workbook(path, read_only=True).active
+    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    rows = list(sheet.iter_rows(min_row=2))
+    for column in ("No.", "Comment number"):
+        index = header.index(column)
+        assert [cell.data_type for cell in (row[index] for row in rows)] == ["n", "n"], column
+    assert [row[header.index("No.")].value for row in rows] == [1, 2]
