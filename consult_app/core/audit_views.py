@@ -21,6 +21,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from consult_app.accounts.models import User, normalise_email
 from consult_app.accounts.util import signed_in_user
 from consult_app.core.audit import AuditEntry
+from consult_app.core.audit_labels import action_label, entry_changes, object_label
 from consult_app.core.errors import NotAllowed
 from consult_app.core.forms import AppForm
 from consult_app.core.guards import parse_id
@@ -67,12 +68,15 @@ class AuditFilterForm(AppForm):
 
     def __init__(self, *args: Any, actions: list[str], object_types: list[str], **kw: Any):
         super().__init__(*args, **kw)
-        self.action.choices = [SelectChoice("", _l("Any action"))] + [
-            SelectChoice(a, a) for a in actions
-        ]
-        self.object_type.choices = [SelectChoice("", _l("Any kind"))] + [
-            SelectChoice(t, t) for t in object_types
-        ]
+        # Options read as sentences; their values stay the stored codes.
+        labelled_actions = sorted(
+            (SelectChoice(a, action_label(a)) for a in actions), key=lambda c: c.label
+        )
+        labelled_types = sorted(
+            (SelectChoice(t, object_label(t)) for t in object_types), key=lambda c: c.label
+        )
+        self.action.choices = [SelectChoice("", _l("Any action")), *labelled_actions]
+        self.object_type.choices = [SelectChoice("", _l("Any kind")), *labelled_types]
 
     def validate_object_id(self, field: StringField) -> None:
         raw = (field.data or "").strip()
@@ -198,7 +202,9 @@ def index() -> tuple[str, int]:
             form=form,
             page=page,
             actors=actors,
-            changes={e.id: changes(e) for e in page.items},
+            changes=entry_changes(list(page.items)),
+            action_label=action_label,
+            object_label=object_label,
             export_args=request.args.to_dict(),
         ),
         200,

@@ -7,6 +7,7 @@ from typing import Any
 from babel import support
 from flask import current_app, has_request_context
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import FieldList, FormField
 from wtforms.fields.core import UnboundField
@@ -37,6 +38,9 @@ class _WTFormsMessages:
         return catalogue
 
     def gettext(self, string: str) -> str:
+        ours = _OUR_WORDING.get(string)
+        if ours is not None:
+            return str(ours)
         catalogue = self._catalogue()
         return string if catalogue is None else catalogue.ugettext(string)
 
@@ -46,6 +50,17 @@ class _WTFormsMessages:
             return singular if n == 1 else plural
         return catalogue.ungettext(singular, plural, n)
 
+
+# WTForms' messages that read as a developer's (a select whose value is not one of its
+# options): said as a sentence of ours, in the application's catalogue.
+_OUR_WORDING = {
+    "Invalid Choice: could not coerce.": _l(
+        "This value is not one of the options. Choose one from the list."
+    ),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l(
+        "Some values are not among the options. Choose from the list."
+    ),
+}
 
 _WTFORMS_MESSAGES = _WTFormsMessages()
 

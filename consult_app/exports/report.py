@@ -79,6 +79,7 @@ from consult_app.summaries.aggregation import (
 from consult_app.summaries.consensus import ConsensusResult, classify
 from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
+from consult_app.summaries.operations import published_summaries
 from consult_app.texts.models import Provision, ProvisionKind
 from consult_app.texts.redline import Change, diff
 
@@ -628,8 +629,12 @@ def _sections(
             provision = provisions[figures.provision_id]
             figures = cap_names(figures)
             consensus = classify(figures)
-            summary = edited.get(provision.id) or draft_provision_summary(
-                consultation, figures, consensus
+            # The public reads only published summaries; the secretariat's own report
+            # drafts the missing ones.
+            summary = edited.get(provision.id) or (
+                draft_provision_summary(consultation, figures, consensus)
+                if audience.internal
+                else _("No summary of views on this provision has been published yet.")
             )
             sections.append(
                 ProvisionSection(
@@ -974,10 +979,16 @@ def gather_report(
     audience = Audience.for_consultation(consultation, internal)
     settings = report_settings(consultation)
     version = consultation.version
-    edited = _edited_summaries(consultation)
+    # The public report carries only what the secretariat published; its own report drafts
+    # what is missing from the current figures.
+    edited = _edited_summaries(consultation) if internal else published_summaries(consultation)
     part = participation(consultation, public_only=not internal)
     sections, lean = _sections(consultation, audience, edited, progress)
-    overall = edited.get(CONSULTATION_SCOPE) or draft_consultation_summary(consultation, part, lean)
+    overall = edited.get(CONSULTATION_SCOPE) or (
+        draft_consultation_summary(consultation, part, lean)
+        if internal
+        else _("No summary of the consultation has been published yet.")
+    )
     del lean
     generated_at = utcnow()
     masthead = build_masthead(consultation, settings, part, len(sections), generated_at, internal)

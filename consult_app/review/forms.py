@@ -183,15 +183,19 @@ class ThemeForm(AppForm):
     description = TextAreaField(
         _l("Description (optional)"), validators=[Optional(), Length(max=MAX_DESCRIPTION)]
     )
+    public = BooleanField(_l("Public: may be named in published figures and summaries"))
     submit = SubmitField(_l("Add the theme"))
 
 
 class RenameThemeForm(AppForm):
+    """The name of a theme and whether it is public."""
+
     name = StringField(
-        _l("New name"),
+        _l("Name"),
         validators=[DataRequired(message=_l("Give the theme a name.")), _name_length],
     )
-    submit = SubmitField(_l("Rename"))
+    public = BooleanField(_l("Public: may be named in published figures and summaries"))
+    submit = SubmitField(_l("Save"))
 
 
 class BulkForm(AppForm):

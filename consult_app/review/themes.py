@@ -75,7 +75,11 @@ def _flush() -> None:
 
 
 def create_theme(
-    actor: User, consultation: Consultation, name: str, description: str | None = None
+    actor: User,
+    consultation: Consultation,
+    name: str,
+    description: str | None = None,
+    public: bool = False,
 ) -> Theme:
     """Add a theme to the consultation's list (names are unique, whatever their case)."""
     ensure_reviewer(actor)
@@ -85,10 +89,16 @@ def create_theme(
         raise UserError(
             _("The description is too long: at most %(n)d characters.", n=MAX_DESCRIPTION)
         )
-    theme = Theme(consultation_id=consultation.id, name=clean, description=text, active=True)
+    theme = Theme(
+        consultation_id=consultation.id, name=clean, description=text, active=True,
+        public=bool(public),
+    )
     db.session.add(theme)
     _flush()
-    log_action(actor, "create_theme", theme, after={"name": clean, "description": text})
+    log_action(
+        actor, "create_theme", theme,
+        after={"name": clean, "description": text, "public": bool(public)},
+    )
     return theme
 
 
@@ -102,6 +112,18 @@ def rename_theme(actor: User, theme: Theme, name: str) -> Theme:
     theme.name = clean
     _flush()
     log_action(actor, "rename_theme", theme, before=before, after={"name": clean})
+    return theme
+
+
+def set_theme_public(actor: User, theme: Theme, public: bool) -> Theme:
+    """Mark a theme public (named in published figures and summaries) or internal."""
+    ensure_reviewer(actor)
+    if theme.public is public:
+        return theme
+    theme.public = public
+    _flush()
+    log_action(actor, "set_theme_public", theme, before={"public": not public},
+               after={"public": public})
     return theme
 
 

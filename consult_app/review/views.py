@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from consult_app.accounts.models import OrgCategory, RegionalGroup, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.audit import AuditEntry
+from consult_app.core.audit_labels import Change, action_label, entry_changes
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db
 from consult_app.review import assignment, moderation, themes
@@ -263,14 +264,18 @@ def _redline(comment: Comment) -> Markup | None:
     return redline_html(base, comment.proposed_wording)
 
 
-def _history(comment: Comment) -> list[tuple[AuditEntry, str | None]]:
+def _history(comment: Comment) -> list[tuple[AuditEntry, str | None, str, list[Change]]]:
+    """The comment's audit entries in words: who, what (a sentence), and what changed."""
     rows = db.session.execute(
         select(AuditEntry, User.name)
         .outerjoin(User, AuditEntry.actor_id == User.id)
         .where(AuditEntry.object_type == "Comment", AuditEntry.object_id == comment.id)
         .order_by(AuditEntry.id)
     ).all()
-    return [(entry, name) for entry, name in rows]
+    described = entry_changes([entry for entry, _name in rows])
+    return [
+        (entry, name, action_label(entry.action), described[entry.id]) for entry, name in rows
+    ]
 
 
 def _render_comment(comment: Comment, status: int = 200, **forms: Any) -> tuple[str, int]:
@@ -430,7 +435,9 @@ def _render_themes(
 ) -> tuple[str, int]:
     items = themes.consultation_themes(consultation)
     rename_forms = {
-        t.id: RenameThemeForm(prefix=f"t{t.id}", formdata=None, data={"name": t.name})
+        t.id: RenameThemeForm(
+            prefix=f"t{t.id}", formdata=None, data={"name": t.name, "public": t.public}
+        )
         for t in items
     }
     if rename is not None:
@@ -460,7 +467,11 @@ def create_theme(consultation_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             theme = themes.create_theme(
-                _user(), consultation, form.name.data or "", form.description.data
+                _user(),
+                consultation,
+                form.name.data or "",
+                form.description.data,
+                public=bool(form.public.data),
             )
         except UserError as error:
             form.name.errors = [error.message]
@@ -478,10 +489,12 @@ def rename_theme(theme_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             themes.rename_theme(_user(), theme, form.name.data or "")
+            themes.set_theme_public(_user(), theme, bool(form.public.data))
         except UserError as error:
+            db.session.rollback()
             form.name.errors = [error.message]
         else:
-            flash(_("The theme was renamed."), "success")
+            flash(_("The theme was saved."), "success")
             return redirect(url_for(".theme_list", consultation_id=consultation.id))
     return _render_themes(consultation, rename=(theme.id, form), status=400)
 

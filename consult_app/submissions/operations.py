@@ -752,7 +752,14 @@ def add_attachment(
     active = [a for a in submission.attachments if not a.is_withdrawn]
     for existing in active:
         if existing.sha256 == digest:
-            return existing  # the same file sent twice
+            # The same content (whatever it is called) is never attached twice.
+            raise UserError(
+                _(
+                    "This file is already attached to the submission, as “%(name)s”. "
+                    "It was not attached again.",
+                    name=existing.display_name,
+                )
+            )
     maximum = int(current_app.config["MAX_ATTACHMENTS_PER_SUBMISSION"])
     if len(active) >= maximum:
         raise UserError(

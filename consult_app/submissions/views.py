@@ -451,7 +451,9 @@ def add_comment(submission_id: int, provision_id: int) -> tuple[str, int] | Base
         return _render_comment_form(submission, provision, form, None, 200)
     if form.validate_on_submit():
         try:
-            ops.add_comment(_user(), submission, provision, _comment_fields(form, provision))
+            saved = ops.add_comment(
+                _user(), submission, provision, _comment_fields(form, provision)
+            )
         except UserError as error:
             if error.status_code != 400:
                 raise
@@ -459,9 +461,9 @@ def add_comment(submission_id: int, provision_id: int) -> tuple[str, int] | Base
             form.form_errors.append(error.message)
         else:
             flash(_("Your comment on %(label)s was saved.", label=provision.label), "info")
+            # Straight to the saved comment (focusable), not the top of the page.
             return redirect(
-                url_for("submissions.show", submission_id=submission.id)
-                + f"#provision-{provision.id}"
+                url_for("submissions.show", submission_id=submission.id) + f"#comment-{saved.id}"
             )
     return _render_comment_form(submission, provision, form, None, 400)
 

@@ -1001,6 +1001,8 @@ def _theme_figures(
         .join(Theme, Theme.id == tc.theme_id)
         .join(Submission, Submission.id == tc.submission_id)
         .where(*_counted_rows(theme_counts, consultation, ids, n))
+        # The public sees only the themes marked public, never the internal labels.
+        .where(*([Theme.public.is_(True)] if public_only else []))
         .group_by(tc.provision_id, Theme.id, Theme.name)
         .order_by(tc.provision_id, func.sum(n).desc(), Theme.name)
     )

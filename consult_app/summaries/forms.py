@@ -115,3 +115,10 @@ class ConsensusSettingsForm(AppForm):
             Attribution.NAMED if rule.named else Attribution.UNATTRIBUTED
         ).value
         self.lock_version.data = lock_version
+
+class PublishSummaryForm(AppForm):
+    """Publish one summary as it now reads (the version seen is checked)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Publish the summary"))
+

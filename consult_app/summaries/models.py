@@ -79,10 +79,16 @@ class SummaryDraft(Model):
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # What the public reads: the text as it stood when the secretariat last published it
+    # (later edits and drafts stay internal until the next publication).
+    published_text: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     consultation: Mapped[Consultation] = relationship()
     provision: Mapped[Provision | None] = relationship()
-    edited_by: Mapped[User | None] = relationship()
+    edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -99,6 +105,10 @@ class SummaryDraft(Model):
         CheckConstraint(
             "(NOT awaiting_choice) OR (edited_text IS NOT NULL)", name="choice_needs_edits"
         ),
+        CheckConstraint(
+            "(published_text IS NULL) OR (published_at IS NOT NULL)",
+            name="published_has_date",
+        ),
     )
 
     @property
@@ -108,6 +118,14 @@ class SummaryDraft(Model):
     @property
     def is_edited(self) -> bool:
         return self.edited_text is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_text is not None
+
+    @property
+    def changed_since_published(self) -> bool:
+        return self.published_text is not None and self.published_text != self.current_text
 
     def can_edit(self, user: User | None) -> bool:
         return self.consultation.can_manage(user)

@@ -85,8 +85,9 @@ def generated_texts(
 
 
 def current_summary(consultation: Consultation, provision: Provision | None = None) -> str:
-    """The summary to show or export: the edited text if any, else the generated draft
-    (drafted now, without storing it, when none was generated yet)."""
+    """The secretariat's summary: the edited text if any, else the generated draft (drafted
+    now, without storing it, when none was generated yet). Not what the public reads: see
+    :func:`published_summaries`."""
     draft = summary_draft(consultation, provision)
     if draft is not None:
         return draft.current_text
@@ -280,3 +281,40 @@ def update_consensus_settings(
     logger.info("user %s changed the consensus settings of consultation %s: %s",
                 actor.id, consultation.id, changed)
     return settings
+
+def publish_summary(
+    actor: User, draft: SummaryDraft, expected_lock_version: int | None
+) -> SummaryDraft:
+    """Publish the summary as it now reads; the public reads that text until the next
+    publication, whatever is drafted or edited meanwhile (a stale form is a 409)."""
+    _check_version(draft, expected_lock_version)
+    if draft.awaiting_choice:
+        raise UserError(
+            _("A new draft is waiting for your choice: keep your edits or take the new draft, "
+              "then publish.")
+        )
+    text = draft.current_text
+    if draft.published_text == text:
+        return draft  # already published as it reads
+    before = {"published_text": draft.published_text, "published_at": draft.published_at}
+    draft.published_text = text
+    draft.published_at = utcnow()
+    draft.published_by_id = actor.id
+    _flush()
+    log_action(
+        actor, "publish_summary", draft, before=before,
+        after={"published_text": text, "published_at": draft.published_at},
+    )
+    return draft
+
+
+def published_summaries(consultation: Consultation) -> dict[int, str]:
+    """The published text of each summary, by scope key (unpublished ones left out)."""
+    rows = db.session.execute(
+        select(SummaryDraft.scope_key, SummaryDraft.published_text).where(
+            SummaryDraft.consultation_id == consultation.id,
+            SummaryDraft.published_text.is_not(None),
+        )
+    )
+    return {scope: text for scope, text in rows if text is not None}
+

@@ -2,7 +2,8 @@
 
 The dashboard and figures pages are public: visitors see figures from published comments
 only, the secretariat also sees pending ones. Summaries are drafted from published data;
-only the secretariat drafts, edits and regenerates them.
+only the secretariat drafts, edits, regenerates and publishes them, and visitors read a
+summary only as it was last published.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from consult_app.summaries.dashboard import build_dashboard
 from consult_app.summaries.forms import (
     ChoiceForm,
     ConsensusSettingsForm,
+    PublishSummaryForm,
     RegenerateForm,
     SummaryForm,
 )
@@ -35,6 +37,7 @@ from consult_app.summaries.operations import (
     SummaryChoice,
     edit_summary,
     generate_summaries,
+    publish_summary,
     resolve_regeneration,
     summary_draft,
     update_consensus_settings,
@@ -133,6 +136,9 @@ def summary(consultation_id: int) -> str:
             .order_by(SummaryDraft.scope_key != 0, Provision.position)
         ).scalars()
     )
+    can_manage = consultation.can_manage(current_user)
+    if not can_manage:  # visitors read only what the secretariat published
+        drafts = [d for d in drafts if d.is_published]
     whole = next((d for d in drafts if d.provision_id is None), None)
     labels = {
         p.id: p.full_label
@@ -140,10 +146,20 @@ def summary(consultation_id: int) -> str:
             select(Provision).where(Provision.version_id == consultation.version_id)
         ).scalars()
     }
+    publish_forms = (
+        {
+            d.scope_key: PublishSummaryForm(
+                formdata=None, prefix=f"publish-{d.scope_key}", lock_version=d.lock_version
+            )
+            for d in drafts
+        }
+        if can_manage
+        else {}
+    )
     return render_template(
         "summaries/summary.html", consultation=consultation, whole=whole,
         provision_drafts=[d for d in drafts if d.provision_id is not None], labels=labels,
-        can_manage=consultation.can_manage(current_user), form=RegenerateForm(),
+        can_manage=can_manage, form=RegenerateForm(), publish_forms=publish_forms,
     )
 
 
@@ -292,3 +308,20 @@ def settings(consultation_id: int) -> Response | tuple[str, int]:
     flash(_("The consensus settings were saved; the figures and the next drafts use them."),
           "success")
     return redirect(url_for("summaries.settings", consultation_id=consultation.id))
+
+@bp.post("/<int:consultation_id>/summary/publish", defaults={"provision_id": None})
+@bp.post("/<int:consultation_id>/summary/provisions/<int:provision_id>/publish")
+@login_required
+def publish(consultation_id: int, provision_id: int | None) -> Response:
+    consultation = _managed(consultation_id)
+    provision = _provision(consultation, provision_id)
+    draft = _draft_or_404(consultation, provision)
+    if not draft.can_edit(current_user):
+        raise NotAllowed(_("Only the secretariat can publish the summaries."))
+    form = PublishSummaryForm(prefix=f"publish-{draft.scope_key}")
+    if not form.validate_on_submit():
+        raise UserError(_("The form expired. Please try again."))
+    publish_summary(current_user, draft, form.lock_version.data)
+    flash(_("The summary was published: the public now reads it as it stands."), "success")
+    return redirect(_summary_url(consultation, provision))
+

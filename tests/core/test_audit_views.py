@@ -53,9 +53,9 @@ def test_list_newest_first_with_actor_time_object_and_diff(client, secretariat, 
     assert "UTC" in html
     assert f"Organisation #{entries['org'].id}" in html
     # Only the key that changed is shown, with both values.
-    assert "<code>verification_status</code>" in html
-    assert "<del>pending</del>" in html and "<ins>verified</ins>" in html
-    assert "<code>name</code>" not in html
+    assert "<dt>Verification</dt>" in html  # the field in words, not its code
+    assert "<del>Awaiting verification</del>" in html and "<ins>Verified</ins>" in html
+    assert "<dt>Name</dt>" not in html
     # User text is escaped.
     assert "=HYPERLINK(&#34;x&#34;)" in html or "=HYPERLINK(&quot;x&quot;)" in html
 

@@ -241,3 +241,15 @@ def test_xlsx_sheets_have_an_autofilter_and_a_frozen_header(
         assert sheet.freeze_panes == "A2"
         last = sheet.cell(row=1, column=sheet.max_column).column_letter
         assert sheet.auto_filter.ref == f"A1:{last}{rows + 1}"
+
+
+def test_disposition_xlsx_numbers_are_numbers(world: ExportWorld, tmp_path: Path) -> None:
+    path = tmp_path / "d.xlsx"
+    assert build_dispositions(world.consultation, ExportFormat.XLSX, path, internal=True) == 2
+    sheet = load_workbook(path, read_only=True).active
+    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    rows = list(sheet.iter_rows(min_row=2))
+    for column in ("No.", "Comment number"):
+        index = header.index(column)
+        assert [cell.data_type for cell in (row[index] for row in rows)] == ["n", "n"], column
+    assert [row[header.index("No.")].value for row in rows] == [1, 2]

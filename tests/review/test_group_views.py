@@ -199,7 +199,7 @@ def test_split_selected_members(client, detected: World) -> None:
     ("ids", "message"),
     [
         ([], "Select the comments to take out of the group."),
-        (["abc"], "Invalid choice"),
+        (["abc"], "Some values are not among the options."),
         (["999999"], "These comments are not in this group"),
         ("five", "At least two comments must stay in the group"),
     ],

@@ -204,7 +204,7 @@ def test_comment_page_shows_everything(client, world):
     assert world.submissions["business"].receipt_number in html
     assert "Letter" in html  # the channel
     assert "Acme Holdings" in html
-    assert "publish comment" in html  # history from the audit log
+    assert "Comment published" in html  # history from the audit log, in words
     assert "Alice Reviewer" in html
 
 
@@ -254,10 +254,12 @@ def test_single_comment_actions(client, world):
     assert response.status_code == 400
     html = client.get(base).get_data(as_text=True)
     assert "Assigned to Bob Reviewer." in html
-    history = re.findall(r"<td>(withhold comment|return comment to pending|tag comment|"
-                         r"untag comment|assign comment)</td>", html)
-    assert history == ["withhold comment", "return comment to pending", "tag comment",
-                       "untag comment", "assign comment"]
+    history = re.findall(r"<td>(Comment withheld|Comment returned to pending|Theme given to "
+                         r"the comment|Theme taken off the comment|Comment assigned to a "
+                         r"reviewer)</td>", html)
+    assert history == ["Comment withheld", "Comment returned to pending",
+                       "Theme given to the comment", "Theme taken off the comment",
+                       "Comment assigned to a reviewer"]
 
 
 def test_comment_page_post_without_csrf_is_refused(csrf_app, world):

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from consult_app.core.audit import AuditEntry
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.review import themes
@@ -143,3 +144,38 @@ def test_theme_post_without_csrf_is_refused(csrf_app, world):
     response = client.post(f"/review/{world.consultation.id}/themes", data={"name": "Climate"})
     assert response.status_code == 400
     assert all_themes() == []
+
+
+def test_a_theme_is_internal_unless_marked_public_in_the_theme_forms(client, world):
+    from tests.browser import Browser
+
+    login(client, world.secretariat)
+    url = f"/review/{world.consultation.id}/themes"
+    browser = Browser(client).get(url)
+    form = browser.form(url)
+    browser.submit(form, name="Working label")
+    browser.get(url)
+    browser.submit(browser.form(url), name="Right to development", public="y")
+    assert browser.status == 200, browser.html[:2000]
+    themes = {t.name: t for t in db.session.scalars(select(Theme))}
+    assert themes["Working label"].public is False
+    assert themes["Right to development"].public is True
+
+    # The theme's own form makes it public, and back (audited).
+    label = themes["Working label"]
+    browser.get(url)
+    form = browser.form(f"/review/themes/{label.id}/rename")
+    assert f"t{label.id}-public" not in form.fields  # unticked as rendered
+    browser.submit(form, **{f"t{label.id}-public": "y"})
+    assert browser.status == 200, browser.html[:2000]
+    db.session.expire_all()
+    assert db.session.get(Theme, label.id).public is True
+    browser.get(url)
+    form = browser.form(f"/review/themes/{label.id}/rename")
+    form.fields.pop(f"t{label.id}-public")  # untick
+    browser.submit(form)
+    db.session.expire_all()
+    assert db.session.get(Theme, label.id).public is False
+    actions = [e.action for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.object_id == label.id).order_by(AuditEntry.id))]
+    assert actions.count("set_theme_public") == 2

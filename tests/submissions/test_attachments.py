@@ -109,11 +109,25 @@ def test_too_many_attachments_refused(app, world):
     assert len(attachments()) == 2
 
 
-def test_same_file_twice_is_kept_once(world):
+def test_same_file_twice_is_refused_with_a_message(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    first = ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
-    second = ops.add_attachment(world.author, submission, "a copy.pdf", PDF_BYTES)
-    assert first.id == second.id
+    ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
+    with pytest.raises(UserError) as info:
+        ops.add_attachment(world.author, submission, "a copy.pdf", PDF_BYTES)
+    assert "already attached" in info.value.message and "a.pdf" in info.value.message
+    db.session.commit()
+    login(client, world.author)
+    response = upload(client, submission.id, PDF_BYTES, "the same again.pdf")
+    assert response.status_code == 400
+    assert "This file is already attached to the submission, as “a.pdf”." in (
+        response.get_data(as_text=True)
+    )
+    assert len(attachments()) == 1
+    # Withdrawn, the same file may be attached again.
+    ops.withdraw_attachment(world.author, attachments()[0])
+    assert ops.add_attachment(world.author, submission, "again.pdf", PDF_BYTES).id != (
+        attachments()[0].id
+    )
 
 
 def test_download_and_withdraw(client, world):

@@ -407,6 +407,25 @@ def test_submit_without_changes_to_the_details_still_submits_the_first_time(clie
     assert submission.general_remarks is None
 
 
+def test_saving_a_comment_lands_on_the_saved_comment(client, world):
+    submission = ops.start_submission(world.author, world.consultation)
+    db.session.commit()
+    login(client, world.author)
+    browser = Browser(client).get(f"/submissions/{submission.id}")
+    browser.follow("Add a comment on Article 1")
+    form = browser.form("/comment")
+    response = client.post(
+        form.action, data=form.data(position="oppose", body="We object to article 1.")
+    )
+    assert response.status_code == 302
+    [saved] = comments()
+    assert response.headers["Location"].endswith(
+        f"/submissions/{submission.id}#comment-{saved.id}"
+    )
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert f'id="comment-{saved.id}" tabindex="-1"' in page  # the target takes the focus
+
+
 # --- a submitted comment edited: the public keeps the submitted wording ----------------
 
 

@@ -38,7 +38,7 @@ def world() -> World:
     ps = provisions(consultation)
     article, other = ps[2], ps[3]
     day2 = datetime(2026, 1, 11, 23, 30, tzinfo=UTC)
-    gender = Theme(consultation_id=consultation.id, name="Gender equality")
+    gender = Theme(consultation_id=consultation.id, name="Gender equality", public=True)
     db.session.add(gender)
 
     # States on the article: African 3 (one on behalf of the group), WEOG 2, GRULAC 1.

@@ -317,3 +317,112 @@ def test_consensus_settings_are_for_the_secretariat(world: World, client: FlaskC
     assert client.get(url).status_code == 403
     assert client.post(url, data={"bracket_objections": 5, "lock_version": 0}).status_code == 403
     assert db.session.scalars(select(ConsensusSettings)).first() is None
+
+# --- publication: drafts stay internal until published; themes internal unless public -
+
+
+def _anonymous_summary(app: Flask, world: World) -> str:
+    response = app.test_client().get(_summary_url(world))
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_summary_is_public_only_once_published_and_stays_as_published(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    from tests.browser import Browser
+
+    login(client, world.secretariat)
+    browser = Browser(client).get(_summary_url(world))
+    browser.submit(browser.form("/summary/generate"))
+    assert browser.status == 200
+    whole = db.session.scalar(select(SummaryDraft).where(SummaryDraft.provision_id.is_(None)))
+    assert whole is not None
+    drafted = whole.generated_text
+    public = _anonymous_summary(app, world)
+    assert "No summary has been published yet." in public
+    assert drafted.split("\n")[0] not in public
+
+    # "Publish the summary" on the whole consultation's summary, as the page renders it.
+    browser.get(_summary_url(world))
+    assert "Not published: only the secretariat sees it" in browser.html
+    browser.submit(browser.form(_summary_url(world, "/publish")))
+    assert browser.status == 200, browser.html[:2000]
+    assert "The summary was published" in browser.html
+    db.session.expire_all()
+    assert whole.published_text == drafted and whole.published_by_id == world.secretariat.id
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "publish_summary")
+    ).one()
+    assert entry.after["published_text"] == drafted
+    public = _anonymous_summary(app, world)
+    assert drafted.split("\n")[0] in public
+    # Only the whole summary was published; the provisions' drafts stay internal.
+    article = db.session.scalar(select(SummaryDraft).where(
+        SummaryDraft.provision_id == world.article.id))
+    assert article is not None and article.published_text is None
+
+    # Edited afterwards: the public keeps reading the published text until published again.
+    browser.get(_summary_url(world, "/edit"))
+    browser.submit(browser.form(_summary_url(world, "/edit")), text="A new careful wording.")
+    assert browser.status == 200
+    public = _anonymous_summary(app, world)
+    assert "A new careful wording." not in public
+    assert drafted.split("\n")[0] in public
+    assert "the public still reads the published text" in browser.html
+    browser.submit(browser.form(_summary_url(world, "/publish")))
+    assert "A new careful wording." in _anonymous_summary(app, world)
+
+
+def test_publishing_waits_for_the_choice_after_a_new_draft(world: World) -> None:
+    import pytest
+
+    from consult_app.core.errors import UserError
+    from consult_app.summaries.operations import edit_summary, publish_summary
+
+    generate_summaries(world.secretariat, world.consultation)
+    draft = db.session.scalar(select(SummaryDraft).where(
+        SummaryDraft.provision_id == world.article.id))
+    assert draft is not None
+    edit_summary(world.secretariat, draft, "Edited.", draft.lock_version)
+    for n in range(4):
+        submit(world.consultation, state(f"New {n}", G.ASIA_PACIFIC), [(world.article, P.OPPOSE)])
+    generate_summaries(world.secretariat, world.consultation)
+    assert draft.awaiting_choice
+    with pytest.raises(UserError):
+        publish_summary(world.secretariat, draft, draft.lock_version)
+    assert draft.published_text is None
+
+
+def test_internal_themes_are_never_named_to_the_public(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    from consult_app.review.models import Theme
+
+    gender = db.session.scalars(select(Theme).where(Theme.name == "Gender equality")).one()
+    gender.public = False
+    db.session.commit()
+    figures_url = f"/consultations/{world.consultation.id}/figures/{world.article.id}"
+    assert "Gender equality" not in app.test_client().get(figures_url).get_data(as_text=True)
+    generate_summaries(world.secretariat, world.consultation)
+    texts = db.session.scalars(select(SummaryDraft.generated_text)).all()
+    assert not any("Gender equality" in text for text in texts)
+    # The secretariat still sees its working labels on the figures.
+    login(client, world.secretariat)
+    assert "Gender equality" in client.get(figures_url).get_data(as_text=True)
+
+
+def test_public_report_carries_only_published_summaries(world: World) -> None:
+    from consult_app.exports.report import gather_report
+    from consult_app.summaries.operations import publish_summary
+
+    generate_summaries(world.secretariat, world.consultation)
+    whole = db.session.scalar(select(SummaryDraft).where(SummaryDraft.provision_id.is_(None)))
+    assert whole is not None
+    public = gather_report(world.consultation, internal=False)
+    assert public.overall_summary == "No summary of the consultation has been published yet."
+    sections = {s.provision_id: s.summary for s in public.sections}
+    assert sections[world.article.id].startswith("No summary of views")
+    assert gather_report(world.consultation, internal=True).overall_summary == whole.current_text
+    publish_summary(world.secretariat, whole, whole.lock_version)
+    assert gather_report(world.consultation, internal=False).overall_summary == whole.current_text

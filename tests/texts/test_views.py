@@ -215,7 +215,7 @@ def test_docx_upload(client):
         ({"title": ""}, SMALL.encode(), "Give the version a title."),
         ({"issued_on": "24/01/2023"}, SMALL.encode(), "Not a valid date"),
         ({"instrument": "999"}, SMALL.encode(), "Not a valid choice"),
-        ({"instrument": "abc"}, SMALL.encode(), "Invalid Choice"),
+        ({"instrument": "abc"}, SMALL.encode(), "This value is not one of the options."),
         ({}, b"%PDF-1.4 something", "PDF files cannot be imported"),
         ({}, b"\x00\x01\x02\x03", "neither a Word document"),
         ({}, b"", "The file is empty."),
