@@ -51,6 +51,9 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
+    from consult_app.core import observability
+
+    observability.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
 

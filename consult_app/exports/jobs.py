@@ -39,6 +39,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.audit import log_action
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
+from consult_app.core.observability import EXPORT_JOBS
 from consult_app.exports.models import (
     FORMATS_BY_KIND,
     ExportFormat,
@@ -327,11 +328,13 @@ def run_job(job_id: int) -> ExportJob | None:
         partial.unlink(missing_ok=True)
         logger.exception("export job %s failed", job_id)
         _mark_failed(job_id, f"{type(error).__name__}: {error}")
+        EXPORT_JOBS.labels("failed").inc()
     else:
         db.session.rollback()  # the build only read; end its snapshot before writing
         _set(job_id, status=JobStatus.DONE, progress=100, file_path=name,
              size=final.stat().st_size, finished_at=utcnow(), message=_("Ready to download."))
         logger.info("export job %s done: %s (%d bytes)", job_id, name, final.stat().st_size)
+        EXPORT_JOBS.labels("done").inc()
     db.session.expire_all()
     return db.session.get(ExportJob, job_id)
 
