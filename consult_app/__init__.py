@@ -131,6 +131,9 @@ def _init_extensions(app: Flask) -> None:
     import consult_app.models  # noqa: F401  (registers every model with the metadata)
 
     db.init_app(app)
+    from consult_app.core.storage import make_storage
+
+    app.extensions["file_storage"] = make_storage(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
