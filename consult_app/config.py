@@ -58,6 +58,9 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: limits are counted in the process meanwhile, never a failed request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     # Password reset requests and resets, per address.
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     # Failed sign-ins only (accounts/throttle.py): per account, then per address.

@@ -13,6 +13,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cluster.sh"
 PG_ADMIN = os.environ.get("CLUSTER_TEST_PG", "postgresql://root@127.0.0.1:5432")
 DATABASE = os.environ.get("CLUSTER_TEST_DATABASE", "consult_cluster_faults")
-REDIS_URL = os.environ.get("CLUSTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
+# A Redis of the test's own, so that it can be stopped and started (a fault).
+REDIS_PORT = int(os.environ.get("CLUSTER_TEST_REDIS_PORT", "18379"))
+REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 APP_PORTS = [int(p) for p in os.environ.get("CLUSTER_TEST_APP_PORTS", "18101 18102").split()]
 PROXY_PORT = int(os.environ.get("CLUSTER_TEST_PROXY_PORT", "18180"))
 
@@ -35,6 +39,41 @@ class Cluster:
     database_url: str
     proxy_port: int = PROXY_PORT
     app_ports: list[int] = field(default_factory=lambda: list(APP_PORTS))
+    redis: subprocess.Popen[bytes] | None = None
+
+    def start_redis(self) -> None:
+        self.redis = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=open(self.directory / "redis.log", "ab"),  # noqa: SIM115 (kept by the child)
+            stderr=subprocess.STDOUT,
+        )
+        from redis import Redis
+
+        for _ in range(100):
+            try:
+                Redis.from_url(REDIS_URL).ping()
+                return
+            except Exception:
+                time.sleep(0.1)
+        raise AssertionError("redis-server did not start")
+
+    def stop_redis(self) -> None:
+        if self.redis is not None:
+            self.redis.kill()
+            self.redis.wait(timeout=30)
+            self.redis = None
 
     def script(self, *args: str, timeout: float = 400) -> str:
         result = subprocess.run(
@@ -75,9 +114,8 @@ def _psql(database: str, sql: str) -> None:
 def cluster() -> Iterator[Cluster]:
     if not Path(os.environ.get("NGINX", "/usr/sbin/nginx")).exists():
         pytest.fail("nginx is missing: `make test-cluster` installs it (as root)")
-    from redis import Redis
-
-    Redis.from_url(REDIS_URL).flushdb()
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail("redis-server is missing (Debian's redis-server package)")
     _psql("postgres", f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     _psql("postgres", f'CREATE DATABASE "{DATABASE}"')
     directory = ROOT / "instance" / "cluster-test"
@@ -95,12 +133,14 @@ def cluster() -> Iterator[Cluster]:
         DATABASE_URL=database_url,
         REDIS_URL=REDIS_URL,
         SECRET_KEY=secrets.token_urlsafe(48),
-        # The load comes from one address; the limits are not what is tested here.
-        RATELIMIT_ENABLED="false",
+        # The load comes from one address: limits high enough for it, but counted (in Redis).
+        SUBMIT_RATE_LIMIT="100000 per minute",
     )
     cluster = Cluster(env=env, directory=directory, database_url=database_url)
     try:
+        cluster.start_redis()
         cluster.script("start")
         yield cluster
     finally:
         cluster.script("stop")
+        cluster.stop_redis()

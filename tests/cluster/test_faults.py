@@ -1,4 +1,4 @@
-"""Faults under load: an app instance killed with SIGKILL behind the proxy.
+"""Faults under load: an app instance killed with SIGKILL behind the proxy, Redis stopped.
 
 A bounded loopback load of comment posts goes through nginx while one gunicorn instance is
 killed. Every post that got its receipt (the redirect to the submission) is in the database
@@ -46,7 +46,7 @@ def _in_app(cluster: Cluster) -> Any:
     )
 
 
-def _make_contributors(cluster: Cluster) -> list[dict[str, Any]]:
+def _make_contributors(cluster: Cluster, tag: str) -> list[dict[str, Any]]:
     """An open consultation and CLIENTS contributors, each with a draft submission."""
     from consult_app.accounts.models import OrgCategory, Role
     from consult_app.extensions import db
@@ -58,7 +58,7 @@ def _make_contributors(cluster: Cluster) -> list[dict[str, Any]]:
     with app.app_context():
         consultation = make_consultation()
         for i in range(CLIENTS):
-            org = make_org(name=f"Fault test organisation {i}", category=OrgCategory.NGO)
+            org = make_org(name=f"Fault test {tag} {i}", category=OrgCategory.NGO)
             user = make_user(Role.CONTRIBUTOR, organisation=org, password=PASSWORD)
             submission = start_submission(user, consultation)
             accounts.append({"email": user.email, "submission_id": submission.id})
@@ -111,11 +111,10 @@ def _post_comments(
     client.close()
 
 
-def test_kill_one_app_instance_under_load(cluster: Cluster) -> None:
-    from consult_app.extensions import db
-    from consult_app.submissions.models import Comment
-
-    accounts = _make_contributors(cluster)
+def _load_with_faults(
+    cluster: Cluster, accounts: list[dict[str, Any]], faults: list[tuple[int, Any]]
+) -> tuple[Outcome, list[float]]:
+    """Run the load; call each fault once ``threshold`` receipts have come back."""
     outcome = Outcome()
     started = threading.Barrier(CLIENTS + 1)
     threads = [
@@ -125,22 +124,23 @@ def test_kill_one_app_instance_under_load(cluster: Cluster) -> None:
     for thread in threads:
         thread.start()
     started.wait(timeout=120)
-    victim = cluster.app_ports[0]
-    while len(outcome.accepted) < KILL_AFTER and any(t.is_alive() for t in threads):
-        time.sleep(0.02)
-    killed_at = time.monotonic()
-    cluster.script("kill-app", str(victim))
+    times = []
+    for threshold, fault in faults:
+        while len(outcome.accepted) < threshold and any(t.is_alive() for t in threads):
+            time.sleep(0.02)
+        times.append(time.monotonic())
+        fault()
     for thread in threads:
         thread.join(timeout=600)
     assert not any(t.is_alive() for t in threads)
+    assert len(outcome.accepted) + len(outcome.refused) == CLIENTS * POSTS_PER_CLIENT
+    return outcome, times
 
-    sent = len(outcome.accepted) + len(outcome.refused)
-    assert sent == CLIENTS * POSTS_PER_CLIENT
-    # The load went on through the other instance: most posts after the kill got receipts,
-    # and only posts in flight at the kill (at most one per client) were refused.
-    after_kill = [a for a in outcome.accepted if a[2] > killed_at]
-    assert len(after_kill) >= CLIENTS * POSTS_PER_CLIENT - KILL_AFTER - 2 * CLIENTS
-    assert len(outcome.refused) <= CLIENTS, outcome.refused
+
+def _check_database(cluster: Cluster, accounts: list[dict[str, Any]], outcome: Outcome) -> None:
+    """Receipted posts stored exactly once, others whole or not at all; audit and counts."""
+    from consult_app.extensions import db
+    from consult_app.submissions.models import Comment
 
     app = _in_app(cluster)
     with app.app_context():
@@ -164,9 +164,51 @@ def test_kill_one_app_instance_under_load(cluster: Cluster) -> None:
     recount = cluster.flask("summaries", "recount", "--check")
     assert recount.returncode == 0, recount.stdout + recount.stderr
 
+
+def _get(port: int, path: str) -> int:
+    client = Client(port)
+    try:
+        status, _, _ = client.request("GET", path)
+    finally:
+        client.close()
+    return status
+
+
+def test_kill_one_app_instance_under_load(cluster: Cluster) -> None:
+    accounts = _make_contributors(cluster, "kill")
+    victim = cluster.app_ports[0]
+    outcome, (killed_at,) = _load_with_faults(
+        cluster, accounts, [(KILL_AFTER, lambda: cluster.script("kill-app", str(victim)))]
+    )
+    print(f"kill -9: {len(outcome.accepted)} receipts, refused: {outcome.refused}")
+    # The load went on through the other instance: the posts after the kill got receipts,
+    # and only posts in flight at the kill (at most one per client) were refused.
+    after_kill = [a for a in outcome.accepted if a[2] > killed_at]
+    assert len(after_kill) >= CLIENTS * POSTS_PER_CLIENT - KILL_AFTER - 2 * CLIENTS
+    assert len(outcome.refused) <= CLIENTS, outcome.refused
+    _check_database(cluster, accounts, outcome)
+
     # The killed instance comes back and serves again.
     cluster.script("start-app", str(victim))
-    client = Client(victim)
-    status, _, _ = client.request("GET", "/readyz")
-    client.close()
-    assert status == 200
+    assert _get(victim, "/readyz") == 200
+
+
+def test_redis_stopped_and_started_under_load(cluster: Cluster) -> None:
+    """Without Redis the posts go on (limits counted in the process meanwhile); /readyz
+    says 503 until Redis is back."""
+    accounts = _make_contributors(cluster, "redis")
+    readiness: list[int] = []
+
+    def stop() -> None:
+        cluster.stop_redis()
+        readiness.append(_get(cluster.app_ports[1], "/readyz"))
+
+    def start() -> None:
+        cluster.start_redis()
+        readiness.append(_get(cluster.app_ports[1], "/readyz"))
+
+    outcome, _ = _load_with_faults(cluster, accounts, [(60, stop), (180, start)])
+    print(f"redis: {len(outcome.accepted)} receipts, refused: {outcome.refused}")
+    assert readiness == [503, 200]
+    assert not outcome.refused
+    _check_database(cluster, accounts, outcome)
