@@ -86,3 +86,34 @@ translations: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+# A production-like cluster on this machine (docs/operations.md): nginx from Debian's package
+# (installed here when missing, as root) on 127.0.0.1:8080 in front of two gunicorn instances
+# (8001, 8002) on the local PostgreSQL and Redis, with an RQ worker for exports. Configured
+# only by environment variables (scripts/cluster.sh lists them); logs in instance/cluster/.
+# `make cluster-stop` stops it. The fault tests (tests/cluster) start their own cluster on
+# other ports: `make test-cluster` (run by .ci/run after the main suites).
+NGINX ?= /usr/sbin/nginx
+.PHONY: cluster cluster-stop test-cluster nginx
+nginx:
+	@if [ ! -x "$(NGINX)" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "$(NGINX) is missing: install Debian's nginx package as root" \
+				"(apt-get install nginx) or run this target as root." >&2; \
+			exit 1; \
+		fi; \
+		echo "Installing nginx for the cluster"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx; \
+	fi
+
+cluster: install compile-translations nginx
+	@if [ -z "$$DATABASE_URL" ]; then \
+		createdb -h 127.0.0.1 cluster 2>/dev/null || true; \
+	fi
+	BIN=$(CURDIR)/$(BIN) scripts/cluster.sh start
+
+cluster-stop:
+	BIN=$(CURDIR)/$(BIN) scripts/cluster.sh stop
+
+test-cluster: install-dev compile-translations nginx
+	$(BIN)/pytest -m cluster tests/cluster -p no:cacheprovider

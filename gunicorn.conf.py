@@ -25,3 +25,11 @@ keepalive = 5
 # The workers' heartbeat files, in memory where there is /dev/shm (as in containers).
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Prometheus multiprocess mode: forget the gauges of a worker that exited."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

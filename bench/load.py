@@ -427,6 +427,7 @@ def make_app(database_url: str) -> Any:
         "production",
         SECRET_KEY="bench-load-" + os.urandom(24).hex(),
         PUBLIC_URL="http://127.0.0.1",
+        ALLOWED_HOSTS=["localhost"],  # the in-process test client's host
         SQLALCHEMY_DATABASE_URI=normalise_database_url(database_url),
         SESSION_COOKIE_SECURE=False,
         RATELIMIT_ENABLED=False,

@@ -54,6 +54,10 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from consult_app.core.guards import register_input_guards
 
     register_input_guards(app)  # before any route is added: the bounded int converter
+
+    from consult_app.core import observability
+
+    observability.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -131,6 +135,9 @@ def _init_extensions(app: Flask) -> None:
     import consult_app.models  # noqa: F401  (registers every model with the metadata)
 
     db.init_app(app)
+    from consult_app.core.storage import make_storage
+
+    app.extensions["file_storage"] = make_storage(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)

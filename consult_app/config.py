@@ -58,6 +58,9 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: limits are counted in the process meanwhile, never a failed request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     # Password reset requests and resets, per address.
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     # Failed sign-ins only (accounts/throttle.py): per account, then per address.
@@ -95,8 +98,16 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     REDIS_URL: str | None = None
-    # Dashboard and per-provision figures are recomputed at most this often per process.
-    FIGURES_CACHE_SECONDS = 30
+    # Dashboard and per-provision figures may be kept this many seconds (0: computed on every
+    # request, the default). With REDIS_URL the cache is in Redis, shared by every host.
+    FIGURES_CACHE_SECONDS = 0
+    # "json": logs as one JSON object a line with the request id (core/observability.py).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # Where files live (core/storage.py): "local" (FILE_STORAGE_DIR, by default the instance
+    # folder; one machine) or "database" (the stored_files table, shared by every host).
+    FILE_STORAGE = "local"
+    FILE_STORAGE_DIR: str | None = None
     # Export files (default: <instance>/exports); jobs go on this RQ queue when REDIS_URL
     # is set, run in a thread otherwise, or inline when EXPORTS_SYNC is true.
     EXPORTS_DIR: str | None = None
@@ -173,6 +184,9 @@ class Config:
         ):
             if os.environ.get(name):
                 values[name] = os.environ[name]
+        for name in ("LOG_FORMAT", "LOG_LEVEL", "FILE_STORAGE", "FILE_STORAGE_DIR"):
+            if os.environ.get(name):
+                values[name] = os.environ[name].strip()
         if os.environ.get("EXPORTS_DIR"):
             values["EXPORTS_DIR"] = os.environ["EXPORTS_DIR"]
         if os.environ.get("FIGURES_CACHE_SECONDS", "").strip().isdigit():

@@ -1,5 +1,6 @@
 """Import every model so that the metadata (and Alembic) sees the whole schema."""
 
+import consult_app.core.storage
 import consult_app.exports.models
 import consult_app.revisions.models
 import consult_app.summaries.models  # noqa: F401

@@ -1,12 +1,18 @@
-"""A small per-process cache whose entries expire after a number of seconds.
+"""A small cache whose entries expire after a number of seconds.
 
 Used for figures that are expensive to compute over very large consultations (the
 dashboard, per-provision figures) and change slowly: a reader may see figures up to
-``ttl`` seconds old. A ttl of 0 disables caching (as in the tests).
+``ttl`` seconds old. A ttl of 0 disables caching (the default for the figures).
+
+With ``REDIS_URL`` the entries are kept in Redis, so that every process and every host
+gives the same answer; without it, in the process (one machine). When Redis cannot be
+reached, the value is computed (never an error for the reader).
 """
 
 from __future__ import annotations
 
+import logging
+import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -16,6 +22,7 @@ from typing import Any, TypeVar
 from flask import current_app
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 MAX_ENTRIES = 512
 
@@ -53,10 +60,50 @@ class TTLCache:
             self._entries.clear()
 
 
+class RedisCache:
+    """Values by key in Redis (pickled), each kept ``ttl`` seconds."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        from redis import Redis
+
+        self._redis = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._prefix = prefix
+
+    def get(self, key: Hashable, ttl: float, compute: Callable[[], T]) -> T:
+        if ttl <= 0:
+            return compute()
+        name = f"consult_app:cache:{self._prefix}:{key!r}"
+        try:
+            hit = self._redis.get(name)
+        except Exception:
+            logger.warning("cache %s: Redis unavailable, computing", self._prefix)
+            return compute()
+        if hit is not None:
+            # Written by this platform into its own Redis, never by a user.
+            return pickle.loads(hit)  # type: ignore[arg-type]  # noqa: S301
+        value = compute()
+        try:
+            self._redis.set(name, pickle.dumps(value), px=max(1, int(ttl * 1000)))
+        except Exception:
+            logger.warning("cache %s: Redis unavailable, not kept", self._prefix)
+        return value
+
+    def clear(self) -> None:
+        try:
+            for name in self._redis.scan_iter(f"consult_app:cache:{self._prefix}:*"):
+                self._redis.delete(name)
+        except Exception:
+            logger.warning("cache %s: Redis unavailable, not cleared", self._prefix)
+
+
 def cached(name: str, key: Hashable, ttl_setting: str, compute: Callable[[], T]) -> T:
     """``compute()``, or its value from the last ``app.config[ttl_setting]`` seconds."""
+    ttl = float(current_app.config.get(ttl_setting, 0))
+    if ttl <= 0:
+        return compute()
     caches = current_app.extensions.setdefault("ttl_caches", {})
     cache = caches.get(name)
     if cache is None:
-        cache = caches[name] = TTLCache()
-    return cache.get(key, float(current_app.config.get(ttl_setting, 0)), compute)
+        redis_url = current_app.config.get("REDIS_URL")
+        cache = caches[name] = RedisCache(redis_url, name) if redis_url else TTLCache()
+    return cache.get(key, ttl, compute)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from consult_app.extensions import db
+from consult_app.extensions import db, login_manager
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,54 @@ def _respond(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """The database cannot be reached (down, restarting, connection dropped)."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _unavailable():
+    """503 without touching the database: the page does not use the base layout (which
+    reads the signed-in user) and the session is dropped, not rolled back over the wire."""
+    try:
+        db.session.rollback()
+    except Exception:
+        logger.debug("rollback failed while the database is away", exc_info=True)
+    # Build the page as for a visitor: loading the signed-in user (or their organisation,
+    # for the menu) would ask the database again.
+    g._login_user = login_manager.anonymous_user()
+    title = _("The service is briefly unavailable")
+    message = _(
+        "The database cannot be reached at the moment. Nothing you sent in this request was "
+        "saved. Please try again in a minute."
+    )
+    headers = {"Retry-After": "30"}
+    if wants_json():
+        body = {"error": {"status": 503, "title": title, "message": message}}
+        return jsonify(body), 503, headers
+    page = render_template("errors/unavailable.html", title=title, message=message)
+    return page, 503, headers
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def handle_database_away(error: OperationalError):
+        logger.error(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            error.__class__.__name__,
+        )
+        return _unavailable()
+
+    @app.errorhandler(DBAPIError)
+    def handle_dbapi_error(error: DBAPIError):
+        if is_database_unavailable(error):
+            logger.error("database connection lost on %s %s", request.method, request.path)
+            return _unavailable()
+        return handle_unexpected(error)
+
     @app.errorhandler(UserError)
     def handle_user_error(error: UserError):
         db.session.rollback()
@@ -66,6 +114,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
+        # An error raised after the view (the request's commit) reaches here as a 500
+        # wrapping it.
+        if is_database_unavailable(getattr(error, "original_exception", None)):
+            logger.error("database unavailable on %s %s", request.method, request.path)
+            return _unavailable()
         db.session.rollback()
         code = error.code or 500
         messages = {

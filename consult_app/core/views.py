@@ -1,6 +1,8 @@
-"""Home page and health check."""
+"""Home page, health and readiness checks, metrics."""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from sqlalchemy import select, text
@@ -10,6 +12,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.extensions import db
 
 bp = Blueprint("core", __name__)
+logger = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -32,3 +35,58 @@ def favicon() -> Response:
 def health():
     db.session.execute(text("SELECT 1"))
     return jsonify({"status": "ok"})
+
+
+def _database_ready() -> str | None:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        return type(error).__name__
+    return None
+
+
+def _redis_ready() -> str | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    try:
+        from redis import Redis
+
+        Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+    except Exception as error:
+        return type(error).__name__
+    return None
+
+
+@bp.get("/readyz")
+def ready():
+    """Ready to serve: the database answers, and Redis too when ``REDIS_URL`` is set.
+
+    A load balancer sends no requests to an instance answering 503 here.
+    """
+    checks = {"database": _database_ready(), "redis": _redis_ready()}
+    failed = {name: error for name, error in checks.items() if error}
+    body = {
+        "status": "unavailable" if failed else "ok",
+        "checks": {
+            name: (
+                "skipped"
+                if name == "redis" and not current_app.config.get("REDIS_URL")
+                else "ok"
+                if not error
+                else f"failed: {error}"
+            )
+            for name, error in checks.items()
+        },
+    }
+    if failed:
+        logger.warning("not ready: %s", failed)
+    return jsonify(body), 503 if failed else 200
+
+
+@bp.get("/metrics")
+def metrics():
+    from consult_app.core.observability import metrics_response
+
+    return metrics_response()

@@ -39,6 +39,8 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.audit import log_action
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
+from consult_app.core.observability import EXPORT_JOBS
+from consult_app.core.storage import get_storage
 from consult_app.exports.models import (
     FORMATS_BY_KIND,
     ExportFormat,
@@ -65,12 +67,19 @@ _worker_pid: int | None = None
 
 
 def exports_dir(app: Flask | None = None) -> Path:
-    """Where export files are kept (``EXPORTS_DIR``, by default ``<instance>/exports``)."""
+    """Where export files are kept with the local storage (``EXPORTS_DIR``, by default
+    ``<instance>/exports``)."""
     app = app or current_app
     configured = app.config.get("EXPORTS_DIR")
-    path = Path(configured) if configured else Path(app.instance_path) / "exports"
+    root = app.config.get("FILE_STORAGE_DIR") or app.instance_path
+    path = Path(configured) if configured else Path(root) / "exports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def file_key(name: str) -> str:
+    """The storage key of an export file (``ExportJob.file_path`` is its name)."""
+    return f"exports/{name}"
 
 
 def download_name(job: ExportJob) -> str:
@@ -310,10 +319,9 @@ def run_job(job_id: int) -> ExportJob | None:
     db.session.rollback()
     _set(job_id, status=JobStatus.RUNNING, started_at=utcnow(), progress=0,
          message=_("Started."))
-    folder = exports_dir()
+    storage = get_storage()
     name = f"job-{job_id}-{secrets.token_hex(8)}.{fmt.value}"
-    final = folder / name
-    partial = folder / (name + ".part")
+    partial = storage.scratch_dir() / (name + ".part")
     try:
         consultation = db.session.get(Consultation, consultation_id)
         if consultation is None:
@@ -321,17 +329,20 @@ def run_job(job_id: int) -> ExportJob | None:
         with _heartbeat(job_id):
             build_export(consultation, kind, fmt, partial, internal=internal,
                          progress=_ProgressWriter(job_id))
-        os.replace(partial, final)
+        db.session.rollback()  # the build only read; end its snapshot before writing
+        size = storage.put_file(file_key(name), partial)
+        db.session.commit()  # the file (a stored_files row with FILE_STORAGE=database)
     except Exception as error:
         db.session.rollback()
         partial.unlink(missing_ok=True)
         logger.exception("export job %s failed", job_id)
         _mark_failed(job_id, f"{type(error).__name__}: {error}")
+        EXPORT_JOBS.labels("failed").inc()
     else:
-        db.session.rollback()  # the build only read; end its snapshot before writing
         _set(job_id, status=JobStatus.DONE, progress=100, file_path=name,
-             size=final.stat().st_size, finished_at=utcnow(), message=_("Ready to download."))
-        logger.info("export job %s done: %s (%d bytes)", job_id, name, final.stat().st_size)
+             size=size, finished_at=utcnow(), message=_("Ready to download."))
+        logger.info("export job %s done: %s (%d bytes)", job_id, name, size)
+        EXPORT_JOBS.labels("done").inc()
     db.session.expire_all()
     return db.session.get(ExportJob, job_id)
 
@@ -421,15 +432,15 @@ def retry_export(user: User, job: ExportJob) -> ExportJob:
 # --- finding files -----------------------------------------------------------------------------
 
 
-def job_file(job: ExportJob) -> Path | None:
-    """The file of a finished job, if it is still on disk."""
+def job_file(job: ExportJob) -> str | None:
+    """The storage key of a finished job's file, if the file is still kept."""
     if job.status is not JobStatus.DONE or not job.file_path:
         return None
-    folder = exports_dir().resolve()
-    path = (folder / job.file_path).resolve()
-    if path.parent != folder or not path.is_file():
+    try:
+        key = file_key(job.file_path)
+        return key if get_storage().exists(key) else None
+    except ValueError:  # not a name this module made
         return None
-    return path
 
 
 def latest_public_job_ids(consultation: Consultation) -> dict[tuple[ExportKind, ExportFormat], int]:

@@ -7,7 +7,9 @@ follows their progress and downloads internal files. Pages refresh themselves (a
 
 from __future__ import annotations
 
+import io
 import logging
+from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -19,6 +21,7 @@ from werkzeug.wrappers import Response
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound
 from consult_app.core.pagination import paginate
+from consult_app.core.storage import get_storage
 from consult_app.exports.forms import ExportForm, ReportSettingsForm, RetryForm, parse_choice
 from consult_app.exports.jobs import (
     download_name,
@@ -203,12 +206,17 @@ def download(job_id: int) -> Response:
         if job.internal and not current_user.is_authenticated:
             return login_manager.unauthorized()
         raise NotFound(_("This export does not exist."))
-    path = job_file(job)
-    if path is None:
+    key = job_file(job)
+    storage = get_storage()
+    source: Path | io.BytesIO | None = storage.local_path(key) if key else None
+    if key and source is None:
+        data = storage.get(key)
+        source = io.BytesIO(data) if data is not None else None
+    if source is None:
         raise NotFound(_("The file of this export is no longer available; build it again."))
     logger.info("export job %s downloaded by %s", job.id, getattr(current_user, "id", None))
     response = send_file(
-        path,
+        source,
         mimetype=job.format.content_type,
         as_attachment=True,
         download_name=download_name(job),

@@ -1,24 +1,22 @@
 """Uploaded files waiting between the import preview and "Save".
 
-The bytes stay in the instance folder under a random token, so that "Save" stores exactly
-what the preview showed without a second upload; the form carries only the token. Saving
-claims the token by an atomic rename, so that a double click saves one version.
+The bytes stay in the file storage (core/storage.py: the instance folder, or the database
+that every host shares) under a random token, so that "Save" stores exactly what the preview
+showed without a second upload; the form carries only the token. Saving claims the token by
+an atomic rename, so that a double click saves one version.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from consult_app.core.storage import get_storage
 
 logger = logging.getLogger(__name__)
 
@@ -39,35 +37,20 @@ class PendingImport:
     version_id: int | None = None  # set for a language version of this version
 
     def data(self) -> bytes:
-        return _path(self.token, ".bin").read_bytes()
+        data = get_storage().get(_key(self.token, ".bin"))
+        if data is None:
+            raise FileNotFoundError(self.token[:8])
+        return data
 
 
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _path(token: str, suffix: str) -> Path:
+def _key(token: str, suffix: str) -> str:
     if not TOKEN_PATTERN.match(token):
         raise ValueError("bad token")
-    return _folder() / f"{token}{suffix}"
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, path)
+    return f"imports/{token}{suffix}"
 
 
 def _remove_stale() -> None:
-    limit = time.time() - MAX_AGE_SECONDS
-    for path in _folder().iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            continue
+    get_storage().remove_older_than("imports", MAX_AGE_SECONDS)
 
 
 def store(
@@ -94,16 +77,20 @@ def store(
         "language": language,
         "version_id": version_id,
     }
-    _write_atomic(_path(token, ".bin"), data)
-    _write_atomic(_path(token, ".json"), json.dumps(meta).encode())
+    storage = get_storage()
+    storage.put(_key(token, ".bin"), data)
+    storage.put(_key(token, ".json"), json.dumps(meta).encode())
     logger.info("user %s uploaded %s for import (%s)", user_id, filename, token[:8])
     return token
 
 
-def _read_meta(path: Path) -> dict[str, Any] | None:
+def _read_meta(key: str) -> dict[str, Any] | None:
+    content = get_storage().get(key)
+    if content is None:
+        return None
     try:
-        meta = json.loads(path.read_text())
-    except (OSError, ValueError):
+        meta = json.loads(content)
+    except ValueError:
         return None
     return meta if isinstance(meta, dict) else None
 
@@ -112,8 +99,12 @@ def load(token: str | None, user_id: int) -> PendingImport | None:
     """The pending import ``token`` of ``user_id``; None if unknown, used or someone else's."""
     if not token or not TOKEN_PATTERN.match(token):
         return None
-    meta = _read_meta(_path(token, ".json"))
-    if meta is None or meta.get("user_id") != user_id or not _path(token, ".bin").exists():
+    meta = _read_meta(_key(token, ".json"))
+    if (
+        meta is None
+        or meta.get("user_id") != user_id
+        or not get_storage().exists(_key(token, ".bin"))
+    ):
         return None
     issued = meta.get("issued_on")
     instrument_id = meta.get("instrument_id")
@@ -134,38 +125,30 @@ def load(token: str | None, user_id: int) -> PendingImport | None:
 
 def claim(token: str) -> bool:
     """Take the token for saving; False when another request already took it."""
-    try:
-        os.rename(_path(token, ".json"), _path(token, ".claimed"))
-    except OSError:
-        return False
-    return True
+    return get_storage().rename(_key(token, ".json"), _key(token, ".claimed"))
 
 
 def release(token: str) -> None:
     """Give a claimed token back (saving failed; the user may try again)."""
-    try:
-        os.rename(_path(token, ".claimed"), _path(token, ".json"))
-    except OSError:
+    if not get_storage().rename(_key(token, ".claimed"), _key(token, ".json")):
         logger.warning("could not release import token %s", token[:8])
 
 
 def finish(token: str, user_id: int, version_id: int) -> None:
     """Record which version the token became, and drop the uploaded bytes."""
-    _write_atomic(
-        _path(token, ".done"), json.dumps({"user_id": user_id, "version_id": version_id}).encode()
+    storage = get_storage()
+    storage.put(
+        _key(token, ".done"), json.dumps({"user_id": user_id, "version_id": version_id}).encode()
     )
     for suffix in (".bin", ".claimed"):
-        try:
-            _path(token, suffix).unlink()
-        except OSError:
-            continue
+        storage.delete(_key(token, suffix))
 
 
 def saved_version(token: str | None, user_id: int) -> int | None:
     """The version that ``token`` was saved as, for its uploader."""
     if not token or not TOKEN_PATTERN.match(token):
         return None
-    meta = _read_meta(_path(token, ".done"))
+    meta = _read_meta(_key(token, ".done"))
     if meta is None or meta.get("user_id") != user_id:
         return None
     version_id = meta.get("version_id")

@@ -53,3 +53,40 @@ def test_cached_reads_its_ttl_from_configuration(app):
         app.config["FIGURES_CACHE_SECONDS"] = 0
         app.extensions["ttl_caches"].clear()
     assert cached("t", "key", "FIGURES_CACHE_SECONDS", lambda: "third") == "third"
+
+
+def test_figures_cache_is_off_by_default():
+    from consult_app.config import Config
+
+    assert Config.FIGURES_CACHE_SECONDS == 0
+
+
+def test_with_redis_every_process_gives_the_same_answer(app, tmp_path):
+    """Two applications (two hosts) on one Redis share the cached value."""
+    import pytest
+    from redis import Redis
+
+    from consult_app import create_app
+
+    url = "redis://127.0.0.1:6379/5"
+    try:
+        Redis.from_url(url).ping()
+    except Exception:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    hosts = [
+        create_app(
+            "testing",
+            INSTANCE_PATH=str(tmp_path / name),
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=url,
+            FIGURES_CACHE_SECONDS=60,
+        )
+        for name in ("one", "two")
+    ]
+    with hosts[0].app_context():
+        hosts[0].extensions.setdefault("ttl_caches", {})
+        first = cached("shared-test", ("k", 1), "FIGURES_CACHE_SECONDS", lambda: {"n": 1})
+    with hosts[1].app_context():
+        second = cached("shared-test", ("k", 1), "FIGURES_CACHE_SECONDS", lambda: {"n": 2})
+        hosts[1].extensions["ttl_caches"]["shared-test"].clear()
+    assert first == second == {"n": 1}
