@@ -214,6 +214,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("verification.index", "GET"): "SM",
     ("verification.memberships", "GET"): "SM",
     ("verification.show", "GET"): "SM",
+    ("core.metrics", "GET"): "NUBASM",
+    ("core.ready", "GET"): "NUBASM",
+    ("summaries.publish /consultations/<int:consultation_id>/summary/provisions/<int:provision_id>/publish", "POST"): "",  # noqa: E501
+    ("summaries.publish /consultations/<int:consultation_id>/summary/publish", "POST"): "",
     ("texts.import_language", "GET"): "SM",
     ("texts.import_language", "POST"): "SM",
 }
