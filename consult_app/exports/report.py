@@ -408,6 +408,9 @@ class ReportData:
     dispositions_total: int
     stance_headers: list[str] = field(default_factory=list)
     group_headers: list[str] = field(default_factory=list)
+    # The consultation's summary as published (public report) or drafted (the secretariat's),
+    # before the body is fitted to the word limit.
+    overall_summary: str = ""
 
     @property
     def commented_sections(self) -> list[ProvisionSection]:
@@ -1014,6 +1017,7 @@ def gather_report(
     )
     return ReportData(
         consultation=consultation,
+        overall_summary=overall,
         audience=audience,
         settings=settings,
         masthead=masthead,

@@ -154,7 +154,7 @@ def consultation_of(n: int) -> tuple[object, object]:
     two = next(p for p in article.paragraphs if p.label == "2")
     theme_ids = []
     for i in range(n):
-        theme = Theme(consultation_id=consultation.id, name=f"Theme {i + 1:02d}")
+        theme = Theme(consultation_id=consultation.id, name=f"Theme {i + 1:02d}", public=True)
         db.session.add(theme)
         db.session.flush()
         theme_ids.append(theme.id)
