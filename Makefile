@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := consult_app
 
-.PHONY: run test install install-dev migrate demo lint typecheck check clean browser
+.PHONY: run test install install-dev migrate demo lint typecheck check clean browser fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,10 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo load --if-empty
 
-run: demo compile-translations
+run: demo compile-translations fonts
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev compile-translations browser
+test: install-dev compile-translations browser fonts
 	$(BIN)/ruff check consult_app tests
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -49,6 +49,21 @@ browser:
 		echo "Installing Chromium for the browser tests"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 			chromium fonts-noto-core fonts-dejavu-core; \
+	fi
+
+# The report's PDF is set in Times New Roman, as UN documents are; Liberation Serif has its
+# metrics (Debian's fonts-liberation). Without it the masthead and tables are set in a wider
+# serif. Installed here when missing, as root; otherwise a warning.
+fonts:
+	@if ! fc-list 2>/dev/null | grep -q "Liberation Serif"; then \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "Liberation Serif is missing: the report's PDF will use another serif" \
+				"(apt-get install fonts-liberation as root)." >&2; \
+		else \
+			echo "Installing the report's fonts"; \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+				--no-install-recommends fonts-liberation fontconfig; \
+		fi; \
 	fi
 
 lint: install-dev

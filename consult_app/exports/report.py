@@ -19,7 +19,7 @@ summaries); nothing is counted here. Memory stays bounded whatever the number of
 comments: each provision is loaded, summarised and released in turn, amendments are
 grouped wordings (at most ``REPORT_MAX_AMENDMENTS`` groups per provision), reservations
 are listed up to ``REPORT_MAX_RESERVATIONS`` per provision, names in a summary up to
-``REPORT_NAMES_PER_LIST`` per list, and the disposition table is cut at
+``NAMES_AT_MOST`` per list (the one limit of the summaries), and the disposition table is cut at
 ``REPORT_MAX_DISPOSITIONS`` rows (the full table is its own export).
 
 Confidentiality (public report): figures count every published comment, but text is
@@ -80,6 +80,7 @@ from consult_app.summaries.consensus import ConsensusResult, classify
 from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
 from consult_app.summaries.operations import published_summaries
+from consult_app.summaries.wording import NAMES_AT_MOST
 from consult_app.texts.models import Provision, ProvisionKind
 from consult_app.texts.redline import Change, diff
 
@@ -88,9 +89,6 @@ logger = logging.getLogger(__name__)
 REPORT_MAX_AMENDMENTS = 3
 REPORT_MAX_RESERVATIONS = 5
 REPORT_MAX_DISPOSITIONS = 500
-#: Organisations named in one list of a drafted summary ("including A, B and C"); the
-#: others are counted, never listed (the participants annex names everyone who may be).
-REPORT_NAMES_PER_LIST = 5
 QUOTE_LIMIT = 300
 #: Provisions counted together (one set of queries for several provisions).
 PROVISION_BATCH = 10
@@ -581,10 +579,11 @@ def _amendments(
     return result
 
 
-def cap_names(figures: ProvisionFigures, limit: int = REPORT_NAMES_PER_LIST) -> ProvisionFigures:
+def cap_names(figures: ProvisionFigures, limit: int = NAMES_AT_MOST) -> ProvisionFigures:
     """``figures`` with at most ``limit`` nameable organisations per list a summary draws
-    (States or others, by stance): beyond that the summary counts them ("many delegations,
-    including A, B and C") instead of listing hundreds of names."""
+    (States or others, by stance). A summary names nobody in a list longer than
+    ``NAMES_AT_MOST`` (it counts them), so the names beyond it are never read: dropping
+    them keeps the report's memory bounded without changing a word."""
     kept = []
     seen: dict[tuple[bool, Position, bool], int] = defaultdict(int)
     for named in figures.named:

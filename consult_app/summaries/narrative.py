@@ -56,10 +56,6 @@ CATEGORY_PLURALS = {
     OrgCategory.INDIVIDUAL: _l("individuals"),
 }
 
-#: Beyond this many, the summaries give the number in words and no names (a chair's
-#: summary never lists dozens of delegations; the figures and the compilation do).
-NAMES_AT_MOST = 10
-
 STANCE_ORDER = (
     Position.SUPPORT,
     Position.SUPPORT_WITH_AMENDMENTS,
@@ -237,8 +233,6 @@ def _direct(reading: Tally, target: int | None) -> dict[Position, list[StateVoic
 
 def listed(names: Sequence[str], count: int) -> str:
     """Names after a quantifier, unless there are too many to read (then counts only)."""
-    if count > NAMES_AT_MOST:
-        return ""
     return names_note(names, count)
 
 

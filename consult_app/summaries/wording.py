@@ -110,9 +110,17 @@ def join_words(items: Iterable[object]) -> str:
     return _("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
 
 
+#: Beyond this many after one quantifier, a summary or a reason gives the number alone and
+#: no names (a chair's summary never lists dozens of delegations; the figures, the
+#: compilation and the report's participants annex say who). One limit for every list of
+#: names the platform writes: summaries, consensus reasons, the report.
+NAMES_AT_MOST = 10
+
+
 def names_note(names: Sequence[str], count: int) -> str:
-    """ " (A and B)" when every one is named, " (including A)" when only some may be."""
-    if not names:
+    """ " (A and B)" when every one is named, " (including A)" when only some may be,
+    nothing when more than ``NAMES_AT_MOST`` hold the position."""
+    if not names or count > NAMES_AT_MOST:
         return ""
     listed = join_words(sorted(names))
     if len(names) >= count:

@@ -148,3 +148,34 @@ def test_no_comments(app: Flask) -> None:
     (f,) = provision_figures(consultation, [provisions(consultation)[0].id])
     text = draft_provision_summary(consultation, f, classify(f))
     assert text == "No comments were received on PP1."
+
+
+@pytest.mark.parametrize("opposing, named", [(10, True), (11, False)])
+def test_one_limit_of_names_in_summaries_reasons_and_report(
+    app: Flask, opposing: int, named: bool
+) -> None:
+    """Up to NAMES_AT_MOST holders of a position are all named, in the drafted summary and
+    in the consensus reason alike; one more and both give the count alone. The report's
+    trimming of the name lists changes no word of either."""
+    from consult_app.exports.report import cap_names
+    from consult_app.summaries.wording import NAMES_AT_MOST
+
+    assert NAMES_AT_MOST == 10
+    consultation = make_consultation()
+    article = provisions(consultation)[2]
+    objectors = states_with(
+        consultation, article, {G.AFRICAN: {P.OPPOSE: opposing // 2},
+                                G.WEOG: {P.OPPOSE: opposing - opposing // 2}}
+    )
+    states_with(consultation, article, {G.ASIA_PACIFIC: {P.SUPPORT: 12}})
+    (f,) = provision_figures(consultation, [article.id], public_only=True)
+    consensus = classify(f)
+    text = draft_provision_summary(consultation, f, consensus)
+    reason = consensus.reason
+    for org in objectors:
+        assert (org.name in text) is named, org.name
+        assert (org.name in reason) is named, org.name
+    assert f"{opposing} States" in reason
+    capped = cap_names(f)
+    assert draft_provision_summary(consultation, capped, classify(capped)) == text
+    assert classify(capped).reason == reason
