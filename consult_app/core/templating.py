@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
+from babel.dates import format_date
 from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, request, url_for
-from flask_babel import format_datetime, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -37,33 +38,47 @@ def user_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def format_local_and_utc(value: datetime | None, zone: str | None = None) -> str:
-    """ "3 Feb 2026, 18:00 (Europe/Geneva) · 17:00 UTC" in the reader's (or given) zone."""
+def format_local_and_utc(
+    value: datetime | None, zone: str | None = None, *, seconds: bool = False
+) -> str:
+    """ "3 February 2026, 18:00 (Europe/Zurich) · 3 February 2026, 17:00 UTC" in the
+    reader's (or the given) zone and language; ``seconds`` where the second counts (a
+    receipt, an audit entry)."""
     if value is None:
         return ""
     try:
         tz = ZoneInfo(zone) if zone else user_zone()
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
-    return _local_and_utc(value, tz, get_locale())
+    return _local_and_utc(value, tz, get_locale(), seconds)
+
+
+#: English dates as United Nations documents write them ("4 November 2026").
+_ENGLISH_DATES = Locale.parse("en_GB")
+
+
+def date_and_time(value: datetime, locale: Locale | None, *, seconds: bool = False) -> str:
+    """A date in words and a 24-hour time, in ``locale``'s language: "2 February 2027,
+    23:59", "2 février 2027, 23:59", "2027年2月2日 23:59"."""
+    language = locale.language if locale is not None else "en"
+    date_locale = _ENGLISH_DATES if language == "en" else (locale or _ENGLISH_DATES)
+    day = format_date(value.date(), "long", locale=date_locale)
+    time = value.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{day} {time}" if language in {"zh", "ja"} else f"{day}, {time}"
 
 
 @lru_cache(maxsize=8192)
-def _local_and_utc(value: datetime, tz: ZoneInfo, locale: Locale | None) -> str:
+def _local_and_utc(value: datetime, tz: ZoneInfo, locale: Locale | None, seconds: bool) -> str:
     """The text of :func:`format_local_and_utc`, remembered: Babel's formatting costs more
-    than the rest of a comment's rendering, and a page shows the same few dates often.
-
-    ``locale`` is the current locale (what ``format_datetime`` formats with): it is part of
-    the key only. The text depends on nothing else (the date formats are Babel's defaults).
-    """
+    than the rest of a comment's rendering, and a page shows the same few dates often."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(tz)
     utc = value.astimezone(UTC)
-    local_text = format_datetime(local.replace(tzinfo=None), "medium", rebase=False)
+    local_text = date_and_time(local, locale, seconds=seconds)
     if str(tz) == "UTC":
         return f"{local_text} UTC"
-    utc_text = format_datetime(utc.replace(tzinfo=None), "medium", rebase=False)
+    utc_text = date_and_time(utc, locale, seconds=seconds)
     return f"{local_text} ({tz}) · {utc_text} UTC"
 
 

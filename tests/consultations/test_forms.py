@@ -117,7 +117,7 @@ def test_check_button_shows_dates_in_zone_and_utc_without_saving(
     html = response.get_data(as_text=True)
     assert "(Europe/Zurich)" in html
     assert (
-        "Jan 15, 2030, 9:00:00\u202fAM (Europe/Zurich) · Jan 15, 2030, 8:00:00\u202fAM UTC" in html
+        "15 January 2030, 09:00 (Europe/Zurich) · 15 January 2030, 08:00 UTC" in html
     )
     assert _count() == 0
 

@@ -28,7 +28,7 @@ def test_list_shows_phase_and_dates(client):
     html = client.get("/consultations/").get_data(as_text=True)
     assert "Open round" in html and "Later round" in html and "Past round" in html
     assert "Upcoming" in html and "Closed" in html
-    assert "Jan 10, 2026, 8:00:00\u202fAM UTC" in html
+    assert "10 January 2026, 08:00 UTC" in html
     assert f'href="/consultations/{open_one.id}"' in html
 
 
@@ -81,11 +81,11 @@ def test_show_page(client):
         '<p dir="auto">&lt;b&gt;Second&lt;/b&gt; paragraph.</p>' in html
     )
     # Reader's zone (UTC for a visitor) and the consultation's own zone, with UTC.
-    assert "Jan 15, 2030, 8:00:00\u202fAM UTC" in html
+    assert "15 January 2030, 08:00 UTC" in html
     assert (
-        "Jan 15, 2030, 9:00:00\u202fAM (Europe/Zurich) · Jan 15, 2030, 8:00:00\u202fAM UTC" in html
+        "15 January 2030, 09:00 (Europe/Zurich) · 15 January 2030, 08:00 UTC" in html
     )
-    assert "Jul 1, 2030, 6:00:00\u202fPM (Europe/Zurich)" in html
+    assert "1 July 2030, 18:00 (Europe/Zurich)" in html
     assert "<li>Member State</li>" in html
     assert "<li>National human rights institution</li>" in html
     assert "<li>Business</li>" not in html
