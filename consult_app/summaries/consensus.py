@@ -451,14 +451,17 @@ def _decision(result: ConsensusResult) -> str:
     if level is ConsensusLevel.BRACKETED:
         if len(holding_back) == 1 and holding_back[0].paragraph_id is None:
             return _("Bracketed: %(reason)s.", reason=holding_back[0].reason)
+        # Worked out first: a gettext call inside ngettext's arguments hides the plural
+        # form from the string extractor.
+        reasons = "; ".join(
+            _("%(part)s: %(reason)s", part=t.label, reason=t.reason) for t in holding_back
+        )
         return ngettext(
             "Bracketed: %(parts)s remains in square brackets; %(reasons)s.",
             "Bracketed: %(parts)s remain in square brackets; %(reasons)s.",
             len(holding_back),
             parts=join_words(t.label for t in holding_back),
-            reasons="; ".join(
-                _("%(part)s: %(reason)s", part=t.label, reason=t.reason) for t in holding_back
-            ),
+            reasons=reasons,
         )
     if level is ConsensusLevel.NO_BASIS:
         if not positions:
