@@ -101,6 +101,10 @@ class Config:
     # Dashboard and per-provision figures may be kept this many seconds (0: computed on every
     # request, the default). With REDIS_URL the cache is in Redis, shared by every host.
     FIGURES_CACHE_SECONDS = 0
+    # Public figures withhold every slice of participants (a category, a regional group...)
+    # counting fewer organisations than this, so that no one is recognisable from them
+    # (docs/security.md, F9); 1 shows everything. The secretariat always sees every figure.
+    PUBLIC_MIN_CELL_SIZE = 3
     # "json": logs as one JSON object a line with the request id (core/observability.py).
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
@@ -189,6 +193,8 @@ class Config:
                 values[name] = os.environ[name].strip()
         if os.environ.get("EXPORTS_DIR"):
             values["EXPORTS_DIR"] = os.environ["EXPORTS_DIR"]
+        if os.environ.get("PUBLIC_MIN_CELL_SIZE", "").strip().isdigit():
+            values["PUBLIC_MIN_CELL_SIZE"] = max(1, int(os.environ["PUBLIC_MIN_CELL_SIZE"]))
         if os.environ.get("FIGURES_CACHE_SECONDS", "").strip().isdigit():
             values["FIGURES_CACHE_SECONDS"] = int(os.environ["FIGURES_CACHE_SECONDS"])
         if os.environ.get("MAIL_PORT", "").strip().isdigit():
@@ -237,6 +243,9 @@ class TestingConfig(Config):
     MAIL_BACKEND = "memory"
     API_COUNT_CACHE_SECONDS = 0
     FIGURES_CACHE_SECONDS = 0
+    # The figures tests count a handful of organisations: suppression is tested on its own
+    # (tests/summaries/test_disclosure.py sets the production default).
+    PUBLIC_MIN_CELL_SIZE = 1
     EXPORTS_SYNC = True
 
 
