@@ -39,8 +39,8 @@ class Small:
 
 
 @pytest.fixture
-def small(app: Flask) -> Small:
-    app.config["PUBLIC_MIN_CELL_SIZE"] = 3  # the production default
+def small(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Small:
+    monkeypatch.setitem(app.config, "PUBLIC_MIN_CELL_SIZE", 3)  # the production default
     consultation = make_consultation()
     article = provisions(consultation)[2]
     for name, group in (
