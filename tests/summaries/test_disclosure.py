@@ -133,3 +133,29 @@ def test_setting_one_shows_everything(app: Flask, small: Small):
     people = public_participation(participation(small.consultation, public_only=True), 3)
     assert isinstance(people.by_category[OrgCategory.BUSINESS], SmallCount)
     assert people.by_category[OrgCategory.MEMBER_STATE] == 4
+
+
+def test_public_report_withholds_small_slices(small: Small, tmp_path) -> None:
+    from consult_app.exports.models import ExportFormat
+    from consult_app.exports.report import build_report, gather_report, table_rows
+
+    public = gather_report(small.consultation)
+    (section,) = [s for s in public.sections if s.provision_id == small.article.id]
+    # WEOG: one State -> withheld, in the table of regional groups.
+    groups = dict(zip(public.group_headers, section.groups, strict=True))
+    assert any(cell.withheld == 3 for cell in groups.values())
+    row = next(r for r in table_rows(public)["groups"] if r[0] == section.label)
+    assert "fewer than 3" in row
+    # The lone business's reservation is listed without its category.
+    assert [note.who for note in section.reservations] == ["A participant"]
+    path = tmp_path / "report.html"
+    build_report(small.consultation, ExportFormat.HTML, path)
+    html = path.read_text(encoding="utf-8")
+    assert "fewer than 3" in html and "A participant: Business" not in html
+
+    internal = gather_report(small.consultation, internal=True)
+    (section,) = [s for s in internal.sections if s.provision_id == small.article.id]
+    assert not any(cell.withheld for cell in section.groups)
+    assert "Business" in section.reservations[0].who or "Quiet Mining" in (
+        section.reservations[0].who
+    )
