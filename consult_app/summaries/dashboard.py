@@ -23,6 +23,7 @@ from consult_app.summaries.aggregation import (
 from consult_app.summaries.consensus import ConsensusResult, classify
 from consult_app.summaries.disclosure import (
     SuppressedGroup,
+    min_cell_size,
     public_figures,
     public_participation,
     shown_counts,
@@ -149,18 +150,24 @@ def build_dashboard(
         ),
     )[:RANKED]
     rtl = str(get_locale() or "en").split("_")[0] in RTL_LANGUAGES
+    withheld_note = (
+        " " + _("Fewer than %(n)d are left out (see the table).", n=min_cell_size())
+        if public_only and min_cell_size() > 1
+        else ""
+    )
     chart_map = {
         "states": charts.bar_chart(
             "chart-states",
             _("States per regional group"),
-            _("Number of Member States that made a submission, by regional group."),
+            _("Number of Member States that made a submission, by regional group.")
+            + withheld_note,
             [(g.label, n) for g, n in shown_counts(people.states_by_group)],
             rtl=rtl,
         ),
         "categories": charts.bar_chart(
             "chart-categories",
             _("Organisations per category"),
-            _("Number of organisations that made a submission, by category."),
+            _("Number of organisations that made a submission, by category.") + withheld_note,
             [(c.label, n) for c, n in shown_counts(people.by_category)],
             rtl=rtl,
         ),
