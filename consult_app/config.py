@@ -7,6 +7,7 @@ backs rate limits, and ``MAIL_BACKEND`` chooses how mail leaves the platform.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -101,6 +102,16 @@ class Config:
     # Dashboard and per-provision figures may be kept this many seconds (0: computed on every
     # request, the default). With REDIS_URL the cache is in Redis, shared by every host.
     FIGURES_CACHE_SECONDS = 0
+    # /metrics answers only a request with "Authorization: Bearer <METRICS_TOKEN>" or from
+    # one of METRICS_ALLOWED_NETWORKS (comma-separated addresses or CIDR networks, e.g.
+    # "10.0.0.0/8,127.0.0.1"); 404 otherwise. Without either it is open in development only.
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOWED_NETWORKS: list[str] = []
+    METRICS_OPEN = False
+    # Public figures withhold every slice of participants (a category, a regional group...)
+    # counting fewer organisations than this, so that no one is recognisable from them
+    # (docs/security.md, F9); 1 shows everything. The secretariat always sees every figure.
+    PUBLIC_MIN_CELL_SIZE = 3
     # "json": logs as one JSON object a line with the request id (core/observability.py).
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
@@ -189,6 +200,14 @@ class Config:
                 values[name] = os.environ[name].strip()
         if os.environ.get("EXPORTS_DIR"):
             values["EXPORTS_DIR"] = os.environ["EXPORTS_DIR"]
+        if os.environ.get("METRICS_TOKEN", "").strip():
+            values["METRICS_TOKEN"] = os.environ["METRICS_TOKEN"].strip()
+        if os.environ.get("METRICS_ALLOWED_NETWORKS", "").strip():
+            values["METRICS_ALLOWED_NETWORKS"] = metrics_networks(
+                os.environ["METRICS_ALLOWED_NETWORKS"]
+            )
+        if os.environ.get("PUBLIC_MIN_CELL_SIZE", "").strip().isdigit():
+            values["PUBLIC_MIN_CELL_SIZE"] = max(1, int(os.environ["PUBLIC_MIN_CELL_SIZE"]))
         if os.environ.get("FIGURES_CACHE_SECONDS", "").strip().isdigit():
             values["FIGURES_CACHE_SECONDS"] = int(os.environ["FIGURES_CACHE_SECONDS"])
         if os.environ.get("MAIL_PORT", "").strip().isdigit():
@@ -223,6 +242,7 @@ class Config:
 class DevelopmentConfig(Config):
     # No key in the code: ``instance_secret_key`` makes a random one per instance folder.
     DEBUG = True
+    METRICS_OPEN = True  # without METRICS_TOKEN / METRICS_ALLOWED_NETWORKS
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -237,7 +257,24 @@ class TestingConfig(Config):
     MAIL_BACKEND = "memory"
     API_COUNT_CACHE_SECONDS = 0
     FIGURES_CACHE_SECONDS = 0
+    # The figures tests count a handful of organisations: suppression is tested on its own
+    # (tests/summaries/test_disclosure.py sets the production default).
+    PUBLIC_MIN_CELL_SIZE = 1
     EXPORTS_SYNC = True
+
+
+def metrics_networks(value: str) -> list[str]:
+    """The networks of METRICS_ALLOWED_NETWORKS, each checked (a bad one stops the start)."""
+    networks = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError as error:
+            message = f"METRICS_ALLOWED_NETWORKS: {item.strip()!r} is not a network."
+            raise ConfigError(message) from error
+    return networks
 
 
 class ProductionConfig(Config):

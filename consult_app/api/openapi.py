@@ -448,16 +448,30 @@ def _schemas() -> dict[str, Any]:
         ),
         "GroupFigures": _object(
             {
-                "comments": _int(_l("Comments counted."), minimum=0),
-                "organisations": _int(_l("Organisations (submissions) counted."), minimum=0),
-                "comment_positions": _ref("PositionCounts"),
-                "positions": _ref("PositionCounts"),
-                "stances": _ref("PositionCounts"),
+                "suppressed": _bool(
+                    _l(
+                        "True when the slice counts fewer organisations than the platform "
+                        "shows (fewer_than): every count is then null."
+                    )
+                ),
+                "fewer_than": _int(
+                    _l("The smallest number of organisations shown, when suppressed."),
+                    nullable=True,
+                    minimum=2,
+                ),
+                "comments": _int(_l("Comments counted."), nullable=True, minimum=0),
+                "organisations": _int(
+                    _l("Organisations (submissions) counted."), nullable=True, minimum=0
+                ),
+                "comment_positions": _nullable(_ref("PositionCounts")),
+                "positions": _nullable(_ref("PositionCounts")),
+                "stances": _nullable(_ref("PositionCounts")),
             },
             _l(
                 "Figures of one slice of participants. comment_positions counts comments; "
                 "positions counts organisations that took each position at least once; "
-                "stances counts each organisation once, by its strongest position."
+                "stances counts each organisation once, by its strongest position. A slice "
+                "of fewer organisations than min_cell_size is suppressed."
             ),
         ),
         "ProvisionFigures": _object(
@@ -482,6 +496,12 @@ def _schemas() -> dict[str, Any]:
                 },
                 "unverified": _ref("GroupFigures"),
                 "campaign_items": _int(_l("Comments in confirmed campaigns."), minimum=0),
+                "min_cell_size": _int(
+                    _l("Slices and groupings of fewer organisations are not shown."), minimum=1
+                ),
+                "withheld_groupings": _int(
+                    _l("Groupings (on behalf, joint) left out as too small."), minimum=0
+                ),
                 "on_behalf": _array(
                     _object(
                         {

@@ -21,6 +21,7 @@ from consult_app.core.models import utcnow
 from consult_app.submissions.models import OnBehalfKind, Position
 from consult_app.summaries.aggregation import GroupFigures, ProvisionFigures
 from consult_app.summaries.consensus import ConsensusResult
+from consult_app.summaries.disclosure import SuppressedGroup
 from consult_app.texts.languages import ReadProvision
 from consult_app.texts.models import Instrument, Paragraph, Provision, TextVersion
 
@@ -337,7 +338,19 @@ def _positions(counts: dict[Position, int]) -> dict[str, int]:
 
 
 def group_figures_json(group: GroupFigures) -> dict[str, Any]:
+    if isinstance(group, SuppressedGroup):  # too few organisations to show (F9)
+        return {
+            "suppressed": True,
+            "fewer_than": group.below,
+            "comments": None,
+            "organisations": None,
+            "comment_positions": None,
+            "positions": None,
+            "stances": None,
+        }
     return {
+        "suppressed": False,
+        "fewer_than": None,
         "comments": group.comments,
         "organisations": group.organisations,
         "comment_positions": _positions(group.comment_positions),
@@ -364,6 +377,8 @@ def figures_json(
         },
         "unverified": group_figures_json(figures.unverified),
         "campaign_items": figures.campaign_items,
+        "min_cell_size": getattr(figures, "min_cell_size", 1),
+        "withheld_groupings": getattr(figures, "withheld_groupings", 0),
         "on_behalf": [
             {
                 "kind": item.kind.value,

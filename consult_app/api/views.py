@@ -56,6 +56,7 @@ from consult_app.revisions.compare import compare_versions
 from consult_app.submissions.models import Position
 from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
+from consult_app.summaries.disclosure import public_figures
 from consult_app.texts.languages import read
 from consult_app.texts.models import TEXT_LANGUAGES
 
@@ -323,5 +324,7 @@ def figures(consultation_id: int) -> Response:
         # Labels and reasons in English, like the rest of the data.
         with force_locale("en"):
             for item in provision_figures(consultation, ids, public_only=True, details=False):
-                data.append(figures_json(consultation.id, item, classify(item, named=False)))
+                consensus = classify(item, named=False)
+                # Slices of too few organisations withheld (docs/security.md, F9).
+                data.append(figures_json(consultation.id, public_figures(item), consensus))
     return _json(envelope(data, paging, total))

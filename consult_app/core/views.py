@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory
 from sqlalchemy import select, text
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from consult_app.consultations.models import Consultation
@@ -85,8 +88,32 @@ def ready():
     return jsonify(body), 503 if failed else 200
 
 
+def metrics_allowed() -> bool:
+    """Whether this request may read /metrics (see METRICS_TOKEN in config.py)."""
+    config = current_app.config
+    token = config.get("METRICS_TOKEN")
+    networks = config.get("METRICS_ALLOWED_NETWORKS") or []
+    if token:
+        given = request.headers.get("Authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip().encode(), str(token).encode()
+        ):
+            return True
+    if networks and request.remote_addr:
+        try:
+            address = ipaddress.ip_address(request.remote_addr)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+    return bool(config.get("METRICS_OPEN")) and not token
+
+
 @bp.get("/metrics")
 def metrics():
+    if not metrics_allowed():
+        # The same answer as for any unknown address: nothing to learn from it.
+        raise NotFound()
     from consult_app.core.observability import metrics_response
 
     return metrics_response()

@@ -77,6 +77,13 @@ from consult_app.summaries.aggregation import (
     provision_figures,
 )
 from consult_app.summaries.consensus import ConsensusResult, classify
+from consult_app.summaries.disclosure import (
+    PublicFigures,
+    SmallCount,
+    SuppressedGroup,
+    public_figures,
+    public_participation,
+)
 from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
 from consult_app.summaries.operations import published_summaries
@@ -224,6 +231,8 @@ class FigureRow:
     organisations: int
     comments: int
     stances: tuple[int, ...]
+    #: Public report: the slice counts fewer organisations than this and is not shown (F9).
+    withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,8 @@ class GroupCell:
 
     states: int
     objecting: int
+    #: Public report: the group counts fewer States than this and is not shown (F9).
+    withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -395,8 +406,8 @@ class ReportData:
     chapters: list[Chapter]
     word_limit: int
     participation: Participation
-    participation_by_group: list[tuple[str, int]]
-    participation_by_category: list[tuple[str, int]]
+    participation_by_group: list[tuple[str, int | SmallCount]]
+    participation_by_category: list[tuple[str, int | SmallCount]]
     provision_count: int
     sections: list[ProvisionSection]
     participants: list[ParticipantList]
@@ -469,15 +480,23 @@ def _stance_counts(part: GroupFigures) -> tuple[int, ...]:
 
 
 def _row(part: GroupFigures) -> FigureRow:
+    if isinstance(part, SuppressedGroup):
+        return FigureRow(0, 0, _stance_counts(part), withheld=part.below)
     return FigureRow(part.organisations, part.comments, _stance_counts(part))
 
 
 def _group_cells(figures: ProvisionFigures) -> tuple[GroupCell, ...]:
     empty = GroupFigures()
     return tuple(
-        GroupCell(part.organisations, part.opposing)
+        GroupCell(0, 0, withheld=part.below)
+        if isinstance(part, SuppressedGroup)
+        else GroupCell(part.organisations, part.opposing)
         for part in (figures.by_regional_group.get(g, empty) for g in RegionalGroup)
     )
+
+
+def _withheld_note(n: int) -> str:
+    return _("fewer than %(n)d", n=n)
 
 
 def _quote(text: str | None) -> str | None:
@@ -495,7 +514,9 @@ def _who(category: OrgCategory, group: RegionalGroup | None, name: str | None) -
     return _("A participant: %(category)s", category=category.label)
 
 
-def _reservations(figures: ProvisionFigures, audience: Audience) -> list[ReservationNote]:
+def _reservations(
+    figures: ProvisionFigures, audience: Audience, shown: PublicFigures | None = None
+) -> list[ReservationNote]:
     listed = figures.reservations[:REPORT_MAX_RESERVATIONS]
     quotable = [r.comment_id for r in listed if audience.internal or r.is_public]
     texts: dict[int, str | None] = {}
@@ -520,9 +541,14 @@ def _reservations(figures: ProvisionFigures, audience: Audience) -> list[Reserva
         name = reservation.organisation_name if audience.attribution else None
         if audience.internal:
             name = name or names.get(reservation.comment_id)
+        hidden = shown is not None and (
+            reservation.category in shown.withheld_categories
+            or reservation.regional_group in shown.withheld_groups
+        )
         notes.append(
             ReservationNote(
-                _who(reservation.category, reservation.regional_group, name),
+                _("A participant") if hidden and not name
+                else _who(reservation.category, reservation.regional_group, name),
                 _quote(texts.get(reservation.comment_id)),
             )
         )
@@ -631,6 +657,8 @@ def _sections(
             provision = provisions[figures.provision_id]
             figures = cap_names(figures)
             consensus = classify(figures)
+            # The public report withholds slices of too few organisations (F9).
+            shown = None if audience.internal else public_figures(figures)
             # The public reads only published summaries; the secretariat's own report
             # drafts the missing ones.
             summary = edited.get(provision.id) or (
@@ -648,14 +676,14 @@ def _sections(
                     text=_provision_text(provision),
                     summary=summary,
                     consensus=consensus,
-                    states=_row(figures.states),
-                    others=_row(figures.other_stakeholders),
-                    groups=_group_cells(figures),
+                    states=_row((shown or figures).states),
+                    others=_row((shown or figures).other_stakeholders),
+                    groups=_group_cells(shown or figures),
                     comments=figures.comments,
                     organisations=figures.organisations,
                     amendments=_amendments(provision, figures, audience),
                     amendments_total=len(figures.amendments),
-                    reservations=_reservations(figures, audience),
+                    reservations=_reservations(figures, audience, shown),
                     reservations_total=figures.reservations_count,
                 )
             )
@@ -985,6 +1013,7 @@ def gather_report(
     # what is missing from the current figures.
     edited = _edited_summaries(consultation) if internal else published_summaries(consultation)
     part = participation(consultation, public_only=not internal)
+    shown_part = part if internal else public_participation(part)
     sections, lean = _sections(consultation, audience, edited, progress)
     overall = edited.get(CONSULTATION_SCOPE) or (
         draft_consultation_summary(consultation, part, lean)
@@ -1027,8 +1056,8 @@ def gather_report(
         chapters=chapters,
         word_limit=settings.word_limit,
         participation=part,
-        participation_by_group=[(g.label, n) for g, n in part.states_by_group.items()],
-        participation_by_category=[(c.label, n) for c, n in part.by_category.items()],
+        participation_by_group=[(g.label, n) for g, n in shown_part.states_by_group.items()],
+        participation_by_category=[(c.label, n) for c, n in shown_part.by_category.items()],
         provision_count=int(
             db.session.execute(
                 select(func.count())
@@ -1060,20 +1089,28 @@ def annex_two_intro(data: ReportData) -> str:
     )
 
 
+def _figure_cells(row: FigureRow) -> list[Any]:
+    if row.withheld:  # the same number of cells, the note in the first
+        return [_withheld_note(row.withheld), *["" for _n in row.stances]]
+    return [row.organisations, *row.stances]
+
+
+def _group_text(cell: GroupCell) -> str:
+    if cell.withheld:
+        return _withheld_note(cell.withheld)
+    return f"{cell.states} ({cell.objecting})" if cell.states else "0"
+
+
 def table_rows(data: ReportData) -> dict[str, list[list[Any]]]:
     """The three tables of annex II: States by stance (with the consensus indicator), other
     stakeholders by stance, States by regional group ("taking part (objecting)")."""
     sections = data.sections
     return {
         "states": [
-            [s.label, s.states.organisations, *s.states.stances, s.consensus.label]
-            for s in sections
+            [s.label, *_figure_cells(s.states), s.consensus.label] for s in sections
         ],
-        "others": [[s.label, s.others.organisations, *s.others.stances] for s in sections],
-        "groups": [
-            [s.label, *[f"{c.states} ({c.objecting})" if c.states else "0" for c in s.groups]]
-            for s in sections
-        ],
+        "others": [[s.label, *_figure_cells(s.others)] for s in sections],
+        "groups": [[s.label, *[_group_text(c) for c in s.groups]] for s in sections],
     }
 
 

@@ -21,6 +21,13 @@ from consult_app.summaries.aggregation import (
     provision_figures,
 )
 from consult_app.summaries.consensus import ConsensusResult, classify
+from consult_app.summaries.disclosure import (
+    SuppressedGroup,
+    min_cell_size,
+    public_figures,
+    public_participation,
+    shown_counts,
+)
 from consult_app.summaries.settings import ConsensusRule
 
 RANKED = 5
@@ -78,6 +85,8 @@ class _CellTexts:
 
 
 def _cell(part: GroupFigures | None, texts: _CellTexts) -> charts.HeatCell:
+    if isinstance(part, SuppressedGroup):
+        return charts.HeatCell(None, part.note)
     if part is None or not part.taking_position:
         return charts.HeatCell(None, texts.no_position)
     dominant = part.dominant_stance
@@ -102,6 +111,9 @@ def build_dashboard(
                                 rule=rule)
     people = participation(consultation, public_only=public_only)
     consensus = {f.provision_id: classify(f) for f in figures}
+    if public_only:  # small slices withheld once the indicator is read (F9)
+        figures = [public_figures(f) for f in figures]
+        people = public_participation(people)
     present = {c for f in figures for c in f.by_category if not c.is_state}
     columns = [HeatColumn(g.label, regional_group=g) for g in RegionalGroup] + [
         HeatColumn(c.label, category=c) for c in OrgCategory if c in present
@@ -138,19 +150,25 @@ def build_dashboard(
         ),
     )[:RANKED]
     rtl = str(get_locale() or "en").split("_")[0] in RTL_LANGUAGES
+    withheld_note = (
+        " " + _("Fewer than %(n)d are left out (see the table).", n=min_cell_size())
+        if public_only and min_cell_size() > 1
+        else ""
+    )
     chart_map = {
         "states": charts.bar_chart(
             "chart-states",
             _("States per regional group"),
-            _("Number of Member States that made a submission, by regional group."),
-            [(g.label, n) for g, n in people.states_by_group.items()],
+            _("Number of Member States that made a submission, by regional group.")
+            + withheld_note,
+            [(g.label, n) for g, n in shown_counts(people.states_by_group)],
             rtl=rtl,
         ),
         "categories": charts.bar_chart(
             "chart-categories",
             _("Organisations per category"),
-            _("Number of organisations that made a submission, by category."),
-            [(c.label, n) for c, n in people.by_category.items()],
+            _("Number of organisations that made a submission, by category.") + withheld_note,
+            [(c.label, n) for c, n in shown_counts(people.by_category)],
             rtl=rtl,
         ),
         "days": charts.column_chart(

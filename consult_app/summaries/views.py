@@ -25,6 +25,7 @@ from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.commands import recount_command, summaries_cli
 from consult_app.summaries.consensus import classify
 from consult_app.summaries.dashboard import build_dashboard
+from consult_app.summaries.disclosure import is_suppressed, min_cell_size, public_figures
 from consult_app.summaries.forms import (
     ChoiceForm,
     ConsensusSettingsForm,
@@ -50,6 +51,8 @@ bp = Blueprint("summaries", __name__, url_prefix="/consultations")
 # `flask summaries recount`: the blueprint's command group is named after it.
 bp.cli.add_command(recount_command)
 bp.cli.help = summaries_cli.help
+# `{% if part is suppressed %}`: a figure withheld from the public (disclosure.py).
+bp.add_app_template_test(is_suppressed, "suppressed")
 logger = logging.getLogger(__name__)
 
 
@@ -96,7 +99,7 @@ def dashboard(consultation_id: int) -> str:
     )
     return render_template(
         "summaries/dashboard.html", consultation=consultation, data=data,
-        secretariat_view=secretariat,
+        secretariat_view=secretariat, min_cell_size=min_cell_size(),
     )
 
 
@@ -117,6 +120,8 @@ def figures(consultation_id: int, provision_id: int) -> str:
         ),
     )
     result = classify(item)
+    if not secretariat:  # small slices withheld (docs/security.md, F9)
+        item = public_figures(item)
     return render_template(
         "summaries/figures.html", consultation=consultation, provision=provision,
         figures=item, consensus=result, secretariat_view=secretariat,

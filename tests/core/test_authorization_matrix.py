@@ -214,7 +214,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("verification.index", "GET"): "SM",
     ("verification.memberships", "GET"): "SM",
     ("verification.show", "GET"): "SM",
-    ("core.metrics", "GET"): "NUBASM",
+    # Only a scraper with METRICS_TOKEN or from METRICS_ALLOWED_NETWORKS (none here).
+    ("core.metrics", "GET"): "",
     ("core.ready", "GET"): "NUBASM",
     ("summaries.publish /consultations/<int:consultation_id>/summary/provisions/<int:provision_id>/publish", "POST"): "",  # noqa: E501
     ("summaries.publish /consultations/<int:consultation_id>/summary/publish", "POST"): "",

@@ -82,3 +82,25 @@ def test_production_refuses_requests_for_unknown_hosts(clean_env, tmp_path):
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/healthz", headers={"Host": "consultations.example.org"}).status_code != 400
     assert client.get("/healthz", headers={"Host": "internal.example.org"}).status_code != 400
+
+
+def test_session_cookies_are_httponly_samesite_and_secure_in_production(client) -> None:
+    """ASVS 3.4.1-3.4.3: the cookies a sign-in sets."""
+    from consult_app.config import ProductionConfig
+    from consult_app.extensions import db
+    from tests.conftest import PASSWORD, make_user
+
+    make_user(email="cookie@example.org")
+    db.session.commit()
+    response = client.post(
+        "/account/login",
+        data={"email": "cookie@example.org", "password": PASSWORD, "remember": "y"},
+    )
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies
+    for cookie in cookies:
+        assert "HttpOnly" in cookie, cookie
+    session = next(c for c in cookies if c.startswith("session="))
+    assert "SameSite=Lax" in session
+    assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SECURE

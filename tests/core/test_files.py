@@ -113,3 +113,23 @@ def test_unsafe_part_names_are_refused():
 def test_python_docx_documents_still_read():
     document = docx.Document(io.BytesIO(docx_bytes("Hello")))
     assert document.paragraphs[0].text == "Hello"
+
+
+def test_a_package_with_a_damaged_compressed_part_is_refused() -> None:
+    """A .docx whose XML part has corrupt deflate data: refused, not a zlib.error (500)."""
+    import io
+    import zipfile
+
+    from consult_app.core.files import FileProblem, check_ooxml
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>" * 50)
+        archive.writestr("word/document.xml", "<document>" + "text " * 200 + "</document>")
+    data = bytearray(buffer.getvalue())
+    # Damage the compressed bytes of the first part (its data starts after the 30-byte
+    # local header and the name), leaving the directory intact.
+    start = 30 + len("[Content_Types].xml")
+    data[start] = 0x00  # "invalid stored block lengths" from zlib
+    with pytest.raises(FileProblem):
+        check_ooxml(bytes(data), "word/document.xml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from flask import Flask
 
 from consult_app import create_app
@@ -119,9 +120,18 @@ def test_json_logging_configured_from_the_environment(tmp_path, monkeypatch, cap
     assert access[-1]["endpoint"] == "core.ready"
 
 
-def test_metrics(client):
+TOKEN = "metrics-token-for-the-tests-0123456789"
+SCRAPER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def scraped(app, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
+
+
+def test_metrics(client, scraped):
     client.get("/healthz")
-    response = client.get("/metrics")
+    response = client.get("/metrics", headers=SCRAPER)
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain")
     text = response.get_data(as_text=True)
@@ -129,7 +139,7 @@ def test_metrics(client):
     assert "consult_export_queue_depth 0.0" in text
 
 
-def test_metrics_count_export_jobs_by_status(client):
+def test_metrics_count_export_jobs_by_status(client, scraped):
     from consult_app.accounts.models import Role
     from consult_app.exports.models import ExportFormat, ExportJob, ExportKind, JobStatus
     from consult_app.extensions import db
@@ -148,7 +158,48 @@ def test_metrics_count_export_jobs_by_status(client):
         )
     )
     db.session.commit()
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers=SCRAPER).get_data(as_text=True)
     assert 'consult_export_jobs{status="queued"} 1.0' in text
     # Without Redis the queue is the queued rows of the database.
     assert "consult_export_queue_depth 1.0" in text
+
+
+def test_metrics_refused_without_the_token(client, scraped):
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
+    assert client.get("/metrics", headers={"Authorization": TOKEN}).status_code == 404
+    assert client.get("/metrics", headers=SCRAPER).status_code == 200
+
+
+def test_metrics_closed_outside_development_without_settings(client):
+    """Testing and production: no token, no networks -> nobody."""
+    assert client.get("/metrics").status_code == 404
+
+
+def test_metrics_open_in_development_only_without_settings(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_OPEN", True)  # DevelopmentConfig
+    assert client.get("/metrics").status_code == 200
+    # A token set in development is required there too.
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
+    assert client.get("/metrics").status_code == 404
+
+
+def test_metrics_from_allowed_networks(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_ALLOWED_NETWORKS", ["10.1.0.0/16"])
+    inside = client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    outside = client.get("/metrics", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert (inside.status_code, outside.status_code) == (200, 404)
+
+
+def test_metrics_settings_from_the_environment(monkeypatch):
+    from consult_app.config import Config, ConfigError, DevelopmentConfig, ProductionConfig
+
+    monkeypatch.setenv("METRICS_TOKEN", " abc ")
+    monkeypatch.setenv("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8, 127.0.0.1")
+    values = Config.from_env()
+    assert values["METRICS_TOKEN"] == "abc"
+    assert values["METRICS_ALLOWED_NETWORKS"] == ["10.0.0.0/8", "127.0.0.1/32"]
+    assert DevelopmentConfig.METRICS_OPEN and not ProductionConfig.METRICS_OPEN
+    monkeypatch.setenv("METRICS_ALLOWED_NETWORKS", "not-a-network")
+    with pytest.raises(ConfigError):
+        Config.from_env()
