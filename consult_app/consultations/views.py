@@ -40,8 +40,14 @@ from consult_app.core.pagination import page_arg, paginate
 from consult_app.core.templating import enum_labels
 from consult_app.extensions import db
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
-from consult_app.texts.languages import read
-from consult_app.texts.models import Paragraph, Provision, TextVersion
+from consult_app.texts.languages import compare_language, read
+from consult_app.texts.models import (
+    TEXT_LANGUAGES,
+    Paragraph,
+    Provision,
+    TextVersion,
+    language_name,
+)
 from consult_app.texts.redline import redline_html
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -138,9 +144,12 @@ def provision(consultation_id: int, provision_id: int) -> str:
         position = Position(raw_position) if raw_position else None
     except ValueError:
         abort(400)
+    # A second language side by side (?compare=fr): checked before anything is loaded.
+    compare = compare_language(request.args.get("compare"))
     previous, following = neighbours(item)
     # In the reader's language where translated: one more query, none in the original's.
     (reading,) = read([item], consultation.version, str(get_locale()))
+    (second,) = read([item], consultation.version, compare) if compare else (None,)
     paragraphs = {p.id: p for p in item.paragraphs}
     page = page_arg()
     per_page = int(current_app.config["COMMENTS_PER_PAGE"])
@@ -162,6 +171,10 @@ def provision(consultation_id: int, provision_id: int) -> str:
         consultation=consultation,
         provision=item,
         reading=reading,
+        second=second,
+        compare=compare,
+        languages=consultation.version.languages,
+        language_names={code: language_name(code) for code in TEXT_LANGUAGES},
         previous=previous,
         following=following,
         pagination=pagination,
