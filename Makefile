@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := consult_app
 
-.PHONY: run test install install-dev migrate demo lint typecheck check clean browser
+.PHONY: run test install install-dev migrate demo lint typecheck check clean browser fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,24 @@ browser:
 		fi; \
 		echo "Installing Chromium for the browser tests"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			chromium fonts-noto-core fonts-dejavu-core; \
+			chromium fonts-noto-core fonts-noto-cjk fonts-dejavu-core; \
+	fi
+	@$(MAKE) --no-print-directory fonts
+
+# The report's PDF (WeasyPrint) and the pages draw Arabic, Chinese and Russian with Debian's
+# Noto fonts: Noto Naskh Arabic (fonts-noto-core) and Noto Serif/Sans CJK (fonts-noto-cjk);
+# Cyrillic is in Liberation/DejaVu. Installed here when fontconfig has none for a script.
+.PHONY: fonts
+fonts:
+	@if [ -z "$$(fc-list :lang=ar family)" ] || [ -z "$$(fc-list :lang=zh-cn family)" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "No font for Arabic or Chinese: install Debian's fonts-noto-core and" \
+				"fonts-noto-cjk as root (apt-get install fonts-noto-core fonts-noto-cjk)." >&2; \
+			exit 1; \
+		fi; \
+		echo "Installing the Noto fonts for Arabic and Chinese"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			fonts-noto-core fonts-noto-cjk fonts-dejavu-core; \
 	fi
 
 lint: install-dev
