@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -150,6 +150,11 @@ def provision(consultation_id: int, provision_id: int) -> str:
     # In the reader's language where translated: one more query, none in the original's.
     (reading,) = read([item], consultation.version, str(get_locale()))
     (second,) = read([item], consultation.version, compare) if compare else (None,)
+    # Side by side, each column's heading ("Article 5. Title") in that column's language.
+    column_labels = []
+    for column in (reading, second) if second is not None else ():
+        with force_locale(column.language):
+            column_labels.append(column.full_label)
     paragraphs = {p.id: p for p in item.paragraphs}
     page = page_arg()
     per_page = int(current_app.config["COMMENTS_PER_PAGE"])
@@ -172,6 +177,7 @@ def provision(consultation_id: int, provision_id: int) -> str:
         provision=item,
         reading=reading,
         second=second,
+        column_labels=column_labels,
         compare=compare,
         languages=consultation.version.languages,
         language_names={code: language_name(code) for code in TEXT_LANGUAGES},
