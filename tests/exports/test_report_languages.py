@@ -71,6 +71,20 @@ def pdf_text(path: Path) -> str:
     return words(unicodedata.normalize("NFKC", out))
 
 
+def word_box(path: Path, start: str) -> tuple[float, float, float]:
+    """(xMin, xMax, page width) of the first word of the PDF that starts with ``start``."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))  # type: ignore[union-attr]
+    for x_min, x_max, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', out
+    ):
+        if unicodedata.normalize("NFKC", word).startswith(start):
+            return float(x_min), float(x_max), width
+    raise AssertionError(f"{start!r} is not in the PDF")
+
+
 def words(text: str) -> str:
     """``text`` with its spaces collapsed and without Arabic vowel marks (a shadda is a glyph
     of its own in the PDF, which extraction may leave out)."""
@@ -115,6 +129,14 @@ def test_pdf_report_in_arabic_chinese_and_russian(
     assert "Title of article 2" in text
     assert "States shall take measures to that end." in text
     assert words(ui(language, "(original text)")) in text
+    # Laid out in its direction: the first word of the Arabic wording at the right of the
+    # page (mirrored layout), the Chinese and Russian at the left.
+    first_word = wording.split()[0] if language != "zh" else wording[:2]
+    x_min, x_max, width = word_box(path, first_word)
+    if language == "ar":
+        assert x_min > width / 2
+    else:
+        assert x_max < width / 2
 
 
 def _document_xml(path: Path) -> str:
