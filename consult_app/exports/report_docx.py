@@ -14,6 +14,7 @@ Word and LibreOffice show as ordinary footnotes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -585,7 +586,39 @@ def _redline(document: Document, section_amendment: Any) -> Paragraph:
         elif change.op == "insert":
             run.font.underline = True
             run.font.color.rgb = INSERTED
+    # A proposed wording runs in its own direction (the language it was written in), as
+    # the HTML's dir="auto": an English amendment stays left to right in an Arabic report.
+    _set_direction(paragraph, _starts_right_to_left(section_amendment.wording))
     return paragraph
+
+
+def _starts_right_to_left(text: str) -> bool:
+    """The direction of ``text`` by its first strong character (Unicode's rule P2)."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def _set_direction(paragraph: Paragraph, rtl: bool) -> None:
+    """``w:bidi`` on the paragraph and ``w:rtl`` on its runs, on or explicitly off (so
+    that :func:`_right_to_left` leaves them be)."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    bidi = p_pr.find(qn("w:bidi"))
+    if bidi is None:
+        bidi = OxmlElement("w:bidi")
+        p_pr.insert_element_before(bidi, *_PPR_AFTER_BIDI)
+    bidi.set(qn("w:val"), "1" if rtl else "0")
+    for run in paragraph.runs:
+        r_pr = run._r.get_or_add_rPr()
+        direction = r_pr.find(qn("w:rtl"))
+        if direction is None:
+            direction = OxmlElement("w:rtl")
+            r_pr.insert_element_before(direction, *_RPR_AFTER_RTL)
+        direction.set(qn("w:val"), "1" if rtl else "0")
 
 
 def _word_language(language: str) -> str:

@@ -161,6 +161,9 @@ def test_docx_report_in_arabic_is_right_to_left(world: ExportWorld, tmp_path: Pa
     assert '<w:bidi w:val="0"/>' in english
     assert 'w:val="en-GB"' in english
     assert sum("<w:bidi" in p for p in paragraphs) == len(paragraphs)
+    # An English amendment keeps its own direction (its redline is left to right).
+    redline = next(p for p in paragraphs if "inalienable" in p)
+    assert '<w:bidi w:val="0"/>' in redline and '<w:rtl w:val="1"/>' not in redline
     assert "<w:bidiVisual/>" in xml  # tables mirrored
     with zipfile.ZipFile(path) as archive:
         styles = archive.read("word/styles.xml").decode("utf-8")
