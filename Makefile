@@ -28,10 +28,10 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo load --if-empty
 
-run: demo compile-translations fonts
+run: demo compile-translations
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev compile-translations browser fonts
+test: install-dev compile-translations browser
 	$(BIN)/ruff check consult_app tests
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -48,22 +48,26 @@ browser:
 		fi; \
 		echo "Installing Chromium for the browser tests"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			chromium fonts-noto-core fonts-dejavu-core; \
+			chromium fonts-noto-core fonts-noto-cjk fonts-dejavu-core; \
 	fi
+	@$(MAKE) --no-print-directory fonts
 
-# The report's PDF is set in Times New Roman, as UN documents are; Liberation Serif has its
-# metrics (Debian's fonts-liberation). Without it the masthead and tables are set in a wider
-# serif. Installed here when missing, as root; otherwise a warning.
+# The report's PDF (WeasyPrint) is set in Times New Roman as UN documents are (Liberation
+# Serif has its metrics: fonts-liberation) and draws Arabic and Chinese with Debian's Noto
+# fonts: Noto Naskh Arabic (fonts-noto-core) and Noto Serif/Sans CJK (fonts-noto-cjk);
+# Cyrillic is in Liberation/DejaVu. Installed here, as root, when fontconfig lacks one.
+.PHONY: fonts
 fonts:
-	@if ! fc-list 2>/dev/null | grep -q "Liberation Serif"; then \
+	@if [ -z "$$(fc-list :lang=ar family)" ] || [ -z "$$(fc-list :lang=zh-cn family)" ] \
+			|| ! fc-list | grep -q "Liberation Serif"; then \
 		if [ "$$(id -u)" -ne 0 ]; then \
-			echo "Liberation Serif is missing: the report's PDF will use another serif" \
-				"(apt-get install fonts-liberation as root)." >&2; \
-		else \
-			echo "Installing the report's fonts"; \
-			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-				--no-install-recommends fonts-liberation fontconfig; \
+			echo "Fonts missing for the report: install Debian's fonts-liberation," \
+				"fonts-noto-core and fonts-noto-cjk as root." >&2; \
+			exit 1; \
 		fi; \
+		echo "Installing the report's fonts (Liberation, Noto for Arabic and Chinese)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			fontconfig fonts-liberation fonts-noto-core fonts-noto-cjk fonts-dejavu-core; \
 	fi
 
 lint: install-dev

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -40,8 +40,14 @@ from consult_app.core.pagination import page_arg, paginate
 from consult_app.core.templating import enum_labels
 from consult_app.extensions import db
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
-from consult_app.texts.languages import read
-from consult_app.texts.models import Paragraph, Provision, TextVersion
+from consult_app.texts.languages import compare_language, read
+from consult_app.texts.models import (
+    TEXT_LANGUAGES,
+    Paragraph,
+    Provision,
+    TextVersion,
+    language_name,
+)
 from consult_app.texts.redline import redline_html
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -138,9 +144,17 @@ def provision(consultation_id: int, provision_id: int) -> str:
         position = Position(raw_position) if raw_position else None
     except ValueError:
         abort(400)
+    # A second language side by side (?compare=fr): checked before anything is loaded.
+    compare = compare_language(request.args.get("compare"))
     previous, following = neighbours(item)
     # In the reader's language where translated: one more query, none in the original's.
     (reading,) = read([item], consultation.version, str(get_locale()))
+    (second,) = read([item], consultation.version, compare) if compare else (None,)
+    # Side by side, each column's heading ("Article 5. Title") in that column's language.
+    column_labels = []
+    for column in (reading, second) if second is not None else ():
+        with force_locale(column.language):
+            column_labels.append(column.full_label)
     paragraphs = {p.id: p for p in item.paragraphs}
     page = page_arg()
     per_page = int(current_app.config["COMMENTS_PER_PAGE"])
@@ -162,6 +176,11 @@ def provision(consultation_id: int, provision_id: int) -> str:
         consultation=consultation,
         provision=item,
         reading=reading,
+        second=second,
+        column_labels=column_labels,
+        compare=compare,
+        languages=consultation.version.languages,
+        language_names={code: language_name(code) for code in TEXT_LANGUAGES},
         previous=previous,
         following=following,
         pagination=pagination,

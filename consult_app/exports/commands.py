@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import UserError
 from consult_app.exports.jobs import build_export, expire_stale_jobs, run_job, worker
-from consult_app.exports.models import ExportFormat, ExportKind
+from consult_app.exports.models import UN_LANGUAGES, ExportFormat, ExportKind
 from consult_app.extensions import db
 
 exports_cli = AppGroup("exports", help="Exports and background jobs.")
@@ -38,7 +38,13 @@ CLI_FORMATS: dict[str, tuple[ExportKind, ExportFormat]] = {
               required=True, help="File to write.")
 @click.option("--internal", is_flag=True,
               help="Secretariat-only version: unpublished comments and internal notes.")
-def build_command(consultation_id: int, format_name: str, output: Path, internal: bool) -> None:
+@click.option("--lang", "language", type=click.Choice(list(UN_LANGUAGES)), default="en",
+              show_default=True,
+              help="Language of the export: its wording, and the text under consultation in "
+                   "that language version where there is one (else the original, marked).")
+def build_command(
+    consultation_id: int, format_name: str, output: Path, internal: bool, language: str
+) -> None:
     """Build one export of a consultation into a file."""
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
@@ -54,7 +60,10 @@ def build_command(consultation_id: int, format_name: str, output: Path, internal
 
     partial = output.with_name(output.name + ".part")
     try:
-        build_export(consultation, kind, fmt, partial, internal=internal, progress=progress)
+        build_export(
+            consultation, kind, fmt, partial, internal=internal, progress=progress,
+            language=language,
+        )
         partial.replace(output)
     except UserError as error:
         partial.unlink(missing_ok=True)

@@ -46,6 +46,14 @@ def parse_choice(value: str) -> tuple[ExportKind, ExportFormat]:
 
 class ExportForm(AppForm):
     export = SelectField(_l("Export"), validators=[InputRequired()])
+    language = SelectField(
+        _l("Language"),
+        description=_l(
+            "The report and the compilation are written in this language; the text under "
+            "consultation is given in its language version where there is one, otherwise in "
+            "the original, marked as such."
+        ),
+    )
     internal = BooleanField(
         _l("Internal version (secretariat only): include unpublished and withheld comments "
            "and internal notes")
@@ -55,6 +63,10 @@ class ExportForm(AppForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.export.choices = export_choices()
+        self.language.choices = language_choices()
+        if self.language.data is None:
+            locale = str(get_locale() or "en").split("_")[0]
+            self.language.data = locale if locale in UN_LANGUAGES else "en"
 
 
 class RetryForm(AppForm):

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
@@ -43,6 +44,7 @@ from consult_app.core.observability import EXPORT_JOBS
 from consult_app.core.storage import get_storage
 from consult_app.exports.models import (
     FORMATS_BY_KIND,
+    UN_LANGUAGES,
     ExportFormat,
     ExportJob,
     ExportKind,
@@ -86,7 +88,11 @@ def download_name(job: ExportJob) -> str:
     """The name a downloaded file gets, e.g. ``consultation-3-compilation-20260105.xlsx``."""
     stamp = (job.finished_at or utcnow()).strftime("%Y%m%d-%H%M")
     audience = "-internal" if job.internal else ""
-    return f"consultation-{job.consultation_id}-{job.kind.value}{audience}-{stamp}.{job.extension}"
+    language = f"-{job.language}" if job.language != "en" else ""
+    return (
+        f"consultation-{job.consultation_id}-{job.kind.value}{language}{audience}-{stamp}"
+        f".{job.extension}"
+    )
 
 
 def check_combination(kind: ExportKind, fmt: ExportFormat) -> None:
@@ -94,6 +100,19 @@ def check_combination(kind: ExportKind, fmt: ExportFormat) -> None:
         raise UserError(
             _("%(kind)s is not available as %(format)s.", kind=kind.label, format=fmt.label)
         )
+
+
+def check_language(language: str | None) -> str:
+    """The language of an export: one of the six official languages."""
+    code = (language or "").strip().lower()
+    if code not in UN_LANGUAGES:
+        raise UserError(
+            _(
+                "The language of an export must be one of %(languages)s.",
+                languages=", ".join(UN_LANGUAGES),
+            )
+        )
+    return code
 
 
 def build_export(
@@ -104,9 +123,26 @@ def build_export(
     *,
     internal: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    language: str | None = None,
 ) -> None:
-    """Write one export of ``consultation`` to ``path`` (used by jobs and the CLI)."""
+    """Write one export of ``consultation`` to ``path`` (used by jobs and the CLI), in
+    ``language`` (default: the active locale): the interface strings through Flask-Babel,
+    the text under consultation from its language version where there is one."""
     check_combination(kind, fmt)
+    code = check_language(language or str(get_locale() or "en").split("_")[0])
+    with force_locale(code):
+        _build(consultation, kind, fmt, path, internal=internal, progress=progress)
+
+
+def _build(
+    consultation: Consultation,
+    kind: ExportKind,
+    fmt: ExportFormat,
+    path: Path,
+    *,
+    internal: bool,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     if kind is ExportKind.COMPILATION:
         from consult_app.exports.compilation import build_compilation
 
@@ -131,16 +167,20 @@ def request_export(
     fmt: ExportFormat,
     *,
     internal: bool = False,
+    language: str = "en",
 ) -> ExportJob:
-    """Queue an export of ``consultation``; it starts once the transaction commits."""
+    """Queue an export of ``consultation`` in ``language``; it starts once the transaction
+    commits."""
     if not consultation.can_manage(user):
         raise NotAllowed(_("Only the secretariat can build exports."))
     check_combination(kind, fmt)
+    language = check_language(language)
     job = ExportJob(
         consultation=consultation,
         kind=kind,
         format=fmt,
         internal=internal,
+        language=language,
         status=JobStatus.QUEUED,
         progress=0,
         message=_("Waiting to start."),
@@ -153,7 +193,7 @@ def request_export(
         "request_export",
         job,
         after={"consultation_id": consultation.id, "kind": kind.value, "format": fmt.value,
-               "internal": internal},
+               "internal": internal, "language": language},
     )
     schedule_after_commit(job.id)
     logger.info("user %s requested export job %s (%s %s)", user.id, job.id, kind.value, fmt.value)
@@ -315,7 +355,7 @@ def run_job(job_id: int) -> ExportJob | None:
         logger.info("export job %s is %s; not run again", job_id, job.status.value)
         return job
     consultation_id = job.consultation_id
-    kind, fmt, internal = job.kind, job.format, job.internal
+    kind, fmt, internal, language = job.kind, job.format, job.internal, job.language
     db.session.rollback()
     _set(job_id, status=JobStatus.RUNNING, started_at=utcnow(), progress=0,
          message=_("Started."))
@@ -328,7 +368,7 @@ def run_job(job_id: int) -> ExportJob | None:
             raise UserError(_("This consultation does not exist."))
         with _heartbeat(job_id):
             build_export(consultation, kind, fmt, partial, internal=internal,
-                         progress=_ProgressWriter(job_id))
+                         progress=_ProgressWriter(job_id), language=language)
         db.session.rollback()  # the build only read; end its snapshot before writing
         size = storage.put_file(file_key(name), partial)
         db.session.commit()  # the file (a stored_files row with FILE_STORAGE=database)
@@ -426,7 +466,9 @@ def retry_export(user: User, job: ExportJob) -> ExportJob:
         if not is_stale(job):
             raise UserError(_("This export is still being built; wait for it to finish."))
         expire_stale_jobs(user, consultation_id=job.consultation_id)
-    return request_export(user, job.consultation, job.kind, job.format, internal=job.internal)
+    return request_export(
+        user, job.consultation, job.kind, job.format, internal=job.internal, language=job.language
+    )
 
 
 # --- finding files -----------------------------------------------------------------------------
@@ -443,22 +485,25 @@ def job_file(job: ExportJob) -> str | None:
         return None
 
 
-def latest_public_job_ids(consultation: Consultation) -> dict[tuple[ExportKind, ExportFormat], int]:
-    """The newest finished public job of each kind and format (one grouped query)."""
+def latest_public_job_ids(
+    consultation: Consultation,
+) -> dict[tuple[ExportKind, ExportFormat, str], int]:
+    """The newest finished public job of each kind, format and language (one grouped
+    query)."""
     rows = db.session.execute(
-        select(ExportJob.kind, ExportJob.format, func.max(ExportJob.id))
+        select(ExportJob.kind, ExportJob.format, ExportJob.language, func.max(ExportJob.id))
         .where(
             ExportJob.consultation_id == consultation.id,
             ExportJob.internal.is_(False),
             ExportJob.status == JobStatus.DONE,
         )
-        .group_by(ExportJob.kind, ExportJob.format)
+        .group_by(ExportJob.kind, ExportJob.format, ExportJob.language)
     )
-    return {(kind, fmt): job_id for kind, fmt, job_id in rows}
+    return {(kind, fmt, language): job_id for kind, fmt, language, job_id in rows}
 
 
 def is_latest_public(job: ExportJob) -> bool:
     if job.internal or job.status is not JobStatus.DONE:
         return False
-    latest = latest_public_job_ids(job.consultation).get((job.kind, job.format))
+    latest = latest_public_job_ids(job.consultation).get((job.kind, job.format, job.language))
     return latest == job.id

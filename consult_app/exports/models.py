@@ -102,6 +102,11 @@ class ExportJob(Model):
     format: Mapped[ExportFormat] = mapped_column(enum_column(ExportFormat), nullable=False)
     # Internal exports (secretariat only) include unpublished comments and internal notes.
     internal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The language the file is written in (one of UN_LANGUAGES): its interface strings and,
+    # where a language version exists, the text under consultation.
+    language: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="en", server_default="en"
+    )
     status: Mapped[JobStatus] = mapped_column(
         enum_column(JobStatus), nullable=False, default=JobStatus.QUEUED
     )

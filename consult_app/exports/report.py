@@ -88,7 +88,8 @@ from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
 from consult_app.summaries.operations import published_summaries
 from consult_app.summaries.wording import NAMES_AT_MOST
-from consult_app.texts.models import Provision, ProvisionKind
+from consult_app.texts.languages import ReadProvision, read
+from consult_app.texts.models import RTL_TEXT_LANGUAGES, Provision, ProvisionKind
 from consult_app.texts.redline import Change, diff
 
 logger = logging.getLogger(__name__)
@@ -222,6 +223,14 @@ class TextLine:
     label: str
     text: str
     level: int
+    #: The language of ``text``; ``original``: the report's language has no version of this
+    #: line, which is the original's (printed marked "(original text)").
+    language: str = "en"
+    original: bool = False
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in RTL_TEXT_LANGUAGES else "ltr"
 
 
 @dataclass(frozen=True)
@@ -291,6 +300,14 @@ class ProvisionSection:
     #: shorter than ``summary`` (whole sentences were left out).
     body_summary: list[str] = field(default_factory=list)
     summary_cut: bool = False
+    #: The language of the heading and the text; ``fallback_note``: the report's language
+    #: has no version of this provision (the original is printed, and this note says so).
+    language: str = "en"
+    fallback_note: str | None = None
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in RTL_TEXT_LANGUAGES else "ltr"
 
     @property
     def summary_paragraphs(self) -> list[str]:
@@ -469,9 +486,29 @@ def _edited_summaries(consultation: Consultation) -> dict[int, str]:
     return {draft.scope_key: draft.current_text for draft in drafts}
 
 
-def _provision_text(provision: Provision) -> list[TextLine]:
-    lines = [TextLine("", provision.intro, 0)] if provision.intro else []
-    lines += [TextLine(p.display_label, p.text, p.level) for p in provision.paragraphs]
+def _provision_text(reading: ReadProvision) -> list[TextLine]:
+    """The provision's wording in the report's language where it has a version of it;
+    each line that is the original's instead is marked (a whole provision in the original
+    carries a note instead, see :func:`_sections`)."""
+    provision, language = reading.provision, reading.language
+    marked = reading.translation is not None  # a line missing from a translated provision
+    lines = []
+    if reading.intro:
+        original = marked and not (reading.translation and reading.translation.intro)
+        lines.append(
+            TextLine("", reading.intro, 0, reading.original if original else language, original)
+        )
+    for paragraph in provision.paragraphs:
+        original = marked and reading.paragraph_fallback(paragraph)
+        lines.append(
+            TextLine(
+                paragraph.display_label,
+                reading.text_of(paragraph),
+                paragraph.level,
+                reading.original if original else language,
+                original,
+            )
+        )
     return lines
 
 
@@ -653,8 +690,14 @@ def _sections(
             )
         }
         counted = provision_figures(consultation, batch, public_only=not audience.internal)
+        # The provisions in the report's language where translated (one query per batch).
+        readings = {
+            r.provision.id: r
+            for r in read(list(provisions.values()), consultation.version, str(get_locale()))
+        }
         for figures in counted:
             provision = provisions[figures.provision_id]
+            reading = readings[provision.id]
             figures = cap_names(figures)
             consensus = classify(figures)
             # The public report withholds slices of too few organisations (F9).
@@ -671,9 +714,11 @@ def _sections(
                     provision_id=provision.id,
                     kind=provision.kind,
                     label=provision.label,
-                    heading=provision.full_label,
-                    part_heading=provision.part_heading,
-                    text=_provision_text(provision),
+                    heading=reading.full_label,
+                    part_heading=reading.part_heading,
+                    text=_provision_text(reading),
+                    language=reading.language,
+                    fallback_note=reading.fallback_note if reading.fallback else None,
                     summary=summary,
                     consensus=consensus,
                     states=_row((shown or figures).states),
@@ -788,7 +833,7 @@ def _default_summary(consultation: Consultation, part: Participation, provisions
             "%(opens)s to %(closes)s on the following text: %(text)s.",
             opens=long_date(consultation.opens_at),
             closes=long_date(consultation.closes_at),
-            text=version.display_title,
+            text=_display_title(version),
         ),
         ngettext(
             "Submissions were received from %(num)d State.",
@@ -850,7 +895,7 @@ def _introduction(consultation: Consultation, attribution: bool) -> list[str]:
             "States and other stakeholders were invited to comment on it provision by "
             "provision: to support a provision, to propose amendments, to express reservations "
             "or to oppose it.",
-            text=version.display_title,
+            text=_display_title(version),
             opens=long_date(consultation.opens_at),
             closes=long_date(consultation.closes_at),
         ),
@@ -1050,7 +1095,7 @@ def gather_report(
         settings=settings,
         masthead=masthead,
         title=masthead.title,
-        version_title=version.title,
+        version_title=_version_title(version),
         generated_at=generated_at,
         language=str(get_locale() or "en"),
         chapters=chapters,
@@ -1076,6 +1121,17 @@ def gather_report(
     )
 
 
+def _version_title(version: Any) -> str:
+    """The title of the text under consultation in the report's language, if it has one."""
+    translation = version.translation(str(get_locale() or "en").split("_")[0])
+    return translation.title if translation is not None and translation.title else version.title
+
+
+def _display_title(version: Any) -> str:
+    title = _version_title(version)
+    return f"{title} ({version.symbol})" if version.symbol else title
+
+
 def annex_two_intro(data: ReportData) -> str:
     version = data.consultation.version
     return _(
@@ -1085,7 +1141,7 @@ def annex_two_intro(data: ReportData) -> str:
         "notes that follow give, for each provision, the consensus indicator and its "
         "reasons, the main amendments proposed, as changes to the text, and the "
         "reservations.",
-        text=version.display_title,
+        text=_display_title(version),
     )
 
 

@@ -14,6 +14,7 @@ Word and LibreOffice show as ordinary footnotes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from consult_app.exports.report import (
     table_rows,
     table_titles,
 )
+from consult_app.exports.report_html import RTL_LANGUAGES
 
 # Characters XML 1.0 cannot hold (python-docx refuses them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -253,6 +255,11 @@ def _setup_styles(document: Document, language: str) -> None:
                 heading_fonts.attrib.pop(qn(attribute), None)
             for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
                 heading_fonts.set(qn(attribute), FONT)
+    if language[:2] == "zh":
+        fonts.set(qn("w:eastAsia"), "SimSun")  # Word's Chinese serif (Noto Serif CJK elsewhere)
+    for name in ("Normal", "Heading 1", "Heading 2", "Heading 3", "Heading 4", "Heading 5",
+                 "Title", "Quote"):
+        _complex_script(styles[name])
     title = styles["Title"]
     title_pr = title.element.get_or_add_pPr()
     border = title_pr.find(qn("w:pBdr"))
@@ -276,6 +283,20 @@ def _setup_styles(document: Document, language: str) -> None:
         f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{NUM_ID}"/></w:numPr>'
     )
     numbered.element.get_or_add_pPr().insert(0, num_pr)
+
+
+def _complex_script(style: Any) -> None:
+    """Give Arabic text (a complex script: Word reads ``szCs``, ``bCs``, ``iCs``) the size,
+    weight and slant the style gives Latin text."""
+    r_pr = style.element.get_or_add_rPr()
+    for latin, complex_ in (("w:b", "w:bCs"), ("w:i", "w:iCs"), ("w:sz", "w:szCs")):
+        source = r_pr.find(qn(latin))
+        if source is None or r_pr.find(qn(complex_)) is not None:
+            continue
+        element = OxmlElement(complex_)
+        for key, value in source.attrib.items():
+            element.set(key, value)
+        source.addnext(element)
 
 
 def _page_setup(section: Any) -> None:
@@ -477,7 +498,20 @@ def _unnamed_text(group: ParticipantList) -> str:
 
 def _section(document: Document, data: ReportData, section: ProvisionSection,
              notes: Footnotes) -> None:
-    document.add_heading(clean(section.heading), level=4)
+    heading = document.add_heading(clean(section.heading), level=4)
+    _set_language(heading, section.language)
+    if section.fallback_note:
+        document.add_paragraph().add_run(clean(section.fallback_note)).italic = True
+    for line in section.text:
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.left_indent = Cm(1 + 0.75 * line.level)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        text = f"{line.label} {line.text}" if line.label else line.text
+        _set_language(paragraph, line.language, paragraph.add_run(clean(text)))
+        if line.original:
+            mark = paragraph.add_run(" " + _("(original text)"))
+            mark.italic = True
+            _set_language(None, data.language, mark)
     document.add_paragraph(
         _("Comments: %(comments)d; organisations: %(orgs)d. Consensus indicator: %(level)s.",
           comments=section.comments, orgs=section.organisations, level=section.consensus.label)
@@ -552,7 +586,132 @@ def _redline(document: Document, section_amendment: Any) -> Paragraph:
         elif change.op == "insert":
             run.font.underline = True
             run.font.color.rgb = INSERTED
+    # A proposed wording runs in its own direction (the language it was written in), as
+    # the HTML's dir="auto": an English amendment stays left to right in an Arabic report.
+    _set_direction(paragraph, _starts_right_to_left(section_amendment.wording))
     return paragraph
+
+
+def _starts_right_to_left(text: str) -> bool:
+    """The direction of ``text`` by its first strong character (Unicode's rule P2)."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def _set_direction(paragraph: Paragraph, rtl: bool) -> None:
+    """``w:bidi`` on the paragraph and ``w:rtl`` on its runs, on or explicitly off (so
+    that :func:`_right_to_left` leaves them be)."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    bidi = p_pr.find(qn("w:bidi"))
+    if bidi is None:
+        bidi = OxmlElement("w:bidi")
+        p_pr.insert_element_before(bidi, *_PPR_AFTER_BIDI)
+    bidi.set(qn("w:val"), "1" if rtl else "0")
+    for run in paragraph.runs:
+        r_pr = run._r.get_or_add_rPr()
+        direction = r_pr.find(qn("w:rtl"))
+        if direction is None:
+            direction = OxmlElement("w:rtl")
+            r_pr.insert_element_before(direction, *_RPR_AFTER_RTL)
+        direction.set(qn("w:val"), "1" if rtl else "0")
+
+
+def _word_language(language: str) -> str:
+    return WORD_LANGUAGES.get(language[:2], language.replace("_", "-"))
+
+
+def _set_language(paragraph: Paragraph | None, language: str, *runs: Any) -> None:
+    """Mark a paragraph and runs as written in ``language``: its direction (``w:bidi`` on
+    the paragraph, ``w:rtl`` on the runs, explicitly off for a left-to-right language, so
+    that :func:`_right_to_left` leaves them be) and ``w:lang``."""
+    rtl = language[:2] in RTL_LANGUAGES
+    if paragraph is not None:
+        p_pr = paragraph._p.get_or_add_pPr()
+        bidi = p_pr.find(qn("w:bidi"))
+        if bidi is None:
+            bidi = OxmlElement("w:bidi")
+            p_pr.insert_element_before(bidi, *_PPR_AFTER_BIDI)
+        bidi.set(qn("w:val"), "1" if rtl else "0")
+        runs = runs or tuple(paragraph.runs)
+    tag = _word_language(language)
+    for run in runs:
+        r_pr = run._r.get_or_add_rPr()
+        for name in ("w:rtl", "w:lang"):
+            old = r_pr.find(qn(name))
+            if old is not None:
+                r_pr.remove(old)
+        direction = OxmlElement("w:rtl")
+        direction.set(qn("w:val"), "1" if rtl else "0")
+        lang = OxmlElement("w:lang")
+        lang.set(qn("w:val"), tag)
+        lang.set(qn("w:eastAsia"), tag)
+        lang.set(qn("w:bidi"), tag)
+        r_pr.insert_element_before(direction, *_RPR_AFTER_RTL)
+        r_pr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+
+# Elements that come after w:bidi in w:pPr, after w:rtl in w:rPr (the schema's order).
+_PPR_AFTER_BIDI = (
+    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+    "w:pPrChange",
+)
+_RPR_AFTER_RTL = (
+    "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath",
+)
+
+
+def _right_to_left(document: Document) -> None:
+    """A report in Arabic: every paragraph right to left (``w:bidi``) and every run too
+    (``w:rtl``), tables mirrored (``w:bidiVisual``), sections too (``w:bidi``: the gutter
+    and columns); a paragraph or run already marked (the original's English text) keeps
+    its direction."""
+    parts = [document.element.body]
+    for section in document.sections:
+        for item in (section.header, section.footer, section.even_page_header,
+                     section.even_page_footer, section.first_page_header,
+                     section.first_page_footer):
+            parts.append(item._element)
+    footnotes = [
+        rel.target_part.element
+        for rel in document.part.rels.values()
+        if rel.reltype == RT.FOOTNOTES
+    ]
+    for root in parts + footnotes:
+        for p in root.iter(qn("w:p")):
+            p_pr = p.find(qn("w:pPr"))
+            if p_pr is None:
+                p_pr = OxmlElement("w:pPr")
+                p.insert(0, p_pr)
+            if p_pr.find(qn("w:bidi")) is None:
+                p_pr.insert_element_before(OxmlElement("w:bidi"), *_PPR_AFTER_BIDI)
+            for r in p.iter(qn("w:r")):
+                r_pr = r.find(qn("w:rPr"))
+                if r_pr is None:
+                    r_pr = OxmlElement("w:rPr")
+                    r.insert(0, r_pr)
+                if r_pr.find(qn("w:rtl")) is None:
+                    r_pr.insert_element_before(OxmlElement("w:rtl"), *_RPR_AFTER_RTL)
+        for tbl_pr in root.iter(qn("w:tblPr")):
+            if tbl_pr.find(qn("w:bidiVisual")) is None:
+                tbl_pr.insert_element_before(
+                    OxmlElement("w:bidiVisual"),
+                    "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders",
+                    "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                    "w:tblDescription", "w:tblPrChange",
+                )
+    for sect_pr in document.element.body.iter(qn("w:sectPr")):
+        if sect_pr.find(qn("w:bidi")) is None:
+            sect_pr.insert_element_before(
+                OxmlElement("w:bidi"), "w:rtlGutter", "w:docGrid", "w:printerSettings",
+                "w:sectPrChange",
+            )
 
 
 def write_docx(data: ReportData, path: Path) -> None:
@@ -596,4 +755,6 @@ def write_docx(data: ReportData, path: Path) -> None:
               "published separately.", shown=len(data.dispositions),
               total=data.dispositions_total)
         )
+    if data.language[:2] in RTL_LANGUAGES:
+        _right_to_left(document)
     document.save(str(path))

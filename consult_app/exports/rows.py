@@ -19,9 +19,10 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import Select, String, and_, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from consult_app.accounts.models import (
@@ -52,7 +53,8 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.texts.models import Paragraph, Provision, ProvisionKind
+from consult_app.texts.languages import reading_language
+from consult_app.texts.models import Paragraph, Provision, ProvisionKind, ProvisionTranslation
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +91,12 @@ class Labels:
     labels are looked up by value in one dictionary per enum, built in the active locale.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, titles: dict[tuple[str, str], str] | None = None) -> None:
         self._cache: dict[Any, str] = {}
         self._tables: dict[type[enum.Enum], dict[Any, str]] = {}
+        #: Provision titles in the export's language, by (kind value, number); None: the
+        #: export is in the original's language.
+        self.titles = titles
 
     def __call__(self, member: Any) -> str:
         try:
@@ -117,6 +122,9 @@ class Labels:
         try:
             return self._cache[key]
         except KeyError:
+            if title and self.titles is not None:
+                kind_value = kind.value if isinstance(kind, ProvisionKind) else kind
+                title = self.titles.get((kind_value, number), title)
             value = self._cache[key] = provision_label(ProvisionKind(kind), number, title)
             return value
 
@@ -127,6 +135,32 @@ class Labels:
         except KeyError:
             value = self._cache[key] = _(message)
             return value
+
+
+def translated_titles(consultation: Consultation) -> dict[tuple[str, str], str] | None:
+    """The titles of the consulted provisions in the export's language (the active locale)
+    where the text has a version in it, else the original's marked "(original text)"; None
+    when the export is in the original's language (one query)."""
+    version = consultation.version
+    language = reading_language(version, str(get_locale() or ""))
+    if language is None:
+        return None
+    mark = " " + _("(original text)")
+    rows = db.session.execute(
+        select(Provision.kind, Provision.number, Provision.title, ProvisionTranslation.title)
+        .outerjoin(
+            ProvisionTranslation,
+            and_(
+                ProvisionTranslation.provision_id == Provision.id,
+                ProvisionTranslation.language == language,
+            ),
+        )
+        .where(Provision.version_id == version.id, Provision.title.is_not(None))
+    )
+    return {
+        (kind.value, number): translated or f"{title}{mark}"
+        for kind, number, title, translated in rows
+    }
 
 
 def provision_label(kind: ProvisionKind, number: str, title: str | None = None) -> str:
@@ -519,7 +553,7 @@ def compilation_rows(
     progress: Progress | None = None,
 ) -> Iterator[list[Any]]:
     """The compilation by provision, one list of cell values per comment, in order."""
-    present = _compilation_presenter(audience, Labels())
+    present = _compilation_presenter(audience, Labels(translated_titles(consultation)))
     for row, themes, cosigners in _stream(
         consultation,
         audience,
@@ -545,7 +579,7 @@ def disposition_rows(
         batch_size=batch_size,
         progress=progress,
     )
-    labels = Labels()
+    labels = Labels(translated_titles(consultation))
     common = _Common(audience, labels)
     position = labels.table(Position)
     outcome = labels.table(Outcome)

@@ -22,7 +22,13 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound
 from consult_app.core.pagination import paginate
 from consult_app.core.storage import get_storage
-from consult_app.exports.forms import ExportForm, ReportSettingsForm, RetryForm, parse_choice
+from consult_app.exports.forms import (
+    ExportForm,
+    ReportSettingsForm,
+    RetryForm,
+    language_choices,
+    parse_choice,
+)
 from consult_app.exports.jobs import (
     download_name,
     is_latest_public,
@@ -32,7 +38,7 @@ from consult_app.exports.jobs import (
     request_export,
     retry_export,
 )
-from consult_app.exports.models import FORMATS_BY_KIND, ExportJob
+from consult_app.exports.models import FORMATS_BY_KIND, ExportFormat, ExportJob, ExportKind
 from consult_app.exports.operations import report_settings, save_report_settings
 from consult_app.extensions import db, login_manager
 
@@ -86,11 +92,17 @@ def _page(
             select(ExportJob).where(ExportJob.id.in_(list(latest_ids.values())))
         )
     }
-    available = [
-        (kind, fmt, latest.get(latest_ids[(kind, fmt)]) if (kind, fmt) in latest_ids else None)
-        for kind, formats in FORMATS_BY_KIND.items()
-        for fmt in formats
-    ]
+    # Each kind and format: its newest public file in each language it was built in (the
+    # English one first), or one row "not built yet".
+    available: list[tuple[ExportKind, ExportFormat, ExportJob | None]] = []
+    for kind, formats in FORMATS_BY_KIND.items():
+        for fmt in formats:
+            built = sorted(
+                (latest[job_id] for (k, f, _lang), job_id in latest_ids.items()
+                 if (k, f) == (kind, fmt) and job_id in latest),
+                key=lambda job: (job.language != "en", job.language),
+            )  # fmt: skip
+            available += [(kind, fmt, job) for job in built] or [(kind, fmt, None)]
     can_manage = consultation.can_manage(current_user)
     pagination = None
     if can_manage:
@@ -113,6 +125,7 @@ def _page(
                 "exports/index.html",
                 consultation=consultation,
                 available=available,
+                language_names=dict(language_choices()),
                 can_manage=can_manage,
                 form=form,
                 settings_form=(
@@ -147,7 +160,12 @@ def start(consultation_id: int) -> Response:
         return _page(consultation, form, status=400)
     kind, fmt = parse_choice(form.export.data or "")
     job = request_export(
-        current_user, consultation, kind, fmt, internal=bool(form.internal.data)
+        current_user,
+        consultation,
+        kind,
+        fmt,
+        internal=bool(form.internal.data),
+        language=form.language.data or "en",
     )
     flash(_("The export has been queued; this page shows its progress."), "success")
     return redirect(url_for("exports.job_status", job_id=job.id))

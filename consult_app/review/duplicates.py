@@ -465,3 +465,23 @@ def find_groups(
     detector = DuplicateDetector(**options)
     detector.add_many(rows)
     return detector.groups(min_size=min_size)
+
+
+def find_groups_within(
+    rows: Iterable[tuple[int, str, str]], *, min_size: int = 2, **options: Any
+) -> list[Group]:
+    """Groups of near-identical texts among ``(id, text, key)`` rows, never across keys (a
+    key is a language: duplicates and campaigns are found within each language).
+
+    One streaming pass with one detector per key (each keeps only ids and signatures); the
+    groups come out in the order their keys were first met.
+    """
+    detectors: dict[str, DuplicateDetector] = {}
+    for item_id, text, key in rows:
+        detector = detectors.get(key)
+        if detector is None:
+            detector = detectors[key] = DuplicateDetector(**options)
+        detector.add(item_id, text)
+    return [
+        group for detector in detectors.values() for group in detector.groups(min_size=min_size)
+    ]

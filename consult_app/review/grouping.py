@@ -2,12 +2,15 @@
 
 Detection (:func:`detect_duplicates`) streams the ``(id, body)`` of a consultation's
 comments from the database (``yield_per``; no ORM object per comment) into
-:func:`consult_app.review.duplicates.find_groups` and stores what it finds as *suggested*
-groups. The rules, in one place:
+:func:`consult_app.review.duplicates.find_groups_within` (one language at a time) and
+stores what it finds as *suggested* groups. The rules, in one place:
 
 - **Scanned**: comments of submitted submissions, not withdrawn, and not already members of
   a *confirmed* group (a confirmed group is the secretariat's decision and is never
   re-examined, extended or shrunk by a later run).
+- **Language**: comments are compared within their language only
+  (:mod:`consult_app.review.comment_language`), so that a French and an English comment
+  quoting the same passage of the draft are never one group.
 - **Kind**: a group whose comments come from at least ``CAMPAIGN_MIN_ORGS`` distinct
   organisations (configuration, default 3) or that has at least :data:`CAMPAIGN_MIN_SIZE`
   members is a *campaign*; otherwise *duplicates* (for example one organisation pasting the
@@ -60,7 +63,8 @@ from consult_app.core.audit import log_action
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
-from consult_app.review.duplicates import find_groups
+from consult_app.review.comment_language import comparison_language
+from consult_app.review.duplicates import find_groups_within
 from consult_app.review.models import Disposition, DuplicateGroup, GroupKind, GroupStatus, Outcome
 from consult_app.submissions.models import Comment, Submission, SubmissionStatus
 
@@ -298,13 +302,14 @@ def detect_duplicates(
 
     scanned = 0
 
-    def rows() -> Iterator[tuple[int, str]]:
+    def rows() -> Iterator[tuple[int, str, str]]:
         nonlocal scanned
         for comment_id, body in db.session.execute(scan_query(consultation)):
             scanned += 1
-            yield comment_id, body
+            yield comment_id, body, comparison_language(body)
 
-    found = find_groups(rows(), threshold=threshold)
+    # Within each language: a French and an English comment are never grouped by text.
+    found = find_groups_within(rows(), threshold=threshold)
 
     existing = list(
         db.session.scalars(

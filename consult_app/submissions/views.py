@@ -22,6 +22,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -55,6 +56,7 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionRevision,
 )
+from consult_app.texts.languages import read
 from consult_app.texts.models import Paragraph, Provision
 from consult_app.texts.redline import redline_html
 
@@ -421,11 +423,15 @@ def _render_comment_form(
     comment: Comment | None,
     status: int,
 ) -> tuple[str, int]:
+    # The provision in the reader's language where translated (one query), the original's
+    # with a note where not.
+    (reading,) = read([provision], submission.consultation.version, str(get_locale()))
     return (
         render_template(
             "submissions/comment_form.html",
             submission=submission,
             provision=provision,
+            reading=reading,
             form=form,
             comment=comment,
         ),

@@ -458,6 +458,21 @@ def reading_language(version: TextVersion, wanted: str | None) -> str | None:
     return code
 
 
+def compare_language(raw: str | None) -> str | None:
+    """The language of a second column asked for with ``?compare=`` (None: one column)."""
+    code = (raw or "").strip().lower()
+    if not code:
+        return None
+    if code not in TEXT_LANGUAGES:
+        raise UserError(
+            _(
+                "The language to compare with must be one of %(languages)s.",
+                languages=", ".join(TEXT_LANGUAGES),
+            )
+        )
+    return code
+
+
 def read(
     provisions: Sequence[Provision], version: TextVersion, wanted: str | None
 ) -> list[ReadProvision]:

@@ -102,3 +102,67 @@ def test_arabic_pages_are_mirrored(new_journey: Callable[..., Journey]) -> None:
     assert abs(arabic["heading"]["right"] - arabic["content"]["right"]) <= 1
     # The same distance from the other edge: a mirror image.
     assert abs((1280 - arabic["brand"]["right"]) - english["brand"]["left"]) <= 1
+
+
+def test_two_languages_side_by_side_without_javascript_mirrored_in_arabic(
+    new_journey: Callable[..., Journey],
+) -> None:
+    """A reader of the Arabic pages shows the French version beside the text: the picker is
+    a form (no JavaScript), the columns pair each paragraph, the first column (the reader's
+    language; here the English original with its note, the article has no Arabic version)
+    on the right, the French on the left, each in its own direction."""
+    import os
+
+    from consult_app.texts.models import (
+        ParagraphTranslation,
+        ProvisionTranslation,
+        TextVersionTranslation,
+    )
+
+    consultation = make_consultation()
+    version = consultation.version
+    article = next(p for p in version.provisions if p.kind.value == "article")
+    db.session.add(TextVersionTranslation(version=version, language="fr"))
+    translation = ProvisionTranslation(provision=article, language="fr", title="Le droit")
+    db.session.add(translation)
+    for paragraph in article.paragraphs:
+        db.session.add(
+            ParagraphTranslation(
+                provision_translation=translation,
+                paragraph=paragraph,
+                text=f"Texte français du paragraphe {paragraph.label}.",
+            )
+        )
+    db.session.commit()
+    journey = new_journey(java_script_enabled=False)
+    page = journey.goto(f"/consultations/{consultation.id}/provisions/{article.id}?lang=ar")
+    assert _language(page) == ("ar", "rtl")
+    page.locator("#compare-language").select_option("fr")
+    page = journey.click(page.locator(".compare-form button"))
+    assert "compare=fr" in page.url
+    heads = page.locator(".parallel-head")
+    assert heads.count() == 2
+    first, second = heads.nth(0).bounding_box(), heads.nth(1).bounding_box()
+    assert first is not None and second is not None
+    assert first["x"] > second["x"]  # mirrored: the reader's column on the right
+    assert heads.nth(0).get_attribute("dir") == "ltr"  # the English original
+    assert heads.nth(0).locator(".language-fallback").count() == 1
+    # What the page says about the columns is in the page's language and direction.
+    assert heads.nth(0).locator(".parallel-language").get_attribute("dir") == "rtl"
+    assert heads.nth(0).locator(".language-fallback").get_attribute("lang") == "ar"
+    french = page.locator('p.parallel-cell[lang="fr"]')
+    assert french.count() == 2
+    assert french.nth(0).get_attribute("dir") == "ltr"
+    assert "Texte français du paragraphe 1." in french.nth(0).inner_text()
+    # Each column's heading in its own language.
+    assert heads.nth(1).locator(".provision-label").inner_text() == "Article 1. Le droit"
+    assert heads.nth(0).locator(".provision-label").inner_text().startswith("Article 1.")
+    # Each French paragraph sits on the same row as its English original.
+    english = page.locator('p.parallel-cell[lang="en"]')
+    for n in range(2):
+        left, right = french.nth(n).bounding_box(), english.nth(n).bounding_box()
+        assert left is not None and right is not None
+        assert abs(left["y"] - right["y"]) <= 1 and left["x"] < right["x"]
+    if os.environ.get("KEEP_EXPORTS"):
+        page.screenshot(path=os.path.join(os.environ["KEEP_EXPORTS"], "side-by-side-ar.png"),
+                        full_page=True)  # fmt: skip

@@ -215,6 +215,8 @@ def test_query_count_is_constant_per_batch(world: ExportWorld) -> None:
         make_comment(submission, article, body=f"Comment {n}", position=Position.SUPPORT)
     db.session.commit()
     audience = Audience.for_consultation(world.consultation, internal=False)
+    # The consulted version, read once per export (which language its titles are read in).
+    assert world.consultation.version is not None
 
     def queries_for(batch_size: int) -> tuple[int, int]:
         before = len(get_recorded_queries())
