@@ -275,6 +275,10 @@ class User(UserMixin, Model):
     def can_list_organisations(self) -> bool:
         return self.is_secretariat
 
+    def can_see_work_waiting(self) -> bool:
+        """The secretariat's home: counts of every consultation's work and requests."""
+        return self.is_secretariat
+
     def get_id(self) -> str:
         if not self.session_token:
             raise RuntimeError("start a session (accounts.sessions.start_session) first")

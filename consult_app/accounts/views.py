@@ -111,7 +111,9 @@ def finish_sign_in(user: User, *, remember: bool, next_url: str | None) -> Respo
     login_user(user, remember=remember)
     ops.record_login(user)
     flash(_("You are signed in."), "success")
-    response = redirect(next_url or url_for("core.index"))
+    # The secretariat starts its day on the work waiting; everyone else on the home page.
+    landing = url_for("review.home") if user.can_see_work_waiting() else url_for("core.index")
+    response = redirect(next_url or landing)
     throttle.remember_device(response, user.id)
     return response
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from consult_app.accounts.models import (
@@ -29,7 +29,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import UserError
 from consult_app.core.guards import parse_id
 from consult_app.extensions import db
-from consult_app.review.models import Theme, comment_themes
+from consult_app.review.models import Disposition, Theme, comment_themes
 from consult_app.submissions.models import (
     Channel,
     Comment,
@@ -50,6 +50,8 @@ UNASSIGNED = "unassigned"
 MINE = "mine"
 VERIFIED = "verified"
 UNVERIFIED = "unverified"
+TO_ANSWER = "none"
+ANSWERED = "recorded"
 SORTS = ("newest", "oldest", "provision", "organisation")
 
 
@@ -66,6 +68,7 @@ class QueueFilters:
     reviewer: str | None = None  # UNASSIGNED, MINE or None
     reviewer_user: User | None = None
     verification: str | None = None  # VERIFIED, UNVERIFIED or None
+    disposition: str | None = None  # TO_ANSWER, ANSWERED or None
     channel: Channel | None = None
     q: str | None = None
     sort: str = "newest"
@@ -87,6 +90,7 @@ class QueueFilters:
                 self.reviewer,
                 self.reviewer_user,
                 self.verification,
+                self.disposition,
                 self.channel,
                 self.q,
             )
@@ -151,6 +155,13 @@ def parse_filters(args: Mapping[str, str], consultation: Consultation) -> QueueF
                   value=raw["verification"][:50])
             )
         filters.verification = raw["verification"]
+    if raw["disposition"]:
+        if raw["disposition"] not in (TO_ANSWER, ANSWERED):
+            raise UserError(
+                _("“%(value)s” is not a valid disposition filter. Use %(none)s or %(recorded)s.",
+                  value=raw["disposition"][:50], none=TO_ANSWER, recorded=ANSWERED)
+            )
+        filters.disposition = raw["disposition"]
     if raw["q"]:
         if len(raw["q"]) > MAX_QUERY:
             raise UserError(
@@ -181,6 +192,7 @@ QUERY_KEYS = (
     "theme",
     "reviewer",
     "verification",
+    "disposition",
     "channel",
     "q",
     "sort",
@@ -238,6 +250,25 @@ def _contains(column: Any, text: str) -> ColumnElement[bool]:
     return column.ilike(f"%{escaped}%", escape="/")
 
 
+def _answered() -> ColumnElement[bool]:
+    """The comment has a disposition (an anti-/semi-join on the unique comment_id)."""
+    return select(Disposition.id).where(Disposition.comment_id == Comment.id).exists()
+
+
+def to_answer() -> ColumnElement[bool]:
+    """A comment still to answer: no disposition yet, neither withdrawn nor withheld.
+
+    Withdrawn comments cannot be answered, and withheld ones (spam, offensive, ...) are not
+    published, so neither waits for a disposition. The queue's filter and the counts of the
+    secretariat's home both use this condition, so that a count equals the list it links to.
+    """
+    return and_(
+        ~_answered(),
+        Comment.withdrawn_at.is_(None),
+        Comment.moderation_status != ModerationStatus.WITHHELD,
+    )
+
+
 def queue_conditions(
     consultation: Consultation, filters: QueueFilters, user: User
 ) -> list[ColumnElement[bool]]:
@@ -267,6 +298,10 @@ def queue_conditions(
                 )
             )
         )
+    if filters.disposition == TO_ANSWER:
+        conditions.append(to_answer())
+    elif filters.disposition == ANSWERED:
+        conditions.append(_answered())
     if filters.reviewer == UNASSIGNED:
         conditions.append(Comment.assigned_to_id.is_(None))
     elif filters.reviewer == MINE:

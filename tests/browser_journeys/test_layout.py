@@ -52,6 +52,7 @@ def _ngo(w: World) -> list[str]:
 def _secretariat(w: World) -> list[str]:
     c = w.id
     return [
+        "/review/",
         f"/consultations/{c}/dashboard",
         f"/review/{c}/queue",
         f"/review/comments/{w.comment.id}",

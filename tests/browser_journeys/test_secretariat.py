@@ -43,6 +43,82 @@ def _comments(ids: list[int]) -> list[Comment]:
     return [db.session.get_one(Comment, i) for i in ids]
 
 
+def test_secretariat_starts_on_the_work_waiting_and_follows_a_number_into_the_queue(
+    new_journey: Callable[..., Journey],
+) -> None:
+    world = busy_world()
+    # Two comments back in moderation, assigned to the officer.
+    mine = [world.submitted.comments[0], world.comment]
+    for comment in mine:
+        comment.moderation_status = ModerationStatus.PENDING
+        comment.assigned_to_id = world.secretariat.id
+    db.session.commit()
+    journey = _signed_in(new_journey, world)
+    page = journey.page
+
+    # Signing in lands on the work waiting of the open consultation.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Work waiting")
+    assert page.url.endswith("/review/")
+    tiles = page.locator(".work-tiles")
+    expect(tiles).to_contain_text("2 comments to moderate")
+    # Both of them are answered already: 12 comments, 2 answered.
+    expect(tiles).to_contain_text("10 comments without a disposition")
+    expect(page.locator(".work-deadline")).to_contain_text("left")
+
+    # "2 assigned to you", under the comments to moderate: exactly those two, filtered.
+    journey.click(tiles.locator("li").first.locator(".work-mine a"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
+    expect(page.locator("#results")).to_have_text("2 comments")
+    expect(page.get_by_label("Status")).to_have_value("pending")
+    expect(page.get_by_label("Reviewer", exact=True).first).to_have_value("mine")
+    listed = page.locator("table.queue tbody tr input[type=checkbox]")
+    assert sorted(int(listed.nth(n).get_attribute("value") or 0) for n in range(2)) == sorted(
+        c.id for c in mine
+    )
+
+    # Back home, a figure of the table by provision opens that provision's comments.
+    journey.link("Work waiting", exact=True)
+    article = world.articles[0]
+    row = page.locator(f"#work-{article.id}")
+    cell = row.locator("td").nth(3)  # without a disposition
+    number = int(cell.inner_text().split()[0])
+    journey.click(cell.get_by_role("link"))
+    expect(page.locator("#results")).to_have_text(f"{number} comments")
+    expect(page.get_by_label("Disposition", exact=True)).to_have_value("none")
+    expect(page.locator("table.queue tbody")).not_to_contain_text("Accepted in part")
+
+
+def test_queue_filters_beside_the_results_folded_on_a_phone_and_the_bulk_bar_at_hand(
+    new_journey: Callable[..., Journey],
+) -> None:
+    world = busy_world()
+    journey = _signed_in(new_journey, world)
+    page = journey.goto(f"/review/{world.id}/queue?sort=oldest")
+    category = page.get_by_label("Organisation category")
+    bulk = page.locator("fieldset.bulk-actions")
+
+    # A desktop: the filters in a column beside the results, always open.
+    expect(category).to_be_visible()
+    panel = page.locator(".filter-panel").bounding_box()
+    results = page.locator(".queue-results").bounding_box()
+    assert panel and results and panel["x"] + panel["width"] <= results["x"]
+    # The bulk actions stay in view while the rows scroll under them.
+    page.locator("table.queue tbody tr").last.scroll_into_view_if_needed()
+    box = bulk.bounding_box()
+    assert box is not None and -1 <= box["y"] <= 1
+    expect(bulk.get_by_role("button", name="Publish", exact=True)).to_be_in_viewport()
+
+    # A phone: the filters folded above the results, opened on demand, no JavaScript needed.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page = journey.goto(f"/review/{world.id}/queue?category=member_state")
+    expect(page.locator(".filter-panel summary")).to_contain_text("1 in use")
+    expect(category).to_be_hidden()
+    page.locator(".filter-panel summary").click()
+    expect(category).to_be_visible()
+    expect(category).to_have_value("member_state")
+    expect(page.locator("#results")).to_have_text("10 comments")
+
+
 def test_secretariat_filters_the_queue_and_runs_every_bulk_action(
     new_journey: Callable[..., Journey],
 ) -> None:
