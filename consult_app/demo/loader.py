@@ -519,7 +519,9 @@ def load_demo(seed: int = 2023) -> DemoSummary:
         )
         delegates[name] = delegate
         db.session.flush()
-        submission = start_submission(delegate, consultation)
+        # Submissions arrive over the weeks the consultation has been open.
+        moment = now - timedelta(days=27) + timedelta(days=index, hours=(index * 5) % 11)
+        submission = start_submission(delegate, consultation, now=moment)
         items = sorted(said.get(name, []), key=lambda item: item[0].position)
         for provision, position, paragraph_label, written in items:
             paragraph = next(
@@ -542,6 +544,7 @@ def load_demo(seed: int = 2023) -> DemoSummary:
                     proposed_wording=proposed,
                     rationale=rng.choice(RATIONALES) if proposed else None,
                 ),
+                now=moment,
             )
             comments += 1
         for owner, filename, consent, _withheld in DOCUMENTS:
@@ -552,6 +555,7 @@ def load_demo(seed: int = 2023) -> DemoSummary:
                     filename,
                     _document(filename, name),
                     publish_consent=consent,
+                    now=moment,
                 )
         remarks = (
             f"{name} thanks the Independent Expert for the revised draft and for the "
@@ -579,9 +583,9 @@ def load_demo(seed: int = 2023) -> DemoSummary:
         elif name == "Forum of Medicine Producers":
             # Asked not to be published: counted in the figures, never named.
             details = replace(details, publishable=False)
-        update_submission_details(delegate, submission, details)
+        update_submission_details(delegate, submission, details, now=moment)
         db.session.flush()
-        submit_submission(delegate, submission, submission.lock_version)
+        submit_submission(delegate, submission, submission.lock_version, now=moment)
         submissions += 1
     db.session.flush()
 
