@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,6 +27,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from consult_app.accounts.models import OrgCategory
+from consult_app.consultations import record
 from consult_app.consultations.forms import ConsultationForm
 from consult_app.consultations.models import Consultation, Phase, PublicationMode
 from consult_app.consultations.operations import open_consultation, update_consultation
@@ -54,6 +66,8 @@ bp = Blueprint("consultations", __name__, url_prefix="/consultations")
 logger = logging.getLogger(__name__)
 
 PARTICIPATE_ENDPOINT = "submissions.participate"
+#: Written submissions listed on the consultation's page (the others on their own pages).
+WRITTEN_ON_CONSULTATION_PAGE = 10
 
 
 def _get_consultation(consultation_id: int) -> Consultation:
@@ -97,6 +111,7 @@ def show(consultation_id: int) -> str:
     consultation = _get_consultation(consultation_id)
     provisions = provisions_with_paragraphs(consultation.version_id)
     readings = read(provisions, consultation.version, str(get_locale()))
+    written = record.written_submissions_page(consultation, 1, WRITTEN_ON_CONSULTATION_PAGE)
     return render_template(
         "consultations/show.html",
         consultation=consultation,
@@ -107,7 +122,43 @@ def show(consultation_id: int) -> str:
         participation_note=_participation_note(consultation),
         can_manage=consultation.can_manage(current_user),
         categories=consultation.categories,
+        written=written,
+        contributors=record.contributors(consultation),
     )
+
+
+@bp.get("/<int:consultation_id>/written-submissions")
+def written_submissions(consultation_id: int) -> str:
+    """The public record's written submissions, a page at a time."""
+    consultation = _get_consultation(consultation_id)
+    page = page_arg()
+    pagination = record.written_submissions_page(consultation, page, current_app.config["PER_PAGE"])
+    if page > 1 and not pagination.items:
+        abort(404)
+    return render_template(
+        "consultations/written_submissions.html",
+        consultation=consultation,
+        pagination=pagination,
+    )
+
+
+@bp.get("/<int:consultation_id>/written-submissions/<int:attachment_id>")
+def download_written_submission(consultation_id: int, attachment_id: int) -> Response:
+    """A published written submission; anything else is not found."""
+    consultation = _get_consultation(consultation_id)
+    attachment = record.public_attachment(consultation, attachment_id)
+    if attachment is None:
+        raise NotFound(_("This document is not published."))
+    response = send_file(
+        io.BytesIO(attachment.data),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+    # Withheld later, it must not linger in a shared cache.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _participation_note(consultation: Consultation) -> str | None:

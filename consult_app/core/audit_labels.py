@@ -70,6 +70,7 @@ ACTION_LABELS: dict[str, Any] = {
     "generate_summary": _l("Summary drafted"),
     "import_text": _l("Text imported"),
     "open_consultation": _l("Consultation opened"),
+    "publish_attachment": _l("Written submission published"),
     "publish_comment": _l("Comment published"),
     "publish_dispositions": _l("Dispositions published"),
     "publish_summary": _l("Summary published"),
@@ -86,6 +87,7 @@ ACTION_LABELS: dict[str, Any] = {
     "request_export": _l("Export requested"),
     "reset_password": _l("Password reset"),
     "resolve_summary": _l("Choice made after a new draft of the summary"),
+    "return_attachment_to_pending": _l("Written submission returned to pending"),
     "return_comment_to_pending": _l("Comment returned to pending"),
     "set_theme_public": _l("Theme made public or internal"),
     "set_version_status": _l("Status of the text version changed"),
@@ -103,6 +105,7 @@ ACTION_LABELS: dict[str, Any] = {
     "verify_organisation": _l("Organisation verified"),
     "withdraw_attachment": _l("Attachment withdrawn"),
     "withdraw_comment": _l("Comment withdrawn"),
+    "withhold_attachment": _l("Written submission withheld"),
     "withhold_comment": _l("Comment withheld"),
 }
 
@@ -173,6 +176,7 @@ FIELD_LABELS: dict[str, Any] = {
     "public_explanation": _l("Public explanation"),
     "publication_mode": _l("Publication"),
     "publish_submissions": _l("Submissions published"),
+    "publish_consent": _l("The authors agree to its publication"),
     "publishable": _l("May be published"),
     "published_at": _l("Published"),
     "published_text": _l("Published text"),

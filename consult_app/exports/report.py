@@ -770,7 +770,8 @@ def participant_headings() -> list[tuple[str, str]]:
     ]
 
 
-def _participant_key(category: OrgCategory, ecosoc: bool) -> str:
+def participant_key(category: OrgCategory, ecosoc: bool) -> str:
+    """The key of the participants heading an organisation is listed under."""
     if category is OrgCategory.NGO and ecosoc:
         return "ngo_ecosoc"
     return category.value
@@ -808,7 +809,7 @@ def _participants(consultation: Consultation, audience: Audience) -> list[Partic
     for org_id, name, category, ecosoc, publishable, _cosigner in db.session.execute(
         select(union).execution_options(yield_per=2000)
     ):
-        key = _participant_key(OrgCategory(category), bool(ecosoc))
+        key = participant_key(OrgCategory(category), bool(ecosoc))
         if audience.internal or (audience.attribution and publishable):
             named[key][org_id] = name
         else:

@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from consult_app.accounts.models import User
 from consult_app.core.forms import AppForm
@@ -248,3 +248,26 @@ class BulkForm(AppForm):
             self.theme_id.errors = [str(_l("Choose a theme."))]
             ok = False
         return ok
+
+
+class AttachmentModerationForm(AppForm):
+    """Publish, withhold (with a reason) or return to pending a written submission."""
+
+    action = SelectField(
+        _l("Action"),
+        choices=[
+            SelectChoice("publish", _l("Publish")),
+            SelectChoice("withhold", _l("Withhold")),
+            SelectChoice("pending", _l("Back to pending")),
+        ],
+        validators=[DataRequired(message=_l("Choose what to do."))],
+    )
+    reason = SelectField(_l("Reason"), choices=[], default="")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.choices = reason_choices()
+
+    def validate_reason(self, field: SelectField) -> None:
+        if self.action.data == "withhold" and not field.data:
+            raise ValidationError(_l("Choose why the attachment is withheld."))

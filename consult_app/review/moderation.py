@@ -26,6 +26,7 @@ from consult_app.extensions import db
 from consult_app.review.models import WithheldReason
 from consult_app.submissions.models import (
     REDACTABLE_PARTS,
+    Attachment,
     Comment,
     ModerationStatus,
     Submission,
@@ -323,3 +324,51 @@ def remove_redaction(actor: User, comment: Comment) -> Comment:
     _flush()
     log_action(actor, "remove_redaction", comment, before=before, after=_redaction_state(comment))
     return comment
+
+
+# --- written submissions (attachments) ----------------------------------------------------
+
+ATTACHMENT_ACTIONS = {
+    ModerationStatus.PUBLISHED: "publish_attachment",
+    ModerationStatus.WITHHELD: "withhold_attachment",
+    ModerationStatus.PENDING: "return_attachment_to_pending",
+}
+
+
+def moderate_attachment(
+    actor: User,
+    attachment: Attachment,
+    status: ModerationStatus,
+    reason: WithheldReason | None = None,
+) -> bool:
+    """Publish, withhold (with a reason) or return to pending one written submission of the
+    public record; return whether it changed. Publishing needs the authors' consent."""
+    if not attachment.can_moderate(actor):
+        raise NotAllowed(_("Only the secretariat can publish or withhold written submissions."))
+    if attachment.submission.status is not SubmissionStatus.SUBMITTED:
+        raise UserError(_("Attachments of a submission that was not submitted cannot be reviewed."))
+    if attachment.is_withdrawn:
+        raise UserError(_("This attachment was withdrawn by its authors: it cannot be published."))
+    if status is ModerationStatus.PUBLISHED and not attachment.publish_consent:
+        raise UserError(
+            _("The authors did not agree to publish this attachment: it cannot be published.")
+        )
+    if status is ModerationStatus.WITHHELD and not isinstance(reason, WithheldReason):
+        raise UserError(_("Choose why the attachment is withheld."))
+    reason_value = reason.value if status is ModerationStatus.WITHHELD and reason else None
+    if attachment.moderation_status is status and attachment.withheld_reason == reason_value:
+        return False
+    before = {
+        "moderation_status": attachment.moderation_status.value,
+        "withheld_reason": attachment.withheld_reason,
+    }
+    after: dict[str, Any] = {"moderation_status": status.value, "withheld_reason": reason_value}
+    attachment.moderation_status = status
+    attachment.withheld_reason = reason_value
+    attachment.moderated_by_id = actor.id
+    attachment.moderated_at = utcnow()
+    db.session.flush()
+    verb = ATTACHMENT_ACTIONS[status]
+    log_action(actor, verb, attachment, before=before, after=after)
+    logger.info("%s: attachment %s by user %s", verb, attachment.id, actor.id)
+    return True

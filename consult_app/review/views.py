@@ -30,6 +30,7 @@ from consult_app.review import assignment, moderation, themes, work
 from consult_app.review.forms import (
     ActionForm,
     AssignForm,
+    AttachmentModerationForm,
     BulkForm,
     ProvisionAssignForm,
     RedactForm,
@@ -55,6 +56,7 @@ from consult_app.review.queue import (
     snippet,
 )
 from consult_app.submissions.models import (
+    Attachment,
     Channel,
     Comment,
     CommentKind,
@@ -399,6 +401,40 @@ def withhold(comment_id: int) -> Response | tuple[str, int]:
     moderation.withhold_comments(_user(), [item], WithheldReason(form.reason.data), form.note.data)
     flash(_("The comment was withheld. It stays in the record."), "success")
     return _back_to(item)
+
+
+@bp.post("/attachments/<int:attachment_id>/moderate")
+@login_required
+def moderate_attachment(attachment_id: int) -> Response:
+    """Publish, withhold or return to pending a written submission of the public record."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(_("This attachment does not exist."))
+    if not attachment.can_moderate(current_user):
+        raise NotAllowed(_("Only the secretariat can publish or withhold written submissions."))
+    form = AttachmentModerationForm(prefix=f"attachment-{attachment.id}")
+    if not form.validate_on_submit():
+        errors = [str(e) for f in (form.action, form.reason) for e in f.errors]
+        raise UserError(
+            errors[0] if errors else _("The form has expired. Reload the page and try again.")
+        )
+    status = {
+        "publish": ModerationStatus.PUBLISHED,
+        "withhold": ModerationStatus.WITHHELD,
+        "pending": ModerationStatus.PENDING,
+    }[form.action.data]
+    reason = WithheldReason(form.reason.data) if status is ModerationStatus.WITHHELD else None
+    if moderation.moderate_attachment(_user(), attachment, status, reason):
+        n = attachment.display_name
+        messages = {
+            ModerationStatus.PUBLISHED: _("“%(name)s” is published on the public record.", name=n),
+            ModerationStatus.WITHHELD: _("“%(name)s” is withheld. It stays in the record.", name=n),
+            ModerationStatus.PENDING: _("“%(name)s” is pending review again.", name=n),
+        }
+        flash(messages[status], "success")
+    return redirect(
+        url_for("submissions.show", submission_id=attachment.submission_id) + "#attachments"
+    )
 
 
 @bp.post("/comments/<int:comment_id>/redact")

@@ -127,4 +127,7 @@ class AttachmentForm(AppForm):
         _l("File (PDF or Word .docx)"),
         validators=[FileRequired(message=_l("Choose a file to attach."))],
     )
+    publish_consent = BooleanField(
+        _l("We agree that this document be published on the consultation's page")
+    )
     submit = SubmitField(_l("Attach"))

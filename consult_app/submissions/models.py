@@ -20,8 +20,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     func,
     or_,
+    true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -514,12 +516,65 @@ class Attachment(Model):
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The written submissions of the public record: an attachment is published only when
+    # its authors agreed to it when attaching it (``publish_consent``) and the secretariat
+    # published it (never when it withheld it, e.g. as confidential), the submission being
+    # submitted and publishable in a consultation that publishes submissions.
+    publish_consent: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    moderation_status: Mapped[ModerationStatus] = mapped_column(
+        enum_column(ModerationStatus),
+        nullable=False,
+        default=ModerationStatus.PENDING,
+        server_default=ModerationStatus.PENDING.value,
+    )
+    withheld_reason: Mapped[str | None] = mapped_column(String(32))
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+    __table_args__ = (
+        CheckConstraint(
+            "(moderation_status != 'withheld') OR (withheld_reason IS NOT NULL)",
+            name="withheld_has_reason",
+        ),
+    )
 
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public record lists it (the rule of :func:`public_attachment_filter`)."""
+        submission = self.submission
+        return (
+            self.withdrawn_at is None
+            and self.publish_consent
+            and self.moderation_status is ModerationStatus.PUBLISHED
+            and submission.is_submitted
+            and submission.publishable
+            and submission.consultation.publish_submissions
+        )
+
+    def can_moderate(self, user: User | None) -> bool:
+        """The secretariat publishes or withholds the written submissions."""
+        return user is not None and user.is_authenticated and user.is_secretariat
+
+
+def public_attachment_filter() -> list[ColumnElement[bool]]:
+    """The conditions of a public attachment, for a query joining ``Submission`` and
+    ``Consultation``."""
+    return [
+        Attachment.withdrawn_at.is_(None),
+        Attachment.publish_consent.is_(true()),
+        Attachment.moderation_status == ModerationStatus.PUBLISHED,
+        Submission.status == SubmissionStatus.SUBMITTED,
+        Submission.publishable.is_(true()),
+        Consultation.publish_submissions.is_(true()),
+    ]
 
 
 class SubmissionRevision(Model):

@@ -309,6 +309,7 @@ def _attachment_state(attachment: Attachment) -> dict[str, Any]:
         "size": attachment.size,
         "sha256": attachment.sha256,
         "withdrawn_at": attachment.withdrawn_at,
+        "publish_consent": attachment.publish_consent,
     }
 
 
@@ -734,9 +735,11 @@ def add_attachment(
     filename: str,
     data: bytes,
     *,
+    publish_consent: bool = False,
     now: datetime | None = None,
 ) -> Attachment:
-    """Attach a PDF or DOCX file, checked by its content and size."""
+    """Attach a PDF or DOCX file, checked by its content and size; ``publish_consent``: the
+    authors agree that it be published in the consultation's public record."""
     lock_submission(submission)
     _ensure_can_edit(user, submission, now)
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
@@ -775,6 +778,7 @@ def add_attachment(
         sha256=digest,
         data=data,
         uploaded_by_id=user.id,
+        publish_consent=bool(publish_consent),
     )
     db.session.add(attachment)
     _touch(submission, now or utcnow())
@@ -923,6 +927,15 @@ def submit_submission(
     for comment in submission.active_comments:
         if publish and comment.moderation_status is ModerationStatus.PENDING:
             comment.moderation_status = ModerationStatus.PUBLISHED
+    for attachment in submission.attachments:
+        # Published on submission too, where its authors agreed to its publication.
+        if (
+            publish
+            and attachment.publish_consent
+            and not attachment.is_withdrawn
+            and attachment.moderation_status is ModerationStatus.PENDING
+        ):
+            attachment.moderation_status = ModerationStatus.PUBLISHED
     try:
         _flush()
     except IntegrityError:

@@ -35,6 +35,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db, limiter
+from consult_app.review.models import WithheldReason
 from consult_app.submissions import operations as ops
 from consult_app.submissions.forms import (
     ActionForm,
@@ -296,6 +297,7 @@ def _render_show(
             attachment_form=AttachmentForm(formdata=None, prefix="attachment"),
             max_attachments=current_app.config["MAX_ATTACHMENTS_PER_SUBMISSION"],
             max_attachment_mb=current_app.config["MAX_ATTACHMENT_BYTES"] / 1024 / 1024,
+            reason_labels={r.value: r.label for r in WithheldReason},
         ),
         status,
     )
@@ -555,7 +557,13 @@ def upload_attachment(submission_id: int) -> tuple[str, int] | BaseResponse:
     upload = form.file.data
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     data = upload.stream.read(limit + 1)
-    attachment = ops.add_attachment(_user(), submission, upload.filename or "", data)
+    attachment = ops.add_attachment(
+        _user(),
+        submission,
+        upload.filename or "",
+        data,
+        publish_consent=bool(form.publish_consent.data),
+    )
     flash(_("“%(name)s” is attached.", name=attachment.display_name), "info")
     return redirect(url_for("submissions.show", submission_id=submission.id) + "#attachments")
 

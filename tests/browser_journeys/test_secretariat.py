@@ -330,7 +330,7 @@ CAMPAIGN_TEXT = (
 )
 
 
-def test_secretariat_confirms_a_duplicate_group_and_saves_a_summary(
+def test_secretariat_confirms_a_duplicate_group_and_publishes_a_summary(
     new_journey: Callable[..., Journey],
 ) -> None:
     world = busy_world()
@@ -368,7 +368,7 @@ def test_secretariat_confirms_a_duplicate_group_and_saves_a_summary(
     assert len(groups) == 1 and groups[0].size >= 3
     assert groups[0].reviewed_by_id == world.secretariat.id
 
-    # The summary: there is no publish button on these pages; draft it, edit it and save.
+    # The summary: draft it, edit it and save it, then publish it.
     page = journey.goto(f"/consultations/{world.id}/summary")
     journey.button("Draft the summaries again from the latest figures")
     journey.click(page.locator("main").get_by_role("link", name=re.compile(r"^Edit ")).first)
@@ -387,3 +387,30 @@ def test_secretariat_confirms_a_duplicate_group_and_saves_a_summary(
         "Most delegations support the draft; some ask for a duty of cooperation."
     ]
     expect(page.locator("main")).to_contain_text("some ask for a duty of cooperation")
+
+    # Publish it: until then the public reads nothing of it.
+    whole = page.locator("#summary-consultation")
+    expect(whole).to_contain_text("Not published: only the secretariat sees it")
+    journey.click(whole.get_by_role("button", name="Publish the summary"))
+    expect(page.locator(".flashes")).to_contain_text("The summary was published")
+    expect(page.locator("#summary-consultation")).to_contain_text("Published on")
+    db.session.expire_all()
+    published = db.session.scalars(
+        select(SummaryDraft).where(
+            SummaryDraft.consultation_id == world.id, SummaryDraft.published_text.is_not(None)
+        )
+    ).all()
+    assert [d.provision_id for d in published] == [None]
+
+    # The public reads the published summary, from the consultation's page; the provisions'
+    # summaries, drafted but not published, stay with the secretariat.
+    reader = new_journey()
+    public = reader.goto(f"/consultations/{world.id}")
+    reader.link("Summary of the consultation")
+    expect(public.get_by_role("heading", level=1)).to_have_text("Summary of the consultation")
+    expect(public.locator("main")).to_contain_text(
+        "Most delegations support the draft; some ask for a duty of cooperation."
+    )
+    expect(public.locator("main")).not_to_contain_text("Not published")
+    expect(public.locator("main form")).to_have_count(0)
+    assert public.locator("section.summary-draft").count() == 1

@@ -95,6 +95,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("consultations.new_consultation", "POST"): "SM",
     ("consultations.provision", "GET"): "NUBASM",
     ("consultations.show", "GET"): "NUBASM",
+    ("consultations.written_submissions", "GET"): "NUBASM",
+    # The world's attachment was attached without consent to publish: served to nobody here.
+    ("consultations.download_written_submission", "GET"): "",
     ("core.favicon", "GET"): "NUBASM",
     ("core.health", "GET"): "NUBASM",
     ("core.index", "GET"): "NUBASM",
@@ -152,6 +155,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("review.unredact", "POST"): "SM",
     ("review.untag", "POST"): "SM",
     ("review.withhold", "POST"): "SM",
+    ("review.moderate_attachment", "POST"): "SM",
     ("revisions.add", "POST"): "SM",
     ("revisions.align", "GET"): "SM",
     ("revisions.align", "POST"): "SM",

@@ -106,3 +106,65 @@ def test_demo_text_in_french_and_arabic_with_english_fallback(app, client):
     fallback = client.get(url + f"{provisions['Article 5'].id}?lang=ar").get_data(as_text=True)
     assert "language-fallback" in fallback
     assert "Equitable access to essential goods" in fallback
+
+
+def test_demo_fills_every_capability(app, client):
+    """A newcomer sees every capability at work: the consensus levels spread over the
+    provisions, dispositions and summaries published (some work left waiting), a confirmed
+    campaign and a suggested pair of duplicates, and the public record."""
+    from consult_app.review.models import Disposition, DuplicateGroup, GroupKind, GroupStatus
+    from consult_app.submissions.models import Attachment
+    from consult_app.summaries.aggregation import provision_figures
+    from consult_app.summaries.consensus import ConsensusLevel, classify
+    from consult_app.summaries.models import SummaryDraft
+
+    _load(app)
+    consultation = db.session.scalars(select(Consultation)).one()
+    levels = {
+        figures.label: classify(figures).level
+        for figures in provision_figures(consultation, details=False)
+    }
+    spread = {level: sum(1 for lv in levels.values() if lv is level) for level in ConsensusLevel}
+    assert all(spread[level] >= 2 for level in ConsensusLevel), spread
+    assert spread[ConsensusLevel.NO_BASIS] <= 3, spread
+    assert levels["Article 1"] is ConsensusLevel.AGREED
+    assert levels["Article 4"] is ConsensusLevel.BRACKETED  # one paragraph objected to
+    assert levels["PP3"] is ConsensusLevel.NO_OBJECTION
+
+    # Only the planned groups: the campaign confirmed (and answered), the pair suggested.
+    groups = db.session.scalars(select(DuplicateGroup)).all()
+    assert {(g.kind, g.status) for g in groups} == {
+        (GroupKind.CAMPAIGN, GroupStatus.CONFIRMED),
+        (GroupKind.DUPLICATE, GroupStatus.SUGGESTED),
+    }
+    assert len(groups) == 2
+    campaign = next(g for g in groups if g.kind is GroupKind.CAMPAIGN)
+    assert campaign.size == 4
+
+    dispositions = db.session.scalar(select(func.count()).select_from(Disposition))
+    published = db.session.scalar(
+        select(func.count()).select_from(Disposition).where(Disposition.published_at.is_not(None))
+    )
+    comments = db.session.scalar(select(func.count()).select_from(Comment))
+    assert published == dispositions >= comments * 2 // 3
+    assert dispositions < comments  # some comments still await an answer
+
+    drafts = db.session.scalars(select(SummaryDraft)).all()
+    assert len([d for d in drafts if d.published_text]) >= len(levels) - 2
+    assert len([d for d in drafts if not d.published_text]) == 2  # work waiting
+
+    public = [a for a in db.session.scalars(select(Attachment)) if a.is_public]
+    assert len(public) == 4
+    page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    record = page[page.index('id="record"') :]
+    for name in ("Statement of the African Group.pdf", "Joint NGO submission.pdf"):
+        assert name in record
+    for hidden in ("Note verbale of Velinia.pdf", "Research note", "Industry views.pdf"):
+        assert hidden not in record
+    assert "Forum of Medicine Producers" not in record
+    assert record.index("States Members of the United Nations") < record.index(
+        "Intergovernmental organizations"
+    )
+    for attachment in public:
+        url = f"/consultations/{consultation.id}/written-submissions/{attachment.id}"
+        assert client.get(url).status_code == 200
