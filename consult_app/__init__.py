@@ -15,11 +15,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from consult_app.config import Config, ConfigError, get_config
+from consult_app.core.templating import LANGUAGE_SESSION_KEY
 from consult_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-# The language chosen with the language switcher, kept for the rest of the visit.
-LANGUAGE_SESSION_KEY = "lang"
 logger = logging.getLogger(__name__)
 
 

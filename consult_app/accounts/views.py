@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from consult_app import LANGUAGE_SESSION_KEY
 from consult_app.accounts import membership, throttle, two_factor
 from consult_app.accounts import operations as ops
 from consult_app.accounts.forms import (
@@ -42,6 +41,7 @@ from consult_app.accounts.models import (
 from consult_app.accounts.sessions import end_session, revoke_sessions, start_session
 from consult_app.accounts.util import safe_next_url, signed_in_user
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.templating import LANGUAGE_SESSION_KEY
 from consult_app.extensions import db, limiter
 
 logger = logging.getLogger(__name__)

@@ -23,6 +23,8 @@ from markupsafe import Markup, escape
 from consult_app.core.invisible import finalize
 
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+# The language chosen with the language switcher, kept in the session for the rest of the visit.
+LANGUAGE_SESSION_KEY = "lang"
 
 E = TypeVar("E", bound=enum.Enum)
 
