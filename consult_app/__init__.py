@@ -59,6 +59,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     observability.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _register_hooks(app)
 
     from consult_app.core.errors import register_error_handlers
     from consult_app.core.templating import register_template_helpers
@@ -197,6 +198,14 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON API: GET only, no session-changing requests
+
+
+def _register_hooks(app: Flask) -> None:
+    """What lower layers offer to higher ones without importing them: figures for ``/metrics``."""
+    from consult_app.core.observability import add_scrape_collector
+    from consult_app.exports.metrics import ExportQueueCollector
+
+    add_scrape_collector(app, ExportQueueCollector)
 
 
 def _content_security_policy(logo_url: str | None) -> str:
