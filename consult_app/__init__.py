@@ -201,11 +201,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    """What lower layers offer to higher ones without importing them: figures for ``/metrics``."""
+    """What lower layers offer to higher ones without importing them: figures for ``/metrics``,
+    signals (a submission received: review's receipt e-mail)."""
     from consult_app.core.observability import add_scrape_collector
     from consult_app.exports.metrics import ExportQueueCollector
+    from consult_app.review.notifications import connect_signals
 
     add_scrape_collector(app, ExportQueueCollector)
+    connect_signals()
 
 
 def _content_security_policy(logo_url: str | None) -> str:

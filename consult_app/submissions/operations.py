@@ -51,7 +51,6 @@ from consult_app.core.files import FileProblem, check_ooxml, check_pdf
 from consult_app.core.guards import strip_control_characters
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
-from consult_app.review.notifications import notify_submission_received
 from consult_app.submissions.models import (
     Attachment,
     Channel,
@@ -67,6 +66,7 @@ from consult_app.submissions.models import (
     decode_authored,
     encode_authored,
 )
+from consult_app.submissions.signals import submission_received
 from consult_app.texts.models import Paragraph, Provision
 from consult_app.texts.redline import is_unchanged
 
@@ -945,8 +945,9 @@ def submit_submission(
         submission.revision_count,
     )
     if revision is not None:
-        # Sent once the transaction commits; a mail failure is logged, never raised.
-        notify_submission_received(user, submission, revision)
+        # Review's receipt e-mail: sent once the transaction commits; a mail failure is
+        # logged, never raised.
+        submission_received.send(submission, user=user, revision=revision)
     return SubmitResult(submission, revision)
 
 
