@@ -162,8 +162,8 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.accounts.verification_views import bp as verification_bp
     from consult_app.accounts.views import bp as accounts_bp
     from consult_app.api.views import bp as api_bp
+    from consult_app.audit.views import bp as audit_bp
     from consult_app.consultations.views import bp as consultations_bp
-    from consult_app.core.audit_views import bp as audit_bp
     from consult_app.core.views import bp as core_bp
     from consult_app.exports.views import bp as exports_bp
     from consult_app.review.disposition_views import bp as dispositions_bp
@@ -202,13 +202,15 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     """What lower layers offer to higher ones without importing them: figures for ``/metrics``,
-    signals (a submission received: review's receipt e-mail)."""
+    signals (a submission received: review's receipt e-mail), the audit trail's vocabulary."""
+    from consult_app.audit import vocabulary
     from consult_app.core.observability import add_scrape_collector
     from consult_app.exports.metrics import ExportQueueCollector
     from consult_app.review.notifications import connect_signals
 
     add_scrape_collector(app, ExportQueueCollector)
     connect_signals()
+    vocabulary.register()
 
 
 def _content_security_policy(logo_url: str | None) -> str:
