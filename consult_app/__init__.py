@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.consultations.views import bp as consultations_bp
     from consult_app.core.views import bp as core_bp
     from consult_app.exports.views import bp as exports_bp
+    from consult_app.home.views import bp as home_bp
     from consult_app.review.disposition_views import bp as dispositions_bp
     from consult_app.review.group_views import bp as duplicate_groups_bp
     from consult_app.review.views import bp as review_bp
@@ -178,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         core_bp,
+        home_bp,
         accounts_bp,
         two_factor_bp,
         accounts_admin_bp,

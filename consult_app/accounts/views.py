@@ -61,7 +61,7 @@ def _register_limit() -> str:
 def login() -> str | Response | tuple[str, int]:
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("core.index"))
+        return redirect(next_url or url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         email = normalise_email(form.email.data or "")
@@ -111,7 +111,7 @@ def finish_sign_in(user: User, *, remember: bool, next_url: str | None) -> Respo
     login_user(user, remember=remember)
     ops.record_login(user)
     flash(_("You are signed in."), "success")
-    response = redirect(next_url or url_for("core.index"))
+    response = redirect(next_url or url_for("home.index"))
     throttle.remember_device(response, user.id)
     return response
 
@@ -122,14 +122,14 @@ def logout() -> Response:
         end_session(signed_in_user())
         logout_user()
         flash(_("You are signed out."), "info")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("home.index"))
     form = RegistrationForm()
     if form.validate_on_submit():
         organisation = None
@@ -197,7 +197,7 @@ def confirm_registration(token: str) -> str | Response | tuple[str, int]:
             ),
             "success",
         )
-        response = redirect(url_for("core.index"))
+        response = redirect(url_for("home.index"))
     else:
         membership.announce_request(user)
         flash(

@@ -136,7 +136,7 @@ def url_with(**changes: Any) -> str:
     for key in [k for k, v in changes.items() if v is None]:
         args.pop(key, None)
     values: dict[str, Any] = {**(request.view_args or {}), **args}
-    return url_for(request.endpoint or "core.index", **values)
+    return url_for(request.endpoint or "home.index", **values)
 
 
 def _translations() -> NullTranslations:

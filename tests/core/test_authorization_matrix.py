@@ -97,7 +97,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("consultations.show", "GET"): "NUBASM",
     ("core.favicon", "GET"): "NUBASM",
     ("core.health", "GET"): "NUBASM",
-    ("core.index", "GET"): "NUBASM",
+    ("home.index", "GET"): "NUBASM",
     ("dispositions.bulk", "GET"): "SM",
     ("dispositions.bulk", "POST"): "SM",
     ("dispositions.edit", "GET"): "SM",
