@@ -157,6 +157,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # The consultation's and its provisions' pages list published comments: they join the
+    # consultations blueprint from the submissions layer, before it is registered.
+    import consult_app.submissions.public_views  # noqa: F401
     from consult_app.accounts.admin_views import bp as accounts_admin_bp
     from consult_app.accounts.two_factor_views import bp as two_factor_bp
     from consult_app.accounts.verification_views import bp as verification_bp
