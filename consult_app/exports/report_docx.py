@@ -36,7 +36,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from consult_app.core.invisible import strip_invisible
-from consult_app.exports.report import (
+from consult_app.exports.report_data import (
     BodyParagraph,
     Chapter,
     MinorHeading,

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup, escape
 
-from consult_app.exports.report import (
+from consult_app.exports.report_data import (
     ReportData,
     annex_two_intro,
     iter_body,
