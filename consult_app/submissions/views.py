@@ -34,6 +34,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db, limiter
+from consult_app.submissions import attachments as attachment_ops
 from consult_app.submissions import operations as ops
 from consult_app.submissions.forms import (
     ActionForm,
@@ -549,7 +550,7 @@ def upload_attachment(submission_id: int) -> tuple[str, int] | BaseResponse:
     upload = form.file.data
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     data = upload.stream.read(limit + 1)
-    attachment = ops.add_attachment(_user(), submission, upload.filename or "", data)
+    attachment = attachment_ops.add_attachment(_user(), submission, upload.filename or "", data)
     flash(_("“%(name)s” is attached.", name=attachment.display_name), "info")
     return redirect(url_for("submissions.show", submission_id=submission.id) + "#attachments")
 
@@ -584,7 +585,7 @@ def withdraw_attachment(submission_id: int, attachment_id: int) -> BaseResponse:
     _require_edit(submission)
     if not ActionForm().validate_on_submit():
         raise UserError(_("The form was incomplete. Reload the page and try again."))
-    ops.withdraw_attachment(_user(), attachment)
+    attachment_ops.withdraw_attachment(_user(), attachment)
     flash(_("The attachment was withdrawn. It stays in the record."), "info")
     return redirect(url_for("submissions.show", submission_id=submission.id) + "#attachments")
 
