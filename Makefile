@@ -34,6 +34,7 @@ run: demo compile-translations
 test: install-dev compile-translations browser
 	$(BIN)/ruff check consult_app tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # The browser journeys (tests/browser_journeys) drive Debian's Chromium through Playwright
@@ -76,6 +77,7 @@ lint: install-dev
 
 typecheck: install-dev
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Translations (docs/translations.md). The .po catalogs are committed; the compiled .mo
 # files are not: they are built here from the .po files (before `run` and `test`).

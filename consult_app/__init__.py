@@ -15,11 +15,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from consult_app.config import Config, ConfigError, get_config
+from consult_app.core.templating import LANGUAGE_SESSION_KEY
 from consult_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-# The language chosen with the language switcher, kept for the rest of the visit.
-LANGUAGE_SESSION_KEY = "lang"
 logger = logging.getLogger(__name__)
 
 
@@ -60,6 +59,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     observability.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _register_hooks(app)
 
     from consult_app.core.errors import register_error_handlers
     from consult_app.core.templating import register_template_helpers
@@ -157,15 +157,21 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # The consultation's and its provisions' pages list published comments: they join the
+    # consultations blueprint from the submissions layer, before it is registered.
+    # The secretariat's home reads summaries: it joins the review blueprint from above.
+    import consult_app.home.work_views
+    import consult_app.submissions.public_views  # noqa: F401
     from consult_app.accounts.admin_views import bp as accounts_admin_bp
     from consult_app.accounts.two_factor_views import bp as two_factor_bp
     from consult_app.accounts.verification_views import bp as verification_bp
     from consult_app.accounts.views import bp as accounts_bp
     from consult_app.api.views import bp as api_bp
+    from consult_app.audit.views import bp as audit_bp
     from consult_app.consultations.views import bp as consultations_bp
-    from consult_app.core.audit_views import bp as audit_bp
     from consult_app.core.views import bp as core_bp
     from consult_app.exports.views import bp as exports_bp
+    from consult_app.home.views import bp as home_bp
     from consult_app.review.disposition_views import bp as dispositions_bp
     from consult_app.review.group_views import bp as duplicate_groups_bp
     from consult_app.review.views import bp as review_bp
@@ -178,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         core_bp,
+        home_bp,
         accounts_bp,
         two_factor_bp,
         accounts_admin_bp,
@@ -198,6 +205,19 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON API: GET only, no session-changing requests
+
+
+def _register_hooks(app: Flask) -> None:
+    """What lower layers offer to higher ones without importing them: figures for ``/metrics``,
+    signals (a submission received: review's receipt e-mail), the audit trail's vocabulary."""
+    from consult_app.audit import vocabulary
+    from consult_app.core.observability import add_scrape_collector
+    from consult_app.exports.metrics import ExportQueueCollector
+    from consult_app.review.notifications import connect_signals
+
+    add_scrape_collector(app, ExportQueueCollector)
+    connect_signals()
+    vocabulary.register()
 
 
 def _content_security_policy(logo_url: str | None) -> str:

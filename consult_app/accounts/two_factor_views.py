@@ -100,7 +100,7 @@ def setup() -> str | Response:
                 return render_template(
                     "accounts/two_factor_codes.html",
                     codes=codes,
-                    next_url=next_url or url_for("core.index"),
+                    next_url=next_url or url_for("home.index"),
                 )
     uri = two_factor.provisioning_uri(user, secret)
     return render_template(

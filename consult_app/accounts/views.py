@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from consult_app import LANGUAGE_SESSION_KEY
 from consult_app.accounts import membership, throttle, two_factor
 from consult_app.accounts import operations as ops
 from consult_app.accounts.forms import (
@@ -42,6 +41,7 @@ from consult_app.accounts.models import (
 from consult_app.accounts.sessions import end_session, revoke_sessions, start_session
 from consult_app.accounts.util import safe_next_url, signed_in_user
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.templating import LANGUAGE_SESSION_KEY
 from consult_app.extensions import db, limiter
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _register_limit() -> str:
 def login() -> str | Response | tuple[str, int]:
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("core.index"))
+        return redirect(next_url or url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         email = normalise_email(form.email.data or "")
@@ -112,7 +112,7 @@ def finish_sign_in(user: User, *, remember: bool, next_url: str | None) -> Respo
     ops.record_login(user)
     flash(_("You are signed in."), "success")
     # The secretariat starts its day on the work waiting; everyone else on the home page.
-    landing = url_for("review.home") if user.can_see_work_waiting() else url_for("core.index")
+    landing = url_for("review.home") if user.can_see_work_waiting() else url_for("home.index")
     response = redirect(next_url or landing)
     throttle.remember_device(response, user.id)
     return response
@@ -124,14 +124,14 @@ def logout() -> Response:
         end_session(signed_in_user())
         logout_user()
         flash(_("You are signed out."), "info")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("home.index"))
     form = RegistrationForm()
     if form.validate_on_submit():
         organisation = None
@@ -199,7 +199,7 @@ def confirm_registration(token: str) -> str | Response | tuple[str, int]:
             ),
             "success",
         )
-        response = redirect(url_for("core.index"))
+        response = redirect(url_for("home.index"))
     else:
         membership.announce_request(user)
         flash(

@@ -18,12 +18,8 @@ from werkzeug.wrappers import Response
 
 from consult_app.accounts.models import OrgCategory, RegionalGroup
 from consult_app.api import queries
-from consult_app.api.openapi import (
-    docs_context,
-    openapi_document,
-    openapi_for_docs,
-    vocabularies,
-)
+from consult_app.api.openapi import openapi_document, openapi_for_docs, vocabularies
+from consult_app.api.openapi_docs import docs_context
 from consult_app.api.params import (
     PAGE_PARAMS,
     PageRequest,

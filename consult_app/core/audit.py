@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -37,12 +37,16 @@ from sqlalchemy.sql.dml import ReturningInsert
 from consult_app.core.models import UTCDateTime
 from consult_app.extensions import db
 
-if TYPE_CHECKING:
-    from consult_app.accounts.models import User
-
 logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
+
+
+class Actor(Protocol):
+    """Who acts: an account (accounts.User); the log keeps its id (``users.id``)."""
+
+    @property
+    def id(self) -> int: ...
 
 
 class AuditEntry(db.Model):  # type: ignore[name-defined]
@@ -217,7 +221,7 @@ def _append_in_database(connection: Connection, fields: dict[str, Any]) -> Audit
 
 
 def log_action(
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     obj: Any,
     before: dict[str, Any] | None = None,

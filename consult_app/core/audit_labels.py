@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from consult_app.core.audit import AuditEntry
-from consult_app.extensions import db
 
 NO_VALUE = "—"
 
@@ -208,8 +206,6 @@ FIELD_LABELS: dict[str, Any] = {
     "withheld_reason": _l("Reason withheld"),
 }
 
-_USER_KEYS = {"assigned_to_id", "reviewer_id", "decided_by_id", "verified_by_id"}
-_PROVISION_KEYS = {"provision_id", "resulting_provision_id"}
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
@@ -234,39 +230,28 @@ def field_label(code: str) -> str:
     return str(label) if label is not None else _humanised(code)
 
 
+# What the capabilities' codes and ids mean: the enums whose values a field holds (several
+# where codes differ) and how to name the ids some fields hold, registered at app start by
+# the audit package (consult_app/audit/vocabulary.py): core imports no capability.
+NameLoader = Callable[[set[int]], dict[int, str]]
+_VALUE_ENUMS: dict[str, list[type[enum.Enum]]] = {}
+_NAME_LOADERS: list[tuple[frozenset[str], NameLoader]] = []
+
+
+def register_vocabulary(
+    value_enums: Mapping[str, list[type[enum.Enum]]],
+    name_loaders: Iterable[tuple[Iterable[str], NameLoader]],
+) -> None:
+    """Set the enums of each field and, for the fields that hold ids (by key), the function
+    that names a set of ids in one query."""
+    _VALUE_ENUMS.clear()
+    _VALUE_ENUMS.update(value_enums)
+    _NAME_LOADERS[:] = [(frozenset(keys), load) for keys, load in name_loaders]
+
+
 def _enums() -> dict[str, list[type[enum.Enum]]]:
     """The enums whose values a field holds, by field name (several where codes differ)."""
-    from consult_app.accounts.models import OrgCategory, RegionalGroup, Role, VerificationStatus
-    from consult_app.consultations.models import PublicationMode
-    from consult_app.review.models import Outcome, Satisfaction, WithheldReason
-    from consult_app.submissions.models import (
-        Channel,
-        CommentKind,
-        ModerationStatus,
-        OnBehalfKind,
-        Position,
-        SubmissionStatus,
-    )
-    from consult_app.texts.models import VersionStatus
-
-    return {
-        "moderation_status": [ModerationStatus],
-        "position": [Position],
-        "kind": [CommentKind],
-        "outcome": [Outcome],
-        "satisfaction": [Satisfaction],
-        "withheld_reason": [WithheldReason],
-        "on_behalf_kind": [OnBehalfKind],
-        "on_behalf_group": [RegionalGroup],
-        "regional_group": [RegionalGroup],
-        "category": [OrgCategory],
-        "eligible_categories": [OrgCategory],
-        "role": [Role],
-        "verification_status": [VerificationStatus],
-        "publication_mode": [PublicationMode],
-        "channel": [Channel],
-        "status": [SubmissionStatus, VersionStatus, ModerationStatus],
-    }
+    return _VALUE_ENUMS
 
 
 @dataclass(frozen=True)
@@ -283,53 +268,25 @@ class _Names:
     one query per kind for a whole page of entries."""
 
     def __init__(self, entries: Iterable[AuditEntry]) -> None:
-        from consult_app.accounts.models import User
-        from consult_app.texts.models import Paragraph, Provision
-
-        wanted: dict[str, set[int]] = {"user": set(), "provision": set(), "paragraph": set()}
+        wanted: list[set[int]] = [set() for _loader in _NAME_LOADERS]
         for entry in entries:
             for values in (entry.before or {}, entry.after or {}):
                 for key, value in values.items():
                     if not isinstance(value, int) or isinstance(value, bool):
                         continue
-                    if key in _USER_KEYS:
-                        wanted["user"].add(value)
-                    elif key in _PROVISION_KEYS:
-                        wanted["provision"].add(value)
-                    elif key == "paragraph_id":
-                        wanted["paragraph"].add(value)
-        self.users: dict[int, str] = {}
-        self.provisions: dict[int, str] = {}
-        self.paragraphs: dict[int, str] = {}
-        if wanted["user"]:
-            self.users = {
-                user_id: name
-                for user_id, name in db.session.execute(
-                    select(User.id, User.name).where(User.id.in_(wanted["user"]))
-                )
-            }
-        if wanted["provision"]:
-            self.provisions = {
-                p.id: p.label
-                for p in db.session.scalars(
-                    select(Provision).where(Provision.id.in_(wanted["provision"]))
-                )
-            }
-        if wanted["paragraph"]:
-            self.paragraphs = {
-                p.id: p.display_label
-                for p in db.session.scalars(
-                    select(Paragraph).where(Paragraph.id.in_(wanted["paragraph"]))
-                )
-            }
+                    for ids, (keys, _load) in zip(wanted, _NAME_LOADERS, strict=True):
+                        if key in keys:
+                            ids.add(value)
+                            break
+        self._names: list[dict[int, str]] = [
+            load(ids) if ids else {}
+            for ids, (_keys, load) in zip(wanted, _NAME_LOADERS, strict=True)
+        ]
 
     def of(self, key: str, value: int) -> str | None:
-        if key in _USER_KEYS:
-            return self.users.get(value)
-        if key in _PROVISION_KEYS:
-            return self.provisions.get(value)
-        if key == "paragraph_id":
-            return self.paragraphs.get(value)
+        for names, (keys, _load) in zip(self._names, _NAME_LOADERS, strict=True):
+            if key in keys:
+                return names.get(value)
         return None
 
 

@@ -21,7 +21,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,13 +33,13 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("consult_app.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
+SCRAPE_COLLECTORS = "scrape_collectors"  # app.extensions key: see add_scrape_collector
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 REQUEST_LATENCY = Histogram(
@@ -152,52 +152,11 @@ def init_app(app: Flask) -> None:
         return response
 
 
-class ExportQueueCollector(Collector):
-    """Figures read at scrape time from the database and the queue, shared by every host."""
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        from sqlalchemy import func, select
-
-        from consult_app.exports.models import ExportJob
-        from consult_app.extensions import db
-
-        jobs = GaugeMetricFamily(
-            "consult_export_jobs",
-            "Export jobs in the database, by status (queued, running, done, failed).",
-            labels=["status"],
-        )
-        try:
-            rows = db.session.execute(
-                select(ExportJob.status, func.count()).group_by(ExportJob.status)
-            ).all()
-        except Exception:  # the database is away: say nothing rather than fail the scrape
-            logger.warning("metrics: export jobs not counted", exc_info=True)
-            db.session.rollback()
-            rows = []
-        for status, count in rows:
-            jobs.add_metric([status.value], count)
-        yield jobs
-        depth = GaugeMetricFamily(
-            "consult_export_queue_depth",
-            "Export jobs waiting on the RQ queue (or queued in the database without Redis).",
-        )
-        queued = sum(count for status, count in rows if status.value == "queued")
-        redis_url = current_app.config.get("REDIS_URL")
-        if redis_url:
-            try:
-                from redis import Redis
-                from rq import Queue
-
-                connection = Redis.from_url(redis_url, socket_timeout=2)
-                queued = len(
-                    Queue(
-                        current_app.config.get("EXPORTS_QUEUE") or "exports", connection=connection
-                    )
-                )
-            except Exception:
-                logger.warning("metrics: queue depth not read from Redis", exc_info=True)
-        depth.add_metric([], queued)
-        yield depth
+def add_scrape_collector(app: Flask, make: Callable[[], Collector]) -> None:
+    """Have ``/metrics`` read ``make()``'s figures at each scrape (figures from the database or
+    a queue, shared by every host). The capability that owns them adds it at app start
+    (``consult_app.exports.metrics``): core knows none."""
+    app.extensions.setdefault(SCRAPE_COLLECTORS, []).append(make)
 
 
 def metrics_response() -> Response:
@@ -213,6 +172,7 @@ def metrics_response() -> Response:
 
         text = generate_latest(REGISTRY)
     extra = CollectorRegistry()
-    extra.register(ExportQueueCollector())
+    for make in current_app.extensions.get(SCRAPE_COLLECTORS, []):
+        extra.register(make())
     text += generate_latest(extra)
     return Response(text, content_type=CONTENT_TYPE_LATEST)

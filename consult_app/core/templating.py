@@ -24,6 +24,8 @@ from markupsafe import Markup, escape
 from consult_app.core.invisible import finalize
 
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+# The language chosen with the language switcher, kept in the session for the rest of the visit.
+LANGUAGE_SESSION_KEY = "lang"
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -149,7 +151,7 @@ def url_with(**changes: Any) -> str:
     for key in [k for k, v in changes.items() if v is None]:
         args.pop(key, None)
     values: dict[str, Any] = {**(request.view_args or {}), **args}
-    return url_for(request.endpoint or "core.index", **values)
+    return url_for(request.endpoint or "home.index", **values)
 
 
 def _translations() -> NullTranslations:

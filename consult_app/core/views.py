@@ -1,4 +1,4 @@
-"""Home page, health and readiness checks, metrics."""
+"""The favicon, health and readiness checks, metrics (the home page is in consult_app/home)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,15 @@ import hmac
 import ipaddress
 import logging
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory
-from sqlalchemy import select, text
+from flask import Blueprint, current_app, jsonify, request, send_from_directory
+from sqlalchemy import text
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from consult_app.consultations.models import Consultation
 from consult_app.extensions import db
 
 bp = Blueprint("core", __name__)
 logger = logging.getLogger(__name__)
-
-
-@bp.get("/")
-def index() -> str:
-    consultations = db.session.scalars(
-        select(Consultation).order_by(Consultation.closes_at.desc()).limit(10)
-    ).all()
-    return render_template("core/index.html", consultations=consultations)
 
 
 @bp.get("/favicon.ico")

@@ -34,6 +34,7 @@ from consult_app.review.dispositions import publish_dispositions, record_disposi
 from consult_app.review.grouping import answer_group, confirm_group, detect_duplicates
 from consult_app.review.models import DuplicateGroup, GroupKind, Outcome, WithheldReason
 from consult_app.review.moderation import moderate_attachment
+from consult_app.submissions.attachments import add_attachment
 from consult_app.submissions.models import (
     Attachment,
     Comment,
@@ -45,7 +46,6 @@ from consult_app.submissions.models import (
 from consult_app.submissions.operations import (
     CommentFields,
     SubmissionDetails,
-    add_attachment,
     add_comment,
     start_submission,
     submit_submission,

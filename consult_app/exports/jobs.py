@@ -61,6 +61,9 @@ DEFAULT_HEARTBEAT_SECONDS = 30
 DEFAULT_STALE_SECONDS = 300
 
 # The application RQ tasks run in (set by the worker command; created on demand otherwise).
+# The RQ task that runs a job: at the top of the layers, since it may build the application
+# (a worker started as a plain `rq worker`); it calls run_in_worker below.
+TASK = "consult_app.tasks.run_export_job"
 _worker_app: Flask | None = None
 _worker_pid: int | None = None
 
@@ -247,7 +250,7 @@ def _queue(app: Flask) -> Any:
 def enqueue(app: Flask, job_id: int) -> None:
     queue = _queue(app)
     queue.enqueue(
-        "consult_app.exports.jobs.run_job_task",
+        TASK,
         job_id,
         job_timeout=app.config.get("EXPORTS_JOB_TIMEOUT", DEFAULT_TIMEOUT),
         description=f"export job {job_id}",
@@ -260,14 +263,13 @@ def set_worker_app(app: Flask) -> None:
     _worker_pid = os.getpid()
 
 
-def run_job_task(job_id: int) -> None:
-    """The RQ task: run the job in the worker's application."""
-    app = _worker_app
-    if app is None:
-        from consult_app import create_app
+def worker_app() -> Flask | None:
+    """The application the worker of this process runs jobs in (None: not set yet)."""
+    return _worker_app
 
-        app = create_app()
-        set_worker_app(app)
+
+def run_in_worker(app: Flask, job_id: int) -> None:
+    """Run the job in the worker's application (``consult_app.tasks.run_export_job``)."""
     with app.app_context():
         if _worker_pid != os.getpid():
             # A forked work horse must not share the parent's database sockets.

@@ -1,5 +1,5 @@
 """The consensus report as a UN document: its content gathered once, then written as .docx,
-PDF or HTML.
+PDF or HTML (the content's classes, which the writers read, are in report_data.py).
 
 Layout (the way United Nations reports are issued):
 
@@ -30,16 +30,12 @@ the consultation allows attribution and the submission is publishable.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import logging
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -49,13 +45,33 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import selectinload
 
 from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup
+from consult_app.accounts.un_lists import participant_headings, participant_key
 from consult_app.consultations.models import Consultation
 from consult_app.core.models import utcnow
 from consult_app.exports.models import ExportFormat, ReportBody, ReportSettings
 from consult_app.exports.operations import report_settings
+from consult_app.exports.report_data import (
+    Amendment,
+    BodyParagraph,
+    Chapter,
+    FigureRow,
+    GroupCell,
+    Masthead,
+    MinorHeading,
+    ParticipantList,
+    ProvisionSection,
+    ReportData,
+    ReservationNote,
+    SubChapter,
+    TextLine,
+    count_words,
+    display_title,
+    fit_paragraphs,
+    split_paragraphs,
+    version_title,
+)
 from consult_app.exports.rows import (
     Audience,
-    Column,
     count_dispositions,
     disposition_columns,
     disposition_rows,
@@ -76,10 +92,9 @@ from consult_app.summaries.aggregation import (
     participation,
     provision_figures,
 )
-from consult_app.summaries.consensus import ConsensusResult, classify
+from consult_app.summaries.consensus import classify
 from consult_app.summaries.disclosure import (
     PublicFigures,
-    SmallCount,
     SuppressedGroup,
     public_figures,
     public_participation,
@@ -89,8 +104,8 @@ from consult_app.summaries.narrative import draft_consultation_summary, draft_pr
 from consult_app.summaries.operations import published_summaries
 from consult_app.summaries.wording import NAMES_AT_MOST
 from consult_app.texts.languages import ReadProvision, read
-from consult_app.texts.models import RTL_TEXT_LANGUAGES, Provision, ProvisionKind
-from consult_app.texts.redline import Change, diff
+from consult_app.texts.models import Provision, ProvisionKind
+from consult_app.texts.redline import diff
 
 logger = logging.getLogger(__name__)
 
@@ -128,69 +143,6 @@ REPORT_DISPOSITION_KEYS = (
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
-# --- words ---------------------------------------------------------------------------------
-
-# Scripts written without spaces: each character counts as a word (as Word counts them).
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_SENTENCE = re.compile(r"(?<=[.!?\u2026])\s+|(?<=[\u3002\uff01\uff1f])")
-
-
-def count_words(text: str) -> int:
-    """Words of ``text``: runs of non-space characters, and each Chinese or Japanese
-    character."""
-    cjk = len(_CJK.findall(text))
-    if cjk:
-        text = _CJK.sub(" ", text)
-    return cjk + len(text.split())
-
-
-def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text.strip()) if s.strip()]
-
-
-@functools.lru_cache(maxsize=4096)
-def _measured(paragraph: str) -> tuple[int, tuple[tuple[str, int], ...]]:
-    """The words of a paragraph, and its sentences with their words (memoised: the budget
-    is searched by bisection, which measures the same paragraphs again)."""
-    parts = tuple((s, count_words(s)) for s in sentences(paragraph))
-    return sum(n for _s, n in parts), parts
-
-
-def fit_paragraphs(paragraphs: Sequence[str], budget: int) -> tuple[list[str], bool]:
-    """The paragraphs (each costing its words plus one for its number) that fit in
-    ``budget`` words, the last one cut after a whole sentence; True when something was left
-    out. Nothing is ever cut inside a sentence."""
-    kept: list[str] = []
-    used = 0
-    for paragraph in paragraphs:
-        total, parts = _measured(paragraph)
-        cost = total + 1
-        if used + cost <= budget:
-            kept.append(paragraph)
-            used += cost
-            continue
-        taken: list[str] = []
-        room = budget - used - 1
-        for sentence, words in parts:
-            if words > room:
-                break
-            taken.append(sentence)
-            room -= words
-        if taken:
-            joiner = "" if _CJK.search(taken[0]) else " "
-            kept.append(joiner.join(taken))
-        return kept, True
-    return kept, False
-
-
-def split_paragraphs(text: str) -> list[str]:
-    return [
-        " ".join(block.split())
-        for block in text.replace("\r\n", "\n").split("\n\n")
-        if block.strip()
-    ]
-
-
 # --- dates and languages ---------------------------------------------------------------------
 
 
@@ -213,262 +165,6 @@ def language_name(code: str) -> str:
         return Locale.parse(code).get_display_name(report_locale()) or code
     except (ValueError, TypeError):
         return code
-
-
-# --- content ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TextLine:
-    label: str
-    text: str
-    level: int
-    #: The language of ``text``; ``original``: the report's language has no version of this
-    #: line, which is the original's (printed marked "(original text)").
-    language: str = "en"
-    original: bool = False
-
-    @property
-    def direction(self) -> str:
-        return "rtl" if self.language in RTL_TEXT_LANGUAGES else "ltr"
-
-
-@dataclass(frozen=True)
-class FigureRow:
-    """Organisations of one slice (all States, other stakeholders) by stance."""
-
-    organisations: int
-    comments: int
-    stances: tuple[int, ...]
-    #: Public report: the slice counts fewer organisations than this and is not shown (F9).
-    withheld: int = 0
-
-
-@dataclass(frozen=True)
-class GroupCell:
-    """States of one regional group on a provision: how many took part, how many object."""
-
-    states: int
-    objecting: int
-    #: Public report: the group counts fewer States than this and is not shown (F9).
-    withheld: int = 0
-
-
-@dataclass(frozen=True)
-class Amendment:
-    """A group of similar proposed wordings, shown as a redline of its most frequent one."""
-
-    base: str
-    wording: str
-    changes: tuple[Change, ...]
-    comments: int
-    organisations: int
-    states: int
-    variants: int
-
-
-@dataclass(frozen=True)
-class ReservationNote:
-    """One reservation, printed as a footnote: who (as may be said) and the text, if public."""
-
-    who: str
-    text: str | None
-
-
-@dataclass
-class ProvisionSection:
-    """One provision in annex II (and its summary in chapter III)."""
-
-    provision_id: int
-    kind: ProvisionKind
-    label: str
-    heading: str
-    part_heading: str | None
-    text: list[TextLine]
-    summary: str
-    consensus: ConsensusResult
-    states: FigureRow
-    others: FigureRow
-    groups: tuple[GroupCell, ...]
-    comments: int
-    organisations: int
-    amendments: list[Amendment]
-    amendments_total: int
-    reservations: list[ReservationNote]
-    reservations_total: int
-    #: The summary as printed in chapter III (within the word limit); ``summary_cut``:
-    #: shorter than ``summary`` (whole sentences were left out).
-    body_summary: list[str] = field(default_factory=list)
-    summary_cut: bool = False
-    #: The language of the heading and the text; ``fallback_note``: the report's language
-    #: has no version of this provision (the original is printed, and this note says so).
-    language: str = "en"
-    fallback_note: str | None = None
-
-    @property
-    def direction(self) -> str:
-        return "rtl" if self.language in RTL_TEXT_LANGUAGES else "ltr"
-
-    @property
-    def summary_paragraphs(self) -> list[str]:
-        return split_paragraphs(self.summary)
-
-
-@dataclass(frozen=True)
-class Masthead:
-    symbol: str | None
-    organ: str
-    council: str | None
-    session: str | None
-    session_dates: str | None
-    agenda: str | None
-    agenda_title: str | None
-    distribution: str
-    date: str
-    original: str
-    title: str
-    subtitle: str | None
-    summary: list[str]
-    internal: bool
-
-    def lines(self) -> list[str]:
-        """Every line of text the masthead prints (for the word count)."""
-        values = [
-            self.symbol,
-            self.organ,
-            self.council,
-            self.session,
-            self.session_dates,
-            self.agenda,
-            self.agenda_title,
-            self.distribution,
-            self.date,
-            self.original,
-            self.title,
-            self.subtitle,
-            _("Summary"),
-            *self.summary,
-        ]
-        return [v for v in values if v]
-
-
-@dataclass(frozen=True)
-class BodyParagraph:
-    """A numbered paragraph of the main body."""
-
-    number: int
-    text: str
-
-
-@dataclass(frozen=True)
-class MinorHeading:
-    """An unnumbered heading inside a sub-chapter (a provision)."""
-
-    text: str
-
-
-Block = BodyParagraph | MinorHeading
-
-
-@dataclass
-class SubChapter:
-    letter: str
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-
-
-@dataclass
-class Chapter:
-    number: str
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-    subchapters: list[SubChapter] = field(default_factory=list)
-
-    @property
-    def heading(self) -> str:
-        return f"{self.number}. {self.title}"
-
-
-@dataclass(frozen=True)
-class ParticipantList:
-    """One heading of the participants annex: names that may be given, and a count of those
-    that may not."""
-
-    heading: str
-    names: list[str]
-    unnamed: int
-
-    @property
-    def total(self) -> int:
-        return len(self.names) + self.unnamed
-
-    @property
-    def joined(self) -> str:
-        """The names in one run, as United Nations lists print them ("A, B, C."); with
-        semicolons when a name holds a comma."""
-        separator = "; " if any("," in name for name in self.names) else ", "
-        return separator.join(self.names) + "." if self.names else ""
-
-
-@dataclass
-class ReportData:
-    consultation: Consultation
-    audience: Audience
-    settings: ReportSettings
-    masthead: Masthead
-    title: str
-    version_title: str
-    generated_at: datetime
-    language: str
-    chapters: list[Chapter]
-    word_limit: int
-    participation: Participation
-    participation_by_group: list[tuple[str, int | SmallCount]]
-    participation_by_category: list[tuple[str, int | SmallCount]]
-    provision_count: int
-    sections: list[ProvisionSection]
-    participants: list[ParticipantList]
-    participants_named: bool
-    disposition_columns: list[Column]
-    dispositions: list[list[Any]]
-    dispositions_total: int
-    stance_headers: list[str] = field(default_factory=list)
-    group_headers: list[str] = field(default_factory=list)
-    # The consultation's summary as published (public report) or drafted (the secretariat's),
-    # before the body is fitted to the word limit.
-    overall_summary: str = ""
-
-    @property
-    def commented_sections(self) -> list[ProvisionSection]:
-        return [s for s in self.sections if s.organisations]
-
-    @property
-    def internal(self) -> bool:
-        return self.audience.internal
-
-    @property
-    def symbol(self) -> str | None:
-        return self.masthead.symbol
-
-    @property
-    def sections_in_annex(self) -> bool:
-        return bool(self.sections)
-
-    def body_words(self) -> int:
-        """Words of the main body as printed: masthead, headings and numbered paragraphs."""
-        words = sum(count_words(line) for line in self.masthead.lines())
-        for chapter in self.chapters:
-            words += count_words(chapter.heading)
-            blocks = list(chapter.blocks)
-            for sub in chapter.subchapters:
-                words += count_words(f"{sub.letter}. {sub.title}")
-                blocks += sub.blocks
-            for block in blocks:
-                if isinstance(block, BodyParagraph):
-                    words += 1 + count_words(block.text)
-                else:
-                    words += count_words(block.text)
-        return words
 
 
 # --- gathering: provisions ---------------------------------------------------------------------
@@ -530,10 +226,6 @@ def _group_cells(figures: ProvisionFigures) -> tuple[GroupCell, ...]:
         else GroupCell(part.organisations, part.opposing)
         for part in (figures.by_regional_group.get(g, empty) for g in RegionalGroup)
     )
-
-
-def _withheld_note(n: int) -> str:
-    return _("fewer than %(n)d", n=n)
 
 
 def _quote(text: str | None) -> str | None:
@@ -748,35 +440,6 @@ def _sections(
 # --- gathering: participants ------------------------------------------------------------------
 
 
-#: (key, heading) of the participants annex, in the order of United Nations lists.
-def participant_headings() -> list[tuple[str, str]]:
-    return [
-        ("member_state", _("States Members of the United Nations")),
-        ("observer_state", _("Non-member States represented by observers")),
-        ("un_entity", _("United Nations entities, funds, programmes and specialized agencies")),
-        ("igo", _("Intergovernmental organizations")),
-        ("nhri", _("National human rights institutions")),
-        (
-            "ngo_ecosoc",
-            _(
-                "Non-governmental organizations in consultative status with the "
-                "Economic and Social Council"
-            ),
-        ),
-        ("ngo", _("Other non-governmental organizations")),
-        ("academic", _("Academic and research institutions")),
-        ("business", _("Business enterprises")),
-        ("individual", _("Individuals")),
-    ]
-
-
-def participant_key(category: OrgCategory, ecosoc: bool) -> str:
-    """The key of the participants heading an organisation is listed under."""
-    if category is OrgCategory.NGO and ecosoc:
-        return "ngo_ecosoc"
-    return category.value
-
-
 def _participants(consultation: Consultation, audience: Audience) -> list[ParticipantList]:
     """Every organisation that took part (submitted submissions and their co-signers), under
     the headings of United Nations lists. Names are given where they may be (the
@@ -834,7 +497,7 @@ def _default_summary(consultation: Consultation, part: Participation, provisions
             "%(opens)s to %(closes)s on the following text: %(text)s.",
             opens=long_date(consultation.opens_at),
             closes=long_date(consultation.closes_at),
-            text=_display_title(version),
+            text=display_title(version),
         ),
         ngettext(
             "Submissions were received from %(num)d State.",
@@ -896,7 +559,7 @@ def _introduction(consultation: Consultation, attribution: bool) -> list[str]:
             "States and other stakeholders were invited to comment on it provision by "
             "provision: to support a provision, to propose amendments, to express reservations "
             "or to oppose it.",
-            text=_display_title(version),
+            text=display_title(version),
             opens=long_date(consultation.opens_at),
             closes=long_date(consultation.closes_at),
         ),
@@ -1096,7 +759,7 @@ def gather_report(
         settings=settings,
         masthead=masthead,
         title=masthead.title,
-        version_title=_version_title(version),
+        version_title=version_title(version),
         generated_at=generated_at,
         language=str(get_locale() or "en"),
         chapters=chapters,
@@ -1120,87 +783,6 @@ def gather_report(
         stance_headers=[p.label for p in STANCE_COLUMNS],
         group_headers=[g.label for g in RegionalGroup],
     )
-
-
-def _version_title(version: Any) -> str:
-    """The title of the text under consultation in the report's language, if it has one."""
-    translation = version.translation(str(get_locale() or "en").split("_")[0])
-    return translation.title if translation is not None and translation.title else version.title
-
-
-def _display_title(version: Any) -> str:
-    title = _version_title(version)
-    return f"{title} ({version.symbol})" if version.symbol else title
-
-
-def annex_two_intro(data: ReportData) -> str:
-    version = data.consultation.version
-    return _(
-        "The text under consultation is %(text)s. Tables 1 to 3 count, for each provision, "
-        "the States and the other stakeholders that commented, each once, by its stance (its "
-        "strongest position on the provision), and the States of each regional group. The "
-        "notes that follow give, for each provision, the consensus indicator and its "
-        "reasons, the main amendments proposed, as changes to the text, and the "
-        "reservations.",
-        text=_display_title(version),
-    )
-
-
-def _figure_cells(row: FigureRow) -> list[Any]:
-    if row.withheld:  # the same number of cells, the note in the first
-        return [_withheld_note(row.withheld), *["" for _n in row.stances]]
-    return [row.organisations, *row.stances]
-
-
-def _group_text(cell: GroupCell) -> str:
-    if cell.withheld:
-        return _withheld_note(cell.withheld)
-    return f"{cell.states} ({cell.objecting})" if cell.states else "0"
-
-
-def table_rows(data: ReportData) -> dict[str, list[list[Any]]]:
-    """The three tables of annex II: States by stance (with the consensus indicator), other
-    stakeholders by stance, States by regional group ("taking part (objecting)")."""
-    sections = data.sections
-    return {
-        "states": [
-            [s.label, *_figure_cells(s.states), s.consensus.label] for s in sections
-        ],
-        "others": [[s.label, *_figure_cells(s.others)] for s in sections],
-        "groups": [[s.label, *[_group_text(c) for c in s.groups]] for s in sections],
-    }
-
-
-def table_headers(data: ReportData) -> dict[str, list[str]]:
-    return {
-        "states": [_("Provision"), _("States"), *data.stance_headers, _("Consensus indicator")],
-        "others": [_("Provision"), _("Other stakeholders"), *data.stance_headers],
-        "groups": [_("Provision"), *data.group_headers],
-    }
-
-
-def table_titles() -> dict[str, str]:
-    return {
-        "states": _("Table 1. States, by stance on each provision"),
-        "others": _("Table 2. Other stakeholders, by stance on each provision"),
-        "groups": _(
-            "Table 3. States of each regional group that commented on each provision "
-            "(in brackets: of which opposing or proposing deletion)"
-        ),
-    }
-
-
-def iter_body(data: ReportData) -> Iterator[tuple[str, Any]]:
-    """The main body in reading order, as (kind, item): ("chapter", Chapter),
-    ("subchapter", SubChapter), ("heading", MinorHeading), ("paragraph", BodyParagraph)."""
-    for chapter in data.chapters:
-        yield "chapter", chapter
-        for block in chapter.blocks:
-            yield ("paragraph" if isinstance(block, BodyParagraph) else "heading"), block
-        for sub in chapter.subchapters:
-            yield "subchapter", sub
-            for block in sub.blocks:
-                yield ("paragraph" if isinstance(block, BodyParagraph) else "heading"), block
 
 
 def build_report(

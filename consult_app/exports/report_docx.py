@@ -37,7 +37,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from consult_app.core.invisible import strip_invisible
-from consult_app.exports.report import (
+from consult_app.core.templating import RTL_LANGUAGES
+from consult_app.exports.report_data import (
     BodyParagraph,
     Chapter,
     MinorHeading,
@@ -51,7 +52,6 @@ from consult_app.exports.report import (
     table_rows,
     table_titles,
 )
-from consult_app.exports.report_html import RTL_LANGUAGES
 
 # Characters XML 1.0 cannot hold (python-docx refuses them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

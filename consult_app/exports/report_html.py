@@ -12,7 +12,8 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup, escape
 
-from consult_app.exports.report import (
+from consult_app.core.templating import RTL_LANGUAGES
+from consult_app.exports.report_data import (
     ReportData,
     annex_two_intro,
     iter_body,
@@ -21,8 +22,6 @@ from consult_app.exports.report import (
     table_titles,
 )
 from consult_app.texts.redline import Change
-
-RTL_LANGUAGES = ("ar", "he", "fa", "ur")
 
 
 def changes_html(changes: Sequence[Change]) -> Markup:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from consult_app.exports.report import ReportData
+from consult_app.exports.report_data import ReportData
 from consult_app.exports.report_html import html_chunks
 
 logger = logging.getLogger(__name__)

@@ -25,26 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from consult_app.accounts.models import User
 from consult_app.core.models import Model, UTCDateTime, enum_column
 from consult_app.extensions import db
+from consult_app.submissions.models import WithheldReason
 
-
-class WithheldReason(enum.Enum):
-    SPAM = "spam"
-    OFFENSIVE = "offensive"
-    OFF_TOPIC = "off_topic"
-    CONFIDENTIAL = "confidential"
-    DUPLICATE = "duplicate"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                WithheldReason.SPAM: _l("Spam"),
-                WithheldReason.OFFENSIVE: _l("Offensive"),
-                WithheldReason.OFF_TOPIC: _l("Off-topic"),
-                WithheldReason.CONFIDENTIAL: _l("Confidential"),
-                WithheldReason.DUPLICATE: _l("Duplicate"),
-            }[self]
-        )
+__all__ = ["WithheldReason"]  # defined with the comments it is given for
 
 
 class Outcome(enum.Enum):

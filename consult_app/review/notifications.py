@@ -26,6 +26,7 @@ from consult_app.core.templating import format_local_and_utc
 from consult_app.core.urls import external_url
 from consult_app.extensions import db
 from consult_app.submissions.models import Submission, SubmissionRevision
+from consult_app.submissions.signals import submission_received
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,18 @@ def notify_submission_received(
 
 
 # --- published dispositions ------------------------------------------------------------
+
+
+def _on_submission_received(
+    submission: Submission, *, user: User, revision: SubmissionRevision
+) -> None:
+    notify_submission_received(user, submission, revision)
+
+
+def connect_signals() -> None:
+    """Receive what submissions announce (called by the app factory; connecting twice is
+    harmless)."""
+    submission_received.connect(_on_submission_received)
 
 
 def notify_dispositions_published(consultation: Consultation, counts: dict[int, int]) -> None:

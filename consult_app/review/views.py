@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from consult_app.core.audit import AuditEntry
 from consult_app.core.audit_labels import Change, action_label, entry_changes
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db
-from consult_app.review import assignment, moderation, themes, work
+from consult_app.review import assignment, moderation, themes
 from consult_app.review.forms import (
     ActionForm,
     AssignForm,
@@ -126,48 +126,6 @@ def _theme_of(consultation: Consultation, theme_id: int | None) -> Theme:
     if theme is None or theme.consultation_id != consultation.id:
         raise UserError(_("This theme does not belong to this consultation."))
     return theme
-
-
-# --- the secretariat's home: the work waiting -------------------------------------------
-
-
-def _render_home(consultation: Consultation | None) -> str:
-    user = _user()
-    if not user.can_see_work_waiting():
-        raise NotAllowed(_("Only the secretariat sees the work waiting."))
-    waiting = work.work_waiting(user, consultation)
-    current = waiting.consultation
-    time_left = None
-    if current is not None and current.time_left is not None:
-        time_left = format_timedelta(current.time_left, granularity="minute")
-    return render_template(
-        "review/home.html",
-        waiting=waiting,
-        work=current,
-        consultation=current.consultation if current else None,
-        time_left=time_left,
-        TO_ANSWER=TO_ANSWER,
-        MINE=MINE,
-        states={
-            work.NOT_DRAFTED: _("not drafted"),
-            work.UNPUBLISHED: _("not published"),
-            work.CHANGED: _("changed since publication"),
-            work.PUBLISHED: _("published"),
-        },
-    )
-
-
-@bp.get("/")
-@login_required
-def home() -> str:
-    """The work waiting in the consultation a reviewer most likely works on."""
-    return _render_home(None)
-
-
-@bp.get("/<int:consultation_id>/home")
-@login_required
-def consultation_home(consultation_id: int) -> str:
-    return _render_home(_load_consultation(consultation_id))
 
 
 # --- the queue -------------------------------------------------------------------------

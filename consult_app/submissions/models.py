@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -35,8 +35,25 @@ from consult_app.core.models import Model, UTCDateTime, enum_column
 from consult_app.extensions import db
 from consult_app.texts.models import Paragraph, Provision
 
-if TYPE_CHECKING:
-    from consult_app.review.models import Disposition, Theme
+
+class WithheldReason(enum.Enum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    OFF_TOPIC = "off_topic"
+    CONFIDENTIAL = "confidential"
+    DUPLICATE = "duplicate"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                WithheldReason.SPAM: _l("Spam"),
+                WithheldReason.OFFENSIVE: _l("Offensive"),
+                WithheldReason.OFF_TOPIC: _l("Off-topic"),
+                WithheldReason.CONFIDENTIAL: _l("Confidential"),
+                WithheldReason.DUPLICATE: _l("Duplicate"),
+            }[self]
+        )
 
 
 class SubmissionStatus(enum.Enum):
@@ -358,8 +375,12 @@ class Comment(Model):
     submission: Mapped[Submission] = relationship(back_populates="comments")
     provision: Mapped[Provision] = relationship()
     paragraph: Mapped[Paragraph | None] = relationship()
-    themes: Mapped[list[Theme]] = relationship(secondary="comment_themes", order_by="Theme.name")
-    disposition: Mapped[Disposition | None] = relationship(uselist=False)
+    # Review's Theme and Disposition (review is built on submissions), named for the mapper
+    # registry to resolve: typed loosely here, since this layer does not import review.
+    themes: Mapped[list[Any]] = relationship(
+        "Theme", secondary="comment_themes", order_by="Theme.name"
+    )
+    disposition: Mapped[Any] = relationship("Disposition", uselist=False)
 
     __mapper_args__ = {"version_id_col": lock_version}
 

@@ -7,17 +7,13 @@ flush and write an audit entry; they never commit.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
@@ -35,7 +31,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.utils import secure_filename
 
 from consult_app.accounts.models import (
     Organisation,
@@ -47,13 +42,10 @@ from consult_app.accounts.models import (
 from consult_app.consultations.models import Consultation, Phase, PublicationMode
 from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, NotAllowed, UserError
-from consult_app.core.files import FileProblem, check_ooxml, check_pdf
 from consult_app.core.guards import strip_control_characters
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
-from consult_app.review.notifications import notify_submission_received
 from consult_app.submissions.models import (
-    Attachment,
     Channel,
     Comment,
     CommentKind,
@@ -67,15 +59,13 @@ from consult_app.submissions.models import (
     decode_authored,
     encode_authored,
 )
+from consult_app.submissions.signals import submission_received
 from consult_app.texts.models import Paragraph, Provision
 from consult_app.texts.redline import is_unchanged
 
 logger = logging.getLogger(__name__)
 
 RECEIPT_PREFIX = "SUB"
-PDF_TYPE = "application/pdf"
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-EXTENSIONS = {PDF_TYPE: ".pdf", DOCX_TYPE: ".docx"}
 MAX_BODY = 20_000
 MAX_QUOTE = 2_000
 
@@ -298,18 +288,6 @@ def comment_state(comment: Comment) -> dict[str, Any]:
         "rationale": comment.rationale,
         "moderation_status": comment.moderation_status.value,
         "withdrawn_at": comment.withdrawn_at,
-    }
-
-
-def _attachment_state(attachment: Attachment) -> dict[str, Any]:
-    return {
-        "filename": attachment.filename,
-        "display_name": attachment.display_name,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "sha256": attachment.sha256,
-        "withdrawn_at": attachment.withdrawn_at,
-        "publish_consent": attachment.publish_consent,
     }
 
 
@@ -682,131 +660,6 @@ def update_submission_details(
     return submission
 
 
-# --- attachments -----------------------------------------------------------------------
-
-
-def detect_attachment_type(data: bytes) -> str | None:
-    """PDF or DOCX by content, whatever the file is called; None for anything else.
-
-    Claiming to be one is not enough: a PDF must open as a PDF (and run no JavaScript), a
-    .docx must be a bounded archive of well-formed XML parts (``core.files``); a file that
-    claims and fails raises ``UserError`` saying so.
-    """
-    if data.startswith(b"%PDF-"):
-        try:
-            check_pdf(data)
-        except FileProblem as problem:
-            logger.info("attachment refused as PDF: %s", problem)
-            raise UserError(
-                _("This file looks like a PDF but cannot be opened as one, or runs scripts. "
-                  "Save it again as a plain PDF and attach it again.")
-            ) from problem
-        return PDF_TYPE
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = check_ooxml(data, "word/document.xml").parts
-        except FileProblem as problem:
-            if str(problem) in ("missing parts", "damaged archive"):
-                return None  # another kind of archive, or none: not a Word document at all
-            logger.info("attachment refused as DOCX: %s", problem)
-            raise UserError(
-                _("This Word document cannot be read safely (damaged, too large once "
-                  "expanded, or with parts that are not XML). Save it again and attach it again.")
-            ) from problem
-        if {"[Content_Types].xml", "word/document.xml"} <= names:
-            return DOCX_TYPE
-    return None
-
-
-def _display_name(filename: str) -> str:
-    name = os.path.basename((filename or "").replace("\\", "/"))
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return name[:255]
-
-
-def _stored_filename(display_name: str, content_type: str) -> str:
-    stem = secure_filename(os.path.splitext(display_name)[0])[:100] or "attachment"
-    return stem + EXTENSIONS[content_type]
-
-
-def add_attachment(
-    user: User,
-    submission: Submission,
-    filename: str,
-    data: bytes,
-    *,
-    publish_consent: bool = False,
-    now: datetime | None = None,
-) -> Attachment:
-    """Attach a PDF or DOCX file, checked by its content and size; ``publish_consent``: the
-    authors agree that it be published in the consultation's public record."""
-    lock_submission(submission)
-    _ensure_can_edit(user, submission, now)
-    limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
-    if not data:
-        raise UserError(_("The file is empty."))
-    if len(data) > limit:
-        megabytes = f"{limit / 1024 / 1024:g}"
-        raise UserError(_("The file is too large: at most %(size)s MB.", size=megabytes))
-    content_type = detect_attachment_type(data)
-    if content_type is None:
-        raise UserError(_("Only PDF and Word (.docx) files can be attached; this file is neither."))
-    digest = hashlib.sha256(data).hexdigest()
-    active = [a for a in submission.attachments if not a.is_withdrawn]
-    for existing in active:
-        if existing.sha256 == digest:
-            # The same content (whatever it is called) is never attached twice.
-            raise UserError(
-                _(
-                    "This file is already attached to the submission, as “%(name)s”. "
-                    "It was not attached again.",
-                    name=existing.display_name,
-                )
-            )
-    maximum = int(current_app.config["MAX_ATTACHMENTS_PER_SUBMISSION"])
-    if len(active) >= maximum:
-        raise UserError(
-            _("A submission can carry at most %(n)d attachments. Withdraw one first.", n=maximum)
-        )
-    display = _display_name(filename) or _stored_filename("", content_type)
-    attachment = Attachment(
-        submission=submission,
-        filename=_stored_filename(display, content_type),
-        display_name=display,
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
-        data=data,
-        uploaded_by_id=user.id,
-        publish_consent=bool(publish_consent),
-    )
-    db.session.add(attachment)
-    _touch(submission, now or utcnow())
-    _flush()
-    log_action(user, "add_attachment", attachment, after=_attachment_state(attachment))
-    return attachment
-
-
-def withdraw_attachment(
-    user: User, attachment: Attachment, *, now: datetime | None = None
-) -> Attachment:
-    """Withdraw an attachment; the file stays in the record."""
-    submission = attachment.submission
-    lock_submission(submission)
-    _ensure_can_edit(user, submission, now)
-    if attachment.is_withdrawn:
-        return attachment
-    moment = now or utcnow()
-    before = _attachment_state(attachment)
-    attachment.withdrawn_at = moment
-    _touch(submission, moment)
-    _flush()
-    log_action(
-        user, "withdraw_attachment", attachment, before=before, after=_attachment_state(attachment)
-    )
-    return attachment
-
-
 # --- submitting ------------------------------------------------------------------------
 
 
@@ -958,8 +811,9 @@ def submit_submission(
         submission.revision_count,
     )
     if revision is not None:
-        # Sent once the transaction commits; a mail failure is logged, never raised.
-        notify_submission_received(user, submission, revision)
+        # Review's receipt e-mail: sent once the transaction commits; a mail failure is
+        # logged, never raised.
+        submission_received.send(submission, user=user, revision=revision)
     return SubmitResult(submission, revision)
 
 
@@ -1012,6 +866,8 @@ def compose_submission(
         update_submission_details(user, submission, details, now=now)
     for provision, fields in comments:
         add_comment(user, submission, provision, fields, now=now)
+    from consult_app.submissions.attachments import add_attachment  # it builds on this module
+
     for filename, data in attachments:
         add_attachment(user, submission, filename, data, now=now)
     if submit:

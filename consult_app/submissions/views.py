@@ -35,7 +35,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db, limiter
-from consult_app.review.models import WithheldReason
+from consult_app.submissions import attachments as attachment_ops
 from consult_app.submissions import operations as ops
 from consult_app.submissions.forms import (
     ActionForm,
@@ -56,6 +56,7 @@ from consult_app.submissions.models import (
     Position,
     Submission,
     SubmissionRevision,
+    WithheldReason,
 )
 from consult_app.texts.languages import read
 from consult_app.texts.models import Paragraph, Provision
@@ -383,8 +384,11 @@ def submit(submission_id: int) -> tuple[str, int] | BaseResponse:
         )
     else:
         flash(
-            _("Revision %(n)d submitted (receipt %(number)s).",
-              n=result.revision.number, number=submission.receipt_number),
+            _(
+                "Revision %(n)d submitted (receipt %(number)s).",
+                n=result.revision.number,
+                number=submission.receipt_number,
+            ),
             "info",
         )
     return redirect(url_for("submissions.receipt", submission_id=submission.id))
@@ -441,9 +445,7 @@ def _render_comment_form(
     )
 
 
-@bp.route(
-    "/<int:submission_id>/provisions/<int:provision_id>/comment", methods=["GET", "POST"]
-)
+@bp.route("/<int:submission_id>/provisions/<int:provision_id>/comment", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_submit_limit, methods=["POST"])
 def add_comment(submission_id: int, provision_id: int) -> tuple[str, int] | BaseResponse:
@@ -519,8 +521,7 @@ def edit_comment(submission_id: int, comment_id: int) -> tuple[str, int] | BaseR
         else:
             flash(_("Your comment on %(label)s was updated.", label=provision.label), "info")
             return redirect(
-                url_for("submissions.show", submission_id=submission.id)
-                + f"#comment-{comment.id}"
+                url_for("submissions.show", submission_id=submission.id) + f"#comment-{comment.id}"
             )
     return _render_comment_form(submission, provision, form, comment, 400)
 
@@ -557,7 +558,7 @@ def upload_attachment(submission_id: int) -> tuple[str, int] | BaseResponse:
     upload = form.file.data
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     data = upload.stream.read(limit + 1)
-    attachment = ops.add_attachment(
+    attachment = attachment_ops.add_attachment(
         _user(),
         submission,
         upload.filename or "",
@@ -598,7 +599,7 @@ def withdraw_attachment(submission_id: int, attachment_id: int) -> BaseResponse:
     _require_edit(submission)
     if not ActionForm().validate_on_submit():
         raise UserError(_("The form was incomplete. Reload the page and try again."))
-    ops.withdraw_attachment(_user(), attachment)
+    attachment_ops.withdraw_attachment(_user(), attachment)
     flash(_("The attachment was withdrawn. It stays in the record."), "info")
     return redirect(url_for("submissions.show", submission_id=submission.id) + "#attachments")
 

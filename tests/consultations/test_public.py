@@ -187,7 +187,8 @@ def test_take_part_link_only_when_the_participation_page_exists(app: Flask, clie
 def test_take_part_link_for_eligible_contributor(monkeypatch, client):
     # Point the link at a page that exists, whatever the state of the submissions package.
     monkeypatch.setattr(
-        "consult_app.consultations.views.PARTICIPATE_ENDPOINT", "consultations.list_consultations"
+        "consult_app.submissions.public_views.PARTICIPATE_ENDPOINT",
+        "consultations.list_consultations",
     )
     consultation = make_consultation(categories=[OrgCategory.NGO])
     contributor = make_user(Role.CONTRIBUTOR, organisation=make_org(category=OrgCategory.NGO))
@@ -211,7 +212,8 @@ def test_take_part_link_for_eligible_contributor(monkeypatch, client):
 )
 def test_no_take_part_link_for_those_who_cannot(monkeypatch, client, category, opens, closes, note):
     monkeypatch.setattr(
-        "consult_app.consultations.views.PARTICIPATE_ENDPOINT", "consultations.list_consultations"
+        "consult_app.submissions.public_views.PARTICIPATE_ENDPOINT",
+        "consultations.list_consultations",
     )
     consultation = make_consultation(
         categories=[OrgCategory.NGO], opens=timedelta(days=opens), closes=timedelta(days=closes)

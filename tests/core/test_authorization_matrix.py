@@ -100,7 +100,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("consultations.download_written_submission", "GET"): "",
     ("core.favicon", "GET"): "NUBASM",
     ("core.health", "GET"): "NUBASM",
-    ("core.index", "GET"): "NUBASM",
+    ("home.index", "GET"): "NUBASM",
     ("dispositions.bulk", "GET"): "SM",
     ("dispositions.bulk", "POST"): "SM",
     ("dispositions.edit", "GET"): "SM",

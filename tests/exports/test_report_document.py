@@ -22,13 +22,8 @@ from consult_app.accounts.models import OrgCategory, RegionalGroup, Role
 from consult_app.core.audit import AuditEntry
 from consult_app.exports.models import ExportFormat, ReportBody, ReportSettings
 from consult_app.exports.operations import save_report_settings
-from consult_app.exports.report import (
-    build_report,
-    count_words,
-    fit_paragraphs,
-    gather_report,
-    long_date,
-)
+from consult_app.exports.report import build_report, gather_report, long_date
+from consult_app.exports.report_data import count_words, fit_paragraphs
 from consult_app.extensions import db
 from consult_app.submissions.models import Position
 from consult_app.summaries.models import SummaryDraft

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
+from consult_app.submissions import attachments as attachment_ops
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Attachment
 from tests.conftest import login
@@ -30,15 +31,15 @@ def attachments() -> list[Attachment]:
 
 
 def test_detect_by_content():
-    assert ops.detect_attachment_type(PDF_BYTES) == ops.PDF_TYPE
-    assert ops.detect_attachment_type(docx_bytes()) == ops.DOCX_TYPE
-    assert ops.detect_attachment_type(b"<html>%PDF-</html>") is None
-    assert ops.detect_attachment_type(b"PK\x03\x04 broken zip") is None
+    assert attachment_ops.detect_attachment_type(PDF_BYTES) == attachment_ops.PDF_TYPE
+    assert attachment_ops.detect_attachment_type(docx_bytes()) == attachment_ops.DOCX_TYPE
+    assert attachment_ops.detect_attachment_type(b"<html>%PDF-</html>") is None
+    assert attachment_ops.detect_attachment_type(b"PK\x03\x04 broken zip") is None
     other_zip = io.BytesIO()
     with zipfile.ZipFile(other_zip, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/workbook.xml", "<workbook/>")
-    assert ops.detect_attachment_type(other_zip.getvalue()) is None
+    assert attachment_ops.detect_attachment_type(other_zip.getvalue()) is None
 
 
 def test_real_docx_and_minimal_pdf_are_accepted(client, world):
@@ -51,12 +52,12 @@ def test_real_docx_and_minimal_pdf_are_accepted(client, world):
     response = upload(client, submission.id, PDF_BYTES, "../../etc/Note verbale.pdf")
     assert response.status_code == 302
     docx_file, pdf_file = attachments()
-    assert docx_file.content_type == ops.DOCX_TYPE
+    assert docx_file.content_type == attachment_ops.DOCX_TYPE
     assert docx_file.display_name == "Our comments (final).docx"
     assert docx_file.filename == "Our_comments_final.docx"
     assert docx_file.sha256 == hashlib.sha256(data).hexdigest()
     assert docx_file.size == len(data)
-    assert pdf_file.content_type == ops.PDF_TYPE
+    assert pdf_file.content_type == attachment_ops.PDF_TYPE
     assert pdf_file.display_name == "Note verbale.pdf"
     assert pdf_file.filename == "Note_verbale.pdf"
     page = client.get(f"/submissions/{submission.id}")
@@ -99,10 +100,10 @@ def test_too_many_attachments_refused(app, world):
     submission = ops.start_submission(world.author, world.consultation)
     app.config["MAX_ATTACHMENTS_PER_SUBMISSION"] = 2
     try:
-        ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES + b"1")
-        ops.add_attachment(world.author, submission, "b.pdf", PDF_BYTES + b"2")
+        attachment_ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES + b"1")
+        attachment_ops.add_attachment(world.author, submission, "b.pdf", PDF_BYTES + b"2")
         with pytest.raises(UserError) as info:
-            ops.add_attachment(world.author, submission, "c.pdf", PDF_BYTES + b"3")
+            attachment_ops.add_attachment(world.author, submission, "c.pdf", PDF_BYTES + b"3")
     finally:
         app.config["MAX_ATTACHMENTS_PER_SUBMISSION"] = 10
     assert "at most 2" in info.value.message
@@ -111,9 +112,9 @@ def test_too_many_attachments_refused(app, world):
 
 def test_same_file_twice_is_refused_with_a_message(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
+    attachment_ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
     with pytest.raises(UserError) as info:
-        ops.add_attachment(world.author, submission, "a copy.pdf", PDF_BYTES)
+        attachment_ops.add_attachment(world.author, submission, "a copy.pdf", PDF_BYTES)
     assert "already attached" in info.value.message and "a.pdf" in info.value.message
     db.session.commit()
     login(client, world.author)
@@ -124,15 +125,15 @@ def test_same_file_twice_is_refused_with_a_message(client, world):
     )
     assert len(attachments()) == 1
     # Withdrawn, the same file may be attached again.
-    ops.withdraw_attachment(world.author, attachments()[0])
-    assert ops.add_attachment(world.author, submission, "again.pdf", PDF_BYTES).id != (
+    attachment_ops.withdraw_attachment(world.author, attachments()[0])
+    assert attachment_ops.add_attachment(world.author, submission, "again.pdf", PDF_BYTES).id != (
         attachments()[0].id
     )
 
 
 def test_download_and_withdraw(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    attachment = ops.add_attachment(world.author, submission, "Réponse.pdf", PDF_BYTES)
+    attachment = attachment_ops.add_attachment(world.author, submission, "Réponse.pdf", PDF_BYTES)
     login(client, world.author)
     response = client.get(f"/submissions/{submission.id}/attachments/{attachment.id}")
     assert response.status_code == 200
@@ -154,7 +155,7 @@ def test_download_and_withdraw(client, world):
 
 def test_secretariat_may_download(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    attachment = ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
+    attachment = attachment_ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
     login(client, world.secretariat)
     response = client.get(f"/submissions/{submission.id}/attachments/{attachment.id}")
     assert response.status_code == 200
@@ -164,7 +165,7 @@ def test_secretariat_may_download(client, world):
 def test_attachment_of_another_submission_is_404(client, world):
     mine = ops.start_submission(world.author, world.consultation)
     theirs = ops.start_submission(world.outsider, world.consultation)
-    attachment = ops.add_attachment(world.outsider, theirs, "a.pdf", PDF_BYTES)
+    attachment = attachment_ops.add_attachment(world.outsider, theirs, "a.pdf", PDF_BYTES)
     login(client, world.author)
     url = f"/submissions/{mine.id}/attachments/{attachment.id}"
     assert client.get(url).status_code == 404
@@ -199,5 +200,5 @@ def test_docx_bomb_and_non_xml_docx_are_refused_with_a_message(world):
     broken = _zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": b"not xml <"})
     for data in (bomb, broken):
         with pytest.raises(UserError, match="cannot be read safely"):
-            ops.add_attachment(world.author, submission, "paper.docx", data)
+            attachment_ops.add_attachment(world.author, submission, "paper.docx", data)
     assert submission.attachments == []

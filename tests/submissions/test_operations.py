@@ -13,6 +13,7 @@ from consult_app.core.audit import AuditEntry, verify_chain
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
+from consult_app.submissions import attachments as attachment_ops
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import (
     Comment,
@@ -602,7 +603,9 @@ def test_after_the_deadline_nothing_changes(world):
         lambda: ops.update_submission_details(
             world.author, submission, ops.SubmissionDetails(general_remarks="Late."), now=after
         ),
-        lambda: ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES, now=after),
+        lambda: attachment_ops.add_attachment(
+            world.author, submission, "a.pdf", PDF_BYTES, now=after
+        ),
         lambda: ops.submit_submission(world.author, submission, submission.lock_version,
                                       now=after),
     ]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from consult_app.accounts.models import OrgCategory
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
+from consult_app.submissions import attachments as attachment_ops
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import (
     Comment,
@@ -634,7 +635,7 @@ def target(world):
     article = world.articles[0]
     comment = ops.add_comment(world.author, submission, article,
                               ops.CommentFields(position=Position.SUPPORT, body="Secret draft."))
-    attachment = ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
+    attachment = attachment_ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
     ops.submit_submission(world.author, submission, submission.lock_version)
     ops.update_comment(world.author, comment,
                        ops.CommentFields(position=Position.SUPPORT, body="Secret change."))

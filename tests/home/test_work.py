@@ -13,7 +13,7 @@ from sqlalchemy import select
 from consult_app.accounts.models import MembershipStatus, Role
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
-from consult_app.review import work
+from consult_app.home import work
 from consult_app.review.models import (
     Disposition,
     DuplicateGroup,

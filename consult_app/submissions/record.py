@@ -3,7 +3,7 @@
 What OHCHR publishes on a consultation's page: the documents (position papers, letters)
 that organisations agreed to publish, and the list of contributors under the headings of
 United Nations lists, in the order of the report's participants annex
-(:func:`consult_app.exports.report.participant_headings`).
+(:func:`consult_app.accounts.un_lists.participant_headings`).
 
 Only what is public is read: a submitted submission, that its authors let be published,
 in a consultation that publishes submissions; a written submission also needs its authors'
@@ -33,9 +33,8 @@ from sqlalchemy import (
 )
 
 from consult_app.accounts.models import Organisation, OrgCategory
+from consult_app.accounts.un_lists import participant_headings, participant_key
 from consult_app.consultations.models import Consultation
-from consult_app.consultations.queries import CommentPage
-from consult_app.exports.report import participant_headings, participant_key
 from consult_app.extensions import db
 from consult_app.submissions.models import (
     Attachment,
@@ -45,6 +44,7 @@ from consult_app.submissions.models import (
     SubmissionStatus,
     public_attachment_filter,
 )
+from consult_app.submissions.published import CommentPage
 
 #: Names listed under one heading on the consultation's page; the others are counted.
 CONTRIBUTORS_PER_HEADING = 100

@@ -8,14 +8,15 @@ import pytest
 from sqlalchemy import event, select
 
 from consult_app.accounts.models import OrgCategory, RegionalGroup, Role
-from consult_app.consultations import record
 from consult_app.consultations.models import PublicationMode
 from consult_app.core.audit import AuditEntry
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.review.models import WithheldReason
 from consult_app.review.moderation import moderate_attachment
+from consult_app.submissions import attachments as attachment_ops
 from consult_app.submissions import operations as ops
+from consult_app.submissions import record
 from consult_app.submissions.models import Attachment, ModerationStatus, Position, Submission
 from consult_app.texts.models import Provision
 from tests.conftest import login, make_consultation, make_org, make_user
@@ -46,7 +47,7 @@ def contribute(
             ops.CommentFields(position=Position.SUPPORT, body=f"{org.name} supports it."),
         )
     if document:
-        ops.add_attachment(
+        attachment_ops.add_attachment(
             author, submission, document, pdf_bytes(f"{org.name}: {document}"),
             publish_consent=consent,
         )  # fmt: skip
@@ -121,7 +122,7 @@ def test_what_is_not_published_is_neither_listed_nor_served(client, case):
             secretariat, attachment, ModerationStatus.WITHHELD, WithheldReason.CONFIDENTIAL
         )
     if case == "withdrawn":
-        ops.withdraw_attachment(make_user(Role.CONTRIBUTOR, org), attachment)
+        attachment_ops.withdraw_attachment(make_user(Role.CONTRIBUTOR, org), attachment)
     db.session.commit()
     assert not attachment.is_public
 
@@ -344,7 +345,7 @@ def test_written_submissions_are_paged(client, app):
         author = make_user(Role.CONTRIBUTOR, org)
         submission = ops.start_submission(author, consultation)
         for n in range(3):
-            ops.add_attachment(
+            attachment_ops.add_attachment(
                 author, submission, f"Paper {n}.docx", docx_bytes(f"Paper {n}"),
                 publish_consent=True,
             )  # fmt: skip

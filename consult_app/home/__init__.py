@@ -1,0 +1,1 @@
+"""The home page: the way in to every capability, at the top of the layers."""
