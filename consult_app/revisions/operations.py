@@ -30,6 +30,7 @@ from consult_app.revisions.models import (
     provision_sources,
 )
 from consult_app.submissions.models import Comment, Submission, SubmissionStatus
+from consult_app.texts.languages import flag_other_languages
 from consult_app.texts.models import (
     Paragraph,
     Provision,
@@ -521,6 +522,8 @@ def edit_provision(
     provision.title = clean_title
     provision.intro = intro
     _set_paragraphs(provision, lines)
+    # Its language versions now translate an earlier wording.
+    flagged = flag_other_languages(provision, version.language)
     after = _state(provision)
     change = _record_change(
         actor,
@@ -538,7 +541,12 @@ def edit_provision(
         "edit_provision",
         provision,
         before=before,
-        after={**after, "change_id": change.id, "comment_ids": [c.id for c in comments]},
+        after={
+            **after,
+            "change_id": change.id,
+            "comment_ids": [c.id for c in comments],
+            "flagged_for_update": flagged,
+        },
     )
     return change
 

@@ -280,6 +280,7 @@ AUTHORED_FIELDS = (
     "body",
     "proposed_wording",
     "rationale",
+    "language",
 )
 _AUTHORED_ENUMS: dict[str, type[enum.Enum]] = {"position": Position, "kind": CommentKind}
 
