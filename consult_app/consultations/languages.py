@@ -67,9 +67,9 @@ class Localized:
         span = Markup('<span lang="{0}" dir="{1}">{2}</span>').format(
             self.language, self.direction, self.text
         )
-        if self.note:
-            span += Markup(' <small class="hint language-fallback">({0})</small>').format(self.note)
-        return span
+        return span + Markup(' <small class="hint content-fallback">({0})</small>').format(
+            self.note
+        )
 
 
 def reader_language(wanted: str | None = None) -> str:

@@ -53,6 +53,7 @@ from consult_app.extensions import db
 from consult_app.review.models import Theme, ThemeTranslation
 from consult_app.review.themes import consultation_themes
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
+from consult_app.submissions.operations import amendment_base
 from consult_app.summaries.models import SummaryDraft
 from consult_app.texts.languages import read
 from consult_app.texts.models import (
@@ -244,19 +245,17 @@ def _redlines(
     provision: Provision, paragraphs: dict[int, Paragraph], comments: list[PublicComment]
 ) -> dict[int, Markup]:
     """Each proposed wording as a redline against the paragraph (or provision) it targets."""
-    whole_text: str | None = None
+    bases: dict[tuple[int | None, str | None], str] = {}
     result: dict[int, Markup] = {}
     for comment in comments:
         if not comment.proposed_wording:
             continue
         target = paragraphs.get(comment.paragraph_id) if comment.paragraph_id else None
-        if target is not None:
-            base = target.text
-        else:
-            if whole_text is None:
-                whole_text = provision.plain_text()
-            base = whole_text
-        result[comment.id] = _redline(base, comment.proposed_wording)
+        # Against the language version the comment was written against.
+        key = (target.id if target is not None else None, comment.language)
+        if key not in bases:
+            bases[key] = amendment_base(provision, target, comment.language)
+        result[comment.id] = _redline(bases[key], comment.proposed_wording)
     return result
 
 

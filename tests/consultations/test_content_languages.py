@@ -118,7 +118,7 @@ def test_a_reader_in_a_language_without_a_version_reads_the_original_marked(clie
     page = client.get(f"/consultations/{consultation.id}?lang=ar").get_data(as_text=True)
     assert "Consultation on the draft declaration" in page
     assert "Titre français" not in page
-    assert 'class="hint language-fallback"' in page
+    assert 'class="hint content-fallback"' in page
     assert 'lang="en" dir="ltr">Consultation on the draft declaration</span>' in page
 
 
