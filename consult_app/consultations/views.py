@@ -451,6 +451,7 @@ def content_languages(consultation_id: int) -> str:
         consultation=consultation,
         source=source,
         rows=rows,
+        field_total=sum(1 for f in CONTENT_FIELDS if getattr(consultation, f)),
         theme_total=len(themes),
         summary_total=len(summaries),
         language_names={code: language_name(code) for code in TEXT_LANGUAGES},

@@ -21,6 +21,7 @@ from consult_app.accounts.models import (
     User,
     VerificationStatus,
 )
+from consult_app.consultations.languages import save_content_translation
 from consult_app.consultations.models import Consultation, PublicationMode
 from consult_app.consultations.operations import open_consultation
 from consult_app.core.models import utcnow
@@ -84,6 +85,26 @@ ORGANISATIONS: list[tuple[str, OrgCategory, RegionalGroup | None, bool]] = [
 ]
 
 CONTRIBUTOR_ORGANISATION = "Kingdom of Nordhavn"
+
+# The consultation's title and description in French and Arabic (language, title,
+# description), written for the demo.
+DEMO_CONTENT = [
+    (
+        "fr",
+        "Consultation mondiale sur le projet révisé de déclaration",
+        "Les États, les organisations intergouvernementales, les entités des Nations Unies, "
+        "les institutions nationales des droits de l'homme, la société civile, les milieux "
+        "universitaires et les autres parties prenantes sont invités à commenter le projet "
+        "révisé, article par article, et à proposer des amendements.",
+    ),
+    (
+        "ar",
+        "المشاورة العالمية بشأن مشروع الإعلان المنقح",
+        "الدول والمنظمات الحكومية الدولية وكيانات الأمم المتحدة والمؤسسات الوطنية لحقوق "
+        "الإنسان والمجتمع المدني والأوساط الأكاديمية وسائر أصحاب المصلحة مدعوون إلى التعليق "
+        "على المشروع المنقح، مادةً مادة، واقتراح التعديلات.",
+    ),
+]
 
 COMMENT_TEXTS: dict[Position, list[str]] = {
     Position.SUPPORT: [
@@ -240,8 +261,24 @@ def load_demo(seed: int = 2023) -> DemoSummary:
         publication_mode=PublicationMode.IMMEDIATE,
         publish_submissions=True,
         allow_attribution=True,
+        instructions=(
+            "Comment on each provision separately. Give your position, your comment and, "
+            "where you propose new wording, the wording itself: it is shown as a redline "
+            "against the current text. You may write in any of the six official languages."
+        ),
     )
     db.session.flush()
+    # Its title and description in French and Arabic, written for the demo; the
+    # instructions are left in English so that readers see the marked fallback.
+    for language, title, description in DEMO_CONTENT:
+        save_content_translation(
+            secretariat,
+            consultation,
+            language,
+            {"title": title, "description": description, "instructions": None},
+            {},
+            {},
+        )
     # The masthead of the consensus report, as a secretariat would fill it in.
     save_report_settings(
         secretariat,

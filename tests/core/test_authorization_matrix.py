@@ -95,6 +95,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("consultations.new_consultation", "POST"): "SM",
     ("consultations.provision", "GET"): "NUBASM",
     ("consultations.show", "GET"): "NUBASM",
+    ("consultations.content_languages", "GET"): "SM",
+    ("consultations.edit_content_language", "GET"): "SM",
+    ("consultations.edit_content_language", "POST"): "SM",
     ("core.favicon", "GET"): "NUBASM",
     ("core.health", "GET"): "NUBASM",
     ("core.index", "GET"): "NUBASM",
@@ -291,6 +294,7 @@ def build_world(n: int) -> World:
         "org_id": org_a.id,
         "user_id": candidate.id,
         "token": make_reset_token(a),
+        "language": "fr",
         # revisions work on the draft
         "revisions.version_id": draft.id,
         "revisions.provision_id": draft_provision.id if draft_provision else 0,
