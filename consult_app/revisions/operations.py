@@ -35,6 +35,7 @@ from consult_app.texts.models import (
     Paragraph,
     Provision,
     ProvisionKind,
+    ProvisionUpdateFlag,
     TextVersion,
     VersionStatus,
 )
@@ -716,6 +717,9 @@ def _remove(provision: Provision) -> None:
     )
     db.session.execute(
         delete(provision_sources).where(provision_sources.c.provision_id == provision.id)
+    )
+    db.session.execute(
+        delete(ProvisionUpdateFlag).where(ProvisionUpdateFlag.provision_id == provision.id)
     )
     _delete_paragraphs(provision.paragraphs)
     db.session.delete(provision)
