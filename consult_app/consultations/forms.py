@@ -61,6 +61,9 @@ class ConsultationForm(AppForm):
     version_id = SelectField(_l("Text version"), coerce=_int_or_none, validate_choice=False)
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    instructions = TextAreaField(
+        _l("Instructions for taking part"), validators=[Optional(), Length(max=20_000)]
+    )
     timezone = SelectField(
         _l("Time zone of the dates below"), default=DEFAULT_TIMEZONE, validate_choice=False
     )
@@ -161,3 +164,15 @@ class ConsultationForm(AppForm):
         self.closes_date.data = closes_local.date()
         self.closes_time.data = closes_local.time().replace(tzinfo=None)
         self.opens_at, self.closes_at = opens_at, closes_at
+
+
+class ContentTranslationForm(AppForm):
+    """One language version of the consultation's title, description and instructions
+    (the public themes and published summaries are fields of the page, one per item)."""
+
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    instructions = TextAreaField(
+        _l("Instructions for taking part"), validators=[Optional(), Length(max=20_000)]
+    )
+    save = SubmitField(_l("Save this language version"))

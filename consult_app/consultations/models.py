@@ -6,7 +6,16 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.accounts.models import Organisation, OrgCategory, User, VerificationStatus
@@ -50,6 +59,8 @@ class Consultation(Model):
     )
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
+    # How to take part (what to comment on, in which form), shown above the text.
+    instructions: Mapped[str | None] = mapped_column(Text)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     # The zone the secretariat set the dates in; dates are shown in it and in UTC.
@@ -68,6 +79,11 @@ class Consultation(Model):
     )
 
     version: Mapped[TextVersion] = relationship()
+    translations: Mapped[list[ConsultationTranslation]] = relationship(
+        back_populates="consultation",
+        order_by="ConsultationTranslation.language",
+        lazy="selectin",
+    )
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -112,3 +128,21 @@ class Consultation(Model):
             and user.organisation.verification_status is not VerificationStatus.REJECTED
             and self.is_open(now)
         )
+
+
+class ConsultationTranslation(Model):
+    """The consultation's title, description and instructions in another language than
+    the original (a field left empty is read in the original, marked as such)."""
+
+    __tablename__ = "consultation_translations"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), nullable=False)
+    language: Mapped[str] = mapped_column(String(5), nullable=False)
+    title: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    instructions: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="translations")
+
+    __table_args__ = (UniqueConstraint("consultation_id", "language"),)

@@ -28,6 +28,7 @@ EDITABLE_FIELDS = frozenset(
         "version",
         "title",
         "description",
+        "instructions",
         "opens_at",
         "closes_at",
         "timezone",
@@ -61,6 +62,7 @@ def snapshot(consultation: Consultation) -> dict[str, Any]:
         "version_id": consultation.version_id,
         "title": consultation.title,
         "description": consultation.description,
+        "instructions": consultation.instructions,
         "opens_at": consultation.opens_at.isoformat() if consultation.opens_at else None,
         "closes_at": consultation.closes_at.isoformat() if consultation.closes_at else None,
         "timezone": consultation.timezone,
@@ -156,6 +158,7 @@ def open_consultation(
     publication_mode: PublicationMode | str,
     publish_submissions: bool,
     allow_attribution: bool,
+    instructions: str | None = None,
 ) -> Consultation:
     """Open a consultation on ``version`` and put the version under consultation."""
     _check_actor(actor)
@@ -171,6 +174,7 @@ def open_consultation(
         version=version,
         title=cleaned_title,
         description=_clean_description(description),
+        instructions=_clean_description(instructions),
         opens_at=opens_at,
         closes_at=closes_at,
         timezone=timezone,
@@ -223,6 +227,11 @@ def update_consultation(
         if "description" in changes
         else consultation.description
     )
+    instructions = (
+        _clean_description(changes["instructions"])
+        if "instructions" in changes
+        else consultation.instructions
+    )
     opens_at = changes.get("opens_at", consultation.opens_at)
     closes_at = changes.get("closes_at", consultation.closes_at)
     opens_at, closes_at = _check_dates(opens_at, closes_at)
@@ -245,6 +254,7 @@ def update_consultation(
         consultation.version_id = new_version.id  # the snapshot reads the column
     consultation.title = title
     consultation.description = description
+    consultation.instructions = instructions
     consultation.opens_at = opens_at
     consultation.closes_at = closes_at
     consultation.timezone = timezone

@@ -88,6 +88,7 @@ def new_consultation() -> str | Response | tuple[str, int]:
             version,
             title=form.title.data or "",
             description=form.description.data,
+            instructions=form.instructions.data,
             opens_at=form.opens_at,
             closes_at=form.closes_at,
             timezone=form.timezone.data,
@@ -124,6 +125,7 @@ def edit_consultation(consultation_id: int) -> str | Response | tuple[str, int]:
         changes: dict[str, Any] = {
             "title": form.title.data,
             "description": form.description.data,
+            "instructions": form.instructions.data,
             "opens_at": form.opens_at,
             "closes_at": form.closes_at,
             "timezone": form.timezone.data,

@@ -51,6 +51,7 @@ from consult_app.submissions.operations import (
     submit_submission,
     update_submission_details,
 )
+from consult_app.summaries.content_languages import save_content_translation
 from consult_app.summaries.models import SummaryDraft
 from consult_app.summaries.operations import generate_summaries, publish_summary
 from consult_app.texts.importer import parse_document
@@ -103,6 +104,26 @@ ORGANISATIONS: list[tuple[str, OrgCategory, RegionalGroup | None, bool]] = [
 CONTRIBUTOR_ORGANISATION = "Kingdom of Nordhavn"
 # Not a hash of any password ("method$salt$hash"): checking any password against it fails.
 UNUSABLE_PASSWORD = "!unusable"  # noqa: S105  (a marker, not a secret)
+
+# The consultation's title and description in French and Arabic (language, title,
+# description), written for the demo.
+DEMO_CONTENT = [
+    (
+        "fr",
+        "Consultation mondiale sur le projet révisé de déclaration",
+        "Les États, les organisations intergouvernementales, les entités des Nations Unies, "
+        "les institutions nationales des droits de l'homme, la société civile, les milieux "
+        "universitaires et les autres parties prenantes sont invités à commenter le projet "
+        "révisé, article par article, et à proposer des amendements.",
+    ),
+    (
+        "ar",
+        "المشاورة العالمية بشأن مشروع الإعلان المنقح",
+        "الدول والمنظمات الحكومية الدولية وكيانات الأمم المتحدة والمؤسسات الوطنية لحقوق "
+        "الإنسان والمجتمع المدني والأوساط الأكاديمية وسائر أصحاب المصلحة مدعوون إلى التعليق "
+        "على المشروع المنقح، مادةً مادة، واقتراح التعديلات.",
+    ),
+]
 
 # The demo's comments are written from three parts (an opening, the position, a closing),
 # each chosen by the organisation and the provision, so that no two organisations write the
@@ -441,8 +462,24 @@ def load_demo(seed: int = 2023) -> DemoSummary:
         publication_mode=PublicationMode.IMMEDIATE,
         publish_submissions=True,
         allow_attribution=True,
+        instructions=(
+            "Comment on each provision separately. Give your position, your comment and, "
+            "where you propose new wording, the wording itself: it is shown as a redline "
+            "against the current text. You may write in any of the six official languages."
+        ),
     )
     db.session.flush()
+    # Its title and description in French and Arabic, written for the demo; the
+    # instructions are left in English so that readers see the marked fallback.
+    for language, title, description in DEMO_CONTENT:
+        save_content_translation(
+            secretariat,
+            consultation,
+            language,
+            {"title": title, "description": description, "instructions": None},
+            {},
+            {},
+        )
     # The masthead of the consensus report, as a secretariat would fill it in.
     save_report_settings(
         secretariat,

@@ -54,7 +54,14 @@ from consult_app.submissions.models import (
     SubmissionStatus,
 )
 from consult_app.texts.languages import reading_language
-from consult_app.texts.models import Paragraph, Provision, ProvisionKind, ProvisionTranslation
+from consult_app.texts.models import (
+    TEXT_LANGUAGES,
+    Paragraph,
+    Provision,
+    ProvisionKind,
+    ProvisionTranslation,
+    language_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +191,7 @@ _COMPILATION_COLUMNS = [
     Column("comment", _l("Comment"), 60, True),
     Column("proposed_wording", _l("Proposed wording"), 50, True),
     Column("rationale", _l("Rationale"), 40, True),
+    Column("language", _l("Language of the comment"), 14),
     Column("themes", _l("Themes"), 24, True),
     Column("unverified", _l("Unverified organisation"), 12),
     Column("group", _l("Campaign or duplicate group"), 18),
@@ -289,6 +297,7 @@ def _rows_statement(
         Comment.submission_id,
         _raw(Comment.position, "position"),
         _raw(Comment.kind, "kind"),
+        Comment.language,
         *texts,
         _raw(Comment.moderation_status, "moderation_status"),
         Comment.withheld_reason,
@@ -472,6 +481,7 @@ def _compilation_presenter(
     position = labels.table(Position)
     comment_kind = labels.table(CommentKind)
     outcome = labels.table(Outcome)
+    languages = {code: language_name(code) for code in TEXT_LANGUAGES}
     provision = labels.provision
     organisation, status = common.organisation, common.status
     yes = common.yes
@@ -523,6 +533,7 @@ def _compilation_presenter(
             row.body,
             row.proposed_wording or "",
             row.rationale or "",
+            languages.get(row.language, row.language or ""),
             "; ".join(comment_themes) if comment_themes else "",
             yes if row.org_verification != _VERIFIED else "",
             group(row) if row.group_id is not None else "",

@@ -40,6 +40,7 @@ from consult_app.extensions import db
 from consult_app.review.models import Disposition, Outcome, Satisfaction
 from consult_app.review.moderation import log_comment_actions
 from consult_app.submissions.models import Comment, Submission, SubmissionStatus
+from consult_app.submissions.operations import amendment_base
 from consult_app.texts.models import Provision, TextVersion
 from consult_app.texts.redline import redline_html
 
@@ -628,8 +629,7 @@ def redline_for(comment: Comment, public: bool = False) -> Markup | None:
     wording = comment.public_proposed_wording if public else comment.proposed_wording
     if not wording:
         return None
-    paragraph = comment.paragraph
-    base = paragraph.text if paragraph is not None else comment.provision.plain_text()
+    base = amendment_base(comment.provision, comment.paragraph, comment.language)
     return redline_html(base, wording)
 
 

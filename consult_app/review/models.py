@@ -115,8 +115,25 @@ class Theme(Model):
     public: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
+    translations: Mapped[list[ThemeTranslation]] = relationship(
+        back_populates="theme", order_by="ThemeTranslation.language", lazy="selectin"
+    )
 
     __table_args__ = (UniqueConstraint("consultation_id", "name"),)
+
+
+class ThemeTranslation(Model):
+    """A public theme's name in another language."""
+
+    __tablename__ = "theme_translations"
+
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), nullable=False)
+    language: Mapped[str] = mapped_column(String(5), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+
+    theme: Mapped[Theme] = relationship(back_populates="translations")
+
+    __table_args__ = (UniqueConstraint("theme_id", "language"),)
 
 
 class Disposition(Model):

@@ -38,7 +38,7 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.texts.models import Provision
+from consult_app.texts.models import TEXT_LANGUAGES, Provision
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ UNVERIFIED = "unverified"
 TO_ANSWER = "none"
 ANSWERED = "recorded"
 SORTS = ("newest", "oldest", "provision", "organisation")
+UNKNOWN_LANGUAGE = "unknown"
 
 
 @dataclass
@@ -70,6 +71,7 @@ class QueueFilters:
     verification: str | None = None  # VERIFIED, UNVERIFIED or None
     disposition: str | None = None  # TO_ANSWER, ANSWERED or None
     channel: Channel | None = None
+    language: str | None = None  # one of the six, or UNKNOWN_LANGUAGE (not recorded)
     q: str | None = None
     sort: str = "newest"
     page: int = 1
@@ -92,6 +94,7 @@ class QueueFilters:
                 self.verification,
                 self.disposition,
                 self.channel,
+                self.language,
                 self.q,
             )
         )
@@ -135,6 +138,14 @@ def parse_filters(args: Mapping[str, str], consultation: Consultation) -> QueueF
         filters.status = _enum(ModerationStatus, raw["status"], _("moderation status"))
     if raw["channel"]:
         filters.channel = _enum(Channel, raw["channel"], _("channel"))
+    if raw["language"]:
+        if raw["language"] not in (*TEXT_LANGUAGES, UNKNOWN_LANGUAGE):
+            raise UserError(
+                _("“%(value)s” is not a valid language. Use one of: %(allowed)s.",
+                  value=raw["language"][:50],
+                  allowed=", ".join((*TEXT_LANGUAGES, UNKNOWN_LANGUAGE)))
+            )
+        filters.language = raw["language"]
     if raw["theme"]:
         theme = db.session.get(Theme, _id(raw["theme"], _("theme")))
         if theme is None or theme.consultation_id != consultation.id:
@@ -194,6 +205,7 @@ QUERY_KEYS = (
     "verification",
     "disposition",
     "channel",
+    "language",
     "q",
     "sort",
     "page",
@@ -290,6 +302,10 @@ def queue_conditions(
         conditions.append(Comment.position == filters.position)
     if filters.status is not None:
         conditions.append(Comment.moderation_status == filters.status)
+    if filters.language == UNKNOWN_LANGUAGE:
+        conditions.append(Comment.language.is_(None))
+    elif filters.language is not None:
+        conditions.append(Comment.language == filters.language)
     if filters.theme is not None:
         conditions.append(
             Comment.id.in_(

@@ -47,6 +47,7 @@ from consult_app.review.queue import (
     SORTS,
     TO_ANSWER,
     UNASSIGNED,
+    UNKNOWN_LANGUAGE,
     UNVERIFIED,
     VERIFIED,
     QueueFilters,
@@ -65,7 +66,8 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.texts.models import Provision
+from consult_app.submissions.operations import amendment_base
+from consult_app.texts.models import TEXT_LANGUAGES, Provision, language_name
 from consult_app.texts.redline import redline_html
 
 logger = logging.getLogger(__name__)
@@ -189,6 +191,9 @@ def _render_queue(
         positions=list(Position),
         statuses=list(ModerationStatus),
         channels=list(Channel),
+        languages=TEXT_LANGUAGES,
+        language_names={code: language_name(code) for code in TEXT_LANGUAGES},
+        UNKNOWN_LANGUAGE=UNKNOWN_LANGUAGE,
         sorts=SORTS,
         UNASSIGNED=UNASSIGNED,
         MINE=MINE,
@@ -266,7 +271,8 @@ def bulk(consultation_id: int) -> Response | tuple[str, int]:
 def _redline(comment: Comment) -> Markup | None:
     if not comment.proposed_wording:
         return None
-    base = comment.paragraph.text if comment.paragraph else comment.provision.plain_text()
+    # Against the language version the comment was written against.
+    base = amendment_base(comment.provision, comment.paragraph, comment.language)
     return redline_html(base, comment.proposed_wording)
 
 

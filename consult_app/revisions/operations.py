@@ -30,10 +30,12 @@ from consult_app.revisions.models import (
     provision_sources,
 )
 from consult_app.submissions.models import Comment, Submission, SubmissionStatus
+from consult_app.texts.languages import flag_other_languages
 from consult_app.texts.models import (
     Paragraph,
     Provision,
     ProvisionKind,
+    ProvisionUpdateFlag,
     TextVersion,
     VersionStatus,
 )
@@ -521,6 +523,8 @@ def edit_provision(
     provision.title = clean_title
     provision.intro = intro
     _set_paragraphs(provision, lines)
+    # Its language versions now translate an earlier wording.
+    flagged = flag_other_languages(provision, version.language)
     after = _state(provision)
     change = _record_change(
         actor,
@@ -538,7 +542,12 @@ def edit_provision(
         "edit_provision",
         provision,
         before=before,
-        after={**after, "change_id": change.id, "comment_ids": [c.id for c in comments]},
+        after={
+            **after,
+            "change_id": change.id,
+            "comment_ids": [c.id for c in comments],
+            "flagged_for_update": flagged,
+        },
     )
     return change
 
@@ -708,6 +717,9 @@ def _remove(provision: Provision) -> None:
     )
     db.session.execute(
         delete(provision_sources).where(provision_sources.c.provision_id == provision.id)
+    )
+    db.session.execute(
+        delete(ProvisionUpdateFlag).where(ProvisionUpdateFlag.provision_id == provision.id)
     )
     _delete_paragraphs(provision.paragraphs)
     db.session.delete(provision)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -31,6 +32,7 @@ from consult_app.submissions.models import (
     Position,
 )
 from consult_app.submissions.operations import MAX_BODY, MAX_QUOTE
+from consult_app.texts.models import TEXT_LANGUAGES, language_name
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -77,6 +79,13 @@ class CommentForm(AppForm):
     rationale = TextAreaField(
         _l("Rationale (optional)"), validators=[Optional(), Length(max=MAX_BODY)]
     )
+    # Checked by the operation (an unknown code is a form error; none at all: guessed).
+    language = SelectField(
+        _l("Language of the comment"), choices=[], validators=[Optional()], validate_choice=False
+    )
+    # The language the form offered; left as it was, a confident guess from the text the
+    # author then wrote takes its place (the offer was made before there was any text).
+    language_offered = HiddenField()
     lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField(_l("Save the comment"))
 
@@ -88,6 +97,7 @@ class CommentForm(AppForm):
             [("", _l("Choose a position"))] + [(p.value, POSITION_LABELS[p]) for p in Position]
         )
         self.kind.choices = choices((k.value, COMMENT_KIND_LABELS[k]) for k in CommentKind)
+        self.language.choices = choices((code, language_name(code)) for code in TEXT_LANGUAGES)
 
 
 class DetailsForm(AppForm):

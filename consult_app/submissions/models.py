@@ -299,6 +299,7 @@ AUTHORED_FIELDS = (
     "body",
     "proposed_wording",
     "rationale",
+    "language",
 )
 _AUTHORED_ENUMS: dict[str, type[enum.Enum]] = {"position": Position, "kind": CommentKind}
 
@@ -342,6 +343,9 @@ class Comment(Model):
     body: Mapped[str] = mapped_column(Text, nullable=False)
     proposed_wording: Mapped[str | None] = mapped_column(Text)
     rationale: Mapped[str | None] = mapped_column(Text)
+    # The language the comment is written in (one of the six, declared by its author;
+    # NULL for comments made before languages were recorded).
+    language: Mapped[str | None] = mapped_column(String(5), index=True)
     moderation_status: Mapped[ModerationStatus] = mapped_column(
         enum_column(ModerationStatus), nullable=False, default=ModerationStatus.PENDING
     )

@@ -60,7 +60,9 @@ from consult_app.submissions.models import (
     encode_authored,
 )
 from consult_app.submissions.signals import submission_received
-from consult_app.texts.models import Paragraph, Provision
+from consult_app.texts.detect import guess_language
+from consult_app.texts.languages import wording_in
+from consult_app.texts.models import TEXT_LANGUAGES, Paragraph, Provision
 from consult_app.texts.redline import is_unchanged
 
 logger = logging.getLogger(__name__)
@@ -254,8 +256,13 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def amendment_base(provision: Provision, paragraph: Paragraph | None) -> str:
-    """The current wording a proposed amendment is compared with."""
+def amendment_base(
+    provision: Provision, paragraph: Paragraph | None, language: str | None = None
+) -> str:
+    """The current wording a proposed amendment is compared with: in the comment's
+    ``language`` where the provision has that language version, else the original."""
+    if language:
+        return wording_in(provision, paragraph, language)
     return paragraph.text if paragraph is not None else provision.plain_text()
 
 
@@ -286,6 +293,7 @@ def comment_state(comment: Comment) -> dict[str, Any]:
         "body": comment.body,
         "proposed_wording": comment.proposed_wording,
         "rationale": comment.rationale,
+        "language": comment.language,
         "moderation_status": comment.moderation_status.value,
         "withdrawn_at": comment.withdrawn_at,
     }
@@ -352,6 +360,8 @@ class CommentFields:
     quoted_text: str | None = None
     proposed_wording: str | None = None
     rationale: str | None = None
+    # One of the six languages; None: guessed from the text (offline and bulk imports).
+    language: str | None = None
 
 
 def validated_comment(
@@ -365,11 +375,21 @@ def validated_comment(
     body = clean_text(fields.body, MAX_BODY)
     if not body:
         raise UserError(_("Write your comment."))
+    language = fields.language
+    if language is not None and language not in TEXT_LANGUAGES:
+        raise UserError(
+            _("The language must be one of %(languages)s.", languages=", ".join(TEXT_LANGUAGES))
+        )
+    if language is None:
+        language = guess_language(" ".join(filter(None, (body, fields.proposed_wording))))
     quoted = clean_text(fields.quoted_text, MAX_QUOTE)
     if quoted:
         quoted = _squash(quoted)
-        source = amendment_base(provision, paragraph)
-        if quoted.casefold() not in _squash(source).casefold():
+        sources = {
+            amendment_base(provision, paragraph),
+            amendment_base(provision, paragraph, language),
+        }
+        if not any(quoted.casefold() in _squash(source).casefold() for source in sources):
             raise UserError(
                 _("The quoted words do not occur in the paragraph or provision you comment on.")
                 if paragraph is not None
@@ -377,7 +397,9 @@ def validated_comment(
             )
     proposed = clean_text(fields.proposed_wording, MAX_BODY)
     if proposed and any(
-        is_unchanged(amendment_base(provision, base), proposed) for base in (paragraph, None)
+        is_unchanged(amendment_base(provision, base, code), proposed)
+        for base in (paragraph, None)
+        for code in {None, language}
     ):
         proposed = None  # the prefilled current wording, left as it was: no amendment
     return {
@@ -389,6 +411,7 @@ def validated_comment(
         "body": body,
         "proposed_wording": proposed,
         "rationale": clean_text(fields.rationale, MAX_BODY),
+        "language": language,
     }
 
 
@@ -452,7 +475,7 @@ def _same_comment_statement() -> Select[tuple[int]]:
         else c[key] == bindparam(key, type_=c[key].type)
         for key in (
             "provision_id", "paragraph_id", "quoted_text", "position", "kind", "body",
-            "proposed_wording", "rationale",
+            "proposed_wording", "rationale", "language",
         )
     ]
     return (
@@ -694,6 +717,7 @@ def build_snapshot(submission: Submission) -> dict[str, Any]:
                 "body": c.body,
                 "proposed_wording": c.proposed_wording,
                 "rationale": c.rationale,
+                "language": c.language,
             }
             for c in comments
         ],

@@ -37,6 +37,7 @@ from consult_app.core.pagination import page_arg
 from consult_app.core.templating import enum_labels
 from consult_app.submissions import record
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
+from consult_app.submissions.operations import amendment_base
 from consult_app.submissions.published import (
     CommentPage,
     CosignerRow,
@@ -257,19 +258,17 @@ def _redlines(
     provision: Provision, paragraphs: dict[int, Paragraph], comments: list[PublicComment]
 ) -> dict[int, Markup]:
     """Each proposed wording as a redline against the paragraph (or provision) it targets."""
-    whole_text: str | None = None
+    bases: dict[tuple[int | None, str | None], str] = {}
     result: dict[int, Markup] = {}
     for comment in comments:
         if not comment.proposed_wording:
             continue
         target = paragraphs.get(comment.paragraph_id) if comment.paragraph_id else None
-        if target is not None:
-            base = target.text
-        else:
-            if whole_text is None:
-                whole_text = provision.plain_text()
-            base = whole_text
-        result[comment.id] = _redline(base, comment.proposed_wording)
+        # Against the language version the comment was written against.
+        key = (target.id if target is not None else None, comment.language)
+        if key not in bases:
+            bases[key] = amendment_base(provision, target, comment.language)
+        result[comment.id] = _redline(bases[key], comment.proposed_wording)
     return result
 
 

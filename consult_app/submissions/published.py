@@ -133,6 +133,7 @@ class PublicComment:
     author_name: str
     author_acronym: str | None
     author_category: OrgCategory
+    language: str | None = None  # the language the comment was written in
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def _page_statement(shared: bool, position: bool) -> Select[*tuple[Any, ...]]:
             Organisation.name,
             Organisation.acronym,
             Organisation.category,
+            Comment.language,
         )
         .join(Submission, Comment.submission_id == Submission.id)
         .join(Organisation, Submission.organisation_id == Organisation.id)

@@ -58,8 +58,9 @@ from consult_app.submissions.models import (
     SubmissionRevision,
     WithheldReason,
 )
+from consult_app.texts.detect import guess_language
 from consult_app.texts.languages import read
-from consult_app.texts.models import Paragraph, Provision
+from consult_app.texts.models import TEXT_LANGUAGES, Paragraph, Provision
 from consult_app.texts.redline import redline_html
 
 logger = logging.getLogger(__name__)
@@ -267,7 +268,9 @@ def _render_show(
     for comment in comments:
         if comment.proposed_wording:
             paragraph = paragraphs.get(comment.paragraph_id) if comment.paragraph_id else None
-            base = ops.amendment_base(provisions_by_id[comment.provision_id], paragraph)
+            base = ops.amendment_base(
+                provisions_by_id[comment.provision_id], paragraph, comment.language
+            )
             redlines[comment.id] = redline_html(base, comment.proposed_wording)
     cosigners = db.session.scalars(
         select(Cosigner)
@@ -406,12 +409,37 @@ def _paragraph_choices(provision: Provision) -> list[SelectChoice]:
     return choices(pairs)
 
 
+def _reader_language() -> str:
+    code = str(get_locale() or "en").split("_")[0].lower()
+    return code if code in TEXT_LANGUAGES else "en"
+
+
+def _offer_language(form: CommentForm, language: str | None) -> None:
+    """Preselect ``language`` (a guess from the text, or the reader's language)."""
+    offered = language or guess_language(form.body.data) or _reader_language()
+    form.language.data = offered
+    form.language_offered.data = offered
+
+
+def _declared_language(form: CommentForm) -> str | None:
+    """The language the author chose; the offer left untouched gives way to a confident
+    guess from the text they wrote (the offer was made before there was any)."""
+    chosen = form.language.data or ""
+    if chosen == form.language_offered.data:
+        # The comment itself: a proposed wording may be the prefilled text, left as it was.
+        guessed = guess_language(form.body.data)
+        if guessed is not None:
+            return guessed
+    return chosen or None
+
+
 def _comment_fields(form: CommentForm, provision: Provision) -> ops.CommentFields:
     paragraph: Paragraph | None = None
     if form.paragraph.data:
         chosen = form.paragraph.data
         paragraph = next((p for p in provision.paragraphs if str(p.id) == chosen), None)
     return ops.CommentFields(
+        language=_declared_language(form),
         position=Position(form.position.data),
         kind=CommentKind(form.kind.data),
         body=form.body.data or "",
@@ -457,7 +485,8 @@ def add_comment(submission_id: int, provision_id: int) -> tuple[str, int] | Base
         chosen = request.args.get("paragraph", "")
         paragraph = next((p for p in provision.paragraphs if str(p.id) == chosen), None)
         form.paragraph.data = str(paragraph.id) if paragraph else ""
-        form.proposed_wording.data = ops.amendment_base(provision, paragraph)
+        _offer_language(form, None)
+        form.proposed_wording.data = ops.amendment_base(provision, paragraph, form.language.data)
         return _render_comment_form(submission, provision, form, None, 200)
     if form.validate_on_submit():
         try:
@@ -497,10 +526,13 @@ def edit_comment(submission_id: int, comment_id: int) -> tuple[str, int] | BaseR
             kind=authored.kind.value,
             body=authored.body,
             proposed_wording=authored.proposed_wording
-            or ops.amendment_base(provision, authored.paragraph),
+            or ops.amendment_base(provision, authored.paragraph, authored.language),
             rationale=authored.rationale,
             lock_version=comment.lock_version,
         )
+        _offer_language(form, authored.language)
+        if authored.language:  # declared before: kept as declared, not guessed again
+            form.language_offered.data = ""
         form.paragraph.choices = _paragraph_choices(provision)
         return _render_comment_form(submission, provision, form, comment, 200)
     form = CommentForm()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    String,
     Text,
     UniqueConstraint,
 )
@@ -89,6 +90,9 @@ class SummaryDraft(Model):
     provision: Mapped[Provision | None] = relationship()
     edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
     published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+    translations: Mapped[list[SummaryTranslation]] = relationship(
+        back_populates="summary", order_by="SummaryTranslation.language", lazy="selectin"
+    )
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -99,9 +103,7 @@ class SummaryDraft(Model):
             "(provision_id IS NULL AND scope_key = 0) OR (provision_id = scope_key)",
             name="scope_matches_provision",
         ),
-        CheckConstraint(
-            "(edited_text IS NULL) OR (edited_at IS NOT NULL)", name="edited_has_date"
-        ),
+        CheckConstraint("(edited_text IS NULL) OR (edited_at IS NOT NULL)", name="edited_has_date"),
         CheckConstraint(
             "(NOT awaiting_choice) OR (edited_text IS NOT NULL)", name="choice_needs_edits"
         ),
@@ -148,6 +150,27 @@ ATTRIBUTION_LABELS = {
         "Unattributed, in the style of a chair's summary: nobody is named"
     ),
 }
+
+
+class SummaryTranslation(Model):
+    """A published summary in another language. ``source_text`` is the published text it
+    translates: once the summary is published again with other words, the translation is
+    marked as needing an update (and is still shown, marked, rather than hidden)."""
+
+    __tablename__ = "summary_translations"
+
+    summary_id: Mapped[int] = mapped_column(ForeignKey("summary_drafts.id"), nullable=False)
+    language: Mapped[str] = mapped_column(String(5), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    source_text: Mapped[str] = mapped_column(Text, nullable=False)
+
+    summary: Mapped[SummaryDraft] = relationship(back_populates="translations")
+
+    __table_args__ = (UniqueConstraint("summary_id", "language"),)
+
+    @property
+    def needs_update(self) -> bool:
+        return self.summary.published_text != self.source_text
 
 
 class ConsensusSettings(Model):

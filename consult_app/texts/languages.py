@@ -29,6 +29,7 @@ from consult_app.texts.models import (
     ParagraphTranslation,
     Provision,
     ProvisionTranslation,
+    ProvisionUpdateFlag,
     TextVersion,
     TextVersionTranslation,
     language_name,
@@ -292,6 +293,7 @@ def save_translation(
         )
     existing = version.translation(language)
     replaced = existing is not None
+    before: dict[int, tuple[Any, ...]] = {}
     if existing is not None:
         old = db.session.scalars(
             select(ProvisionTranslation)
@@ -300,6 +302,7 @@ def save_translation(
             .options(selectinload(ProvisionTranslation.paragraphs))
         ).all()
         for translation in old:
+            before[translation.provision_id] = _wording_key(translation)
             for paragraph in translation.paragraphs:
                 db.session.delete(paragraph)
             db.session.delete(translation)
@@ -314,6 +317,7 @@ def save_translation(
     record.proclamation = result.proclamation
     record.closing = result.closing
     record.source_filename = (source_filename or "")[-255:] or None
+    created: dict[int, ProvisionTranslation] = {}
     for pair in alignment.pairs:
         translation = ProvisionTranslation(
             provision=pair.provision,
@@ -323,6 +327,7 @@ def save_translation(
             intro=pair.parsed.intro if pair.provision.intro else None,
         )
         db.session.add(translation)
+        created[pair.provision.id] = translation
         for paragraph_pair in pair.paragraphs:
             db.session.add(
                 ParagraphTranslation(
@@ -332,6 +337,11 @@ def save_translation(
                 )
             )
     db.session.flush()
+    flagged: dict[str, list[str]] = {}
+    if replaced:
+        for pair in alignment.pairs:
+            if before.get(pair.provision.id) != _wording_key(created[pair.provision.id]):
+                flagged[pair.provision.label] = flag_other_languages(pair.provision, language)
     log_action(
         actor,
         "import_translation",
@@ -343,6 +353,7 @@ def save_translation(
             "provisions": len(alignment.pairs),
             "paragraphs": sum(len(pair.paragraphs) for pair in alignment.pairs),
             "differences": [d.message for d in alignment.differences],
+            "flagged_for_update": flagged,
         },
     )
     logger.info(
@@ -353,6 +364,15 @@ def save_translation(
         len(alignment.pairs),
     )
     return record
+
+
+def _wording_key(translation: ProvisionTranslation) -> tuple[Any, ...]:
+    """What a provision says in a language version, to tell whether it changed."""
+    return (
+        translation.title,
+        translation.intro,
+        tuple(sorted((p.paragraph_id, p.text) for p in translation.paragraphs)),
+    )
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -484,3 +504,72 @@ def read(
         ReadProvision(provision, version.language, language, found.get(provision.id))
         for provision in provisions
     ]
+
+
+def wording_in(provision: Provision, paragraph: Paragraph | None, language: str | None) -> str:
+    """The wording of ``paragraph`` (or of the whole provision) in ``language`` where its
+    language version has it, else in the original: the text a proposed amendment written
+    in ``language`` is compared with."""
+    code = reading_language(provision.version, language)
+    translation = translations_for([provision.id], code).get(provision.id) if code else None
+    if translation is None:
+        return paragraph.text if paragraph is not None else provision.plain_text()
+    reading = ReadProvision(provision, provision.version.language, code, translation)
+    if paragraph is not None:
+        return reading.text_of(paragraph)
+    lines = [reading.intro] if reading.intro else []
+    for item in provision.paragraphs:
+        lines.append(f"{item.display_label} {reading.text_of(item)}".strip())
+    return "\n".join(lines)
+
+
+# --- language versions that need an update ---------------------------------------------
+
+
+def flag_other_languages(provision: Provision, changed: str) -> list[str]:
+    """The text of ``provision`` in ``changed`` changed: flag its other language versions
+    (the original included) as needing an update; ``changed``'s own flag is cleared.
+    Returns the languages flagged."""
+    version = provision.version
+    existing = {
+        row.language: row
+        for row in db.session.scalars(
+            select(ProvisionUpdateFlag).where(ProvisionUpdateFlag.provision_id == provision.id)
+        )
+    }
+    if changed in existing:
+        db.session.delete(existing.pop(changed))
+    others = {version.language} | {
+        code
+        for code in db.session.scalars(
+            select(ProvisionTranslation.language).where(
+                ProvisionTranslation.provision_id == provision.id
+            )
+        )
+    }
+    others.discard(changed)
+    for code in sorted(others):
+        flag = existing.get(code)
+        if flag is None:
+            db.session.add(
+                ProvisionUpdateFlag(
+                    provision_id=provision.id, language=code, changed_language=changed
+                )
+            )
+        else:
+            flag.changed_language = changed
+    db.session.flush()
+    return sorted(others)
+
+
+def update_flags(version: TextVersion) -> list[ProvisionUpdateFlag]:
+    """The language versions of ``version``'s provisions flagged as needing an update."""
+    return list(
+        db.session.scalars(
+            select(ProvisionUpdateFlag)
+            .join(Provision, ProvisionUpdateFlag.provision_id == Provision.id)
+            .where(Provision.version_id == version.id)
+            .options(joinedload(ProvisionUpdateFlag.provision))
+            .order_by(Provision.position, ProvisionUpdateFlag.language)
+        )
+    )

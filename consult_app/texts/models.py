@@ -358,3 +358,19 @@ class ParagraphTranslation(Model):
     paragraph: Mapped[Paragraph] = relationship()
 
     __table_args__ = (UniqueConstraint("provision_translation_id", "paragraph_id"),)
+
+
+class ProvisionUpdateFlag(Model):
+    """The text of ``provision`` in ``language`` needs an update: its text in
+    ``changed_language`` changed since (cleared when that language version is saved again).
+    ``language`` may be the original's."""
+
+    __tablename__ = "provision_update_flags"
+
+    provision_id: Mapped[int] = mapped_column(ForeignKey("provisions.id"), nullable=False)
+    language: Mapped[str] = mapped_column(String(5), nullable=False)
+    changed_language: Mapped[str] = mapped_column(String(5), nullable=False)
+
+    provision: Mapped[Provision] = relationship()
+
+    __table_args__ = (UniqueConstraint("provision_id", "language"),)

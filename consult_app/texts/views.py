@@ -18,7 +18,13 @@ from consult_app.extensions import db
 from consult_app.texts import operations, uploads
 from consult_app.texts.forms import ConfirmImportForm, ImportForm, LanguageImportForm
 from consult_app.texts.importer import ImportFormatError, ImportResult, parse_document
-from consult_app.texts.languages import align, read, reading_language, save_translation
+from consult_app.texts.languages import (
+    align,
+    read,
+    reading_language,
+    save_translation,
+    update_flags,
+)
 from consult_app.texts.models import (
     TEXT_LANGUAGES,
     Instrument,
@@ -175,7 +181,13 @@ def import_language(version_id: int) -> str | Response:
                 version_id=version.id,
             )
             return redirect(url_for("texts.preview_import", token=token))
-    return render_template("texts/import_language.html", form=form, version=version)
+    return render_template(
+        "texts/import_language.html",
+        form=form,
+        version=version,
+        update_flags=update_flags(version),
+        language_names={code: language_name(code) for code in TEXT_LANGUAGES},
+    )
 
 
 def _pending(token: str) -> uploads.PendingImport:

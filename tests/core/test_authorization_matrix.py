@@ -98,6 +98,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("consultations.written_submissions", "GET"): "NUBASM",
     # The world's attachment was attached without consent to publish: served to nobody here.
     ("consultations.download_written_submission", "GET"): "",
+    ("consultations.content_languages", "GET"): "SM",
+    ("consultations.edit_content_language", "GET"): "SM",
+    ("consultations.edit_content_language", "POST"): "SM",
     ("core.favicon", "GET"): "NUBASM",
     ("core.health", "GET"): "NUBASM",
     ("home.index", "GET"): "NUBASM",
@@ -298,6 +301,7 @@ def build_world(n: int) -> World:
         "org_id": org_a.id,
         "user_id": candidate.id,
         "token": make_reset_token(a),
+        "language": "fr",
         # revisions work on the draft
         "revisions.version_id": draft.id,
         "revisions.provision_id": draft_provision.id if draft_provision else 0,

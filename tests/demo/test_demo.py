@@ -168,3 +168,18 @@ def test_demo_fills_every_capability(app, client):
     for attachment in public:
         url = f"/consultations/{consultation.id}/written-submissions/{attachment.id}"
         assert client.get(url).status_code == 200
+
+
+def test_demo_consultation_title_and_description_in_french_and_arabic(app, client):
+    _load(app)
+    consultation = db.session.scalars(select(Consultation)).one()
+    url = f"/consultations/{consultation.id}"
+    french = client.get(url + "?lang=fr").get_data(as_text=True)
+    assert "Consultation mondiale sur le projet révisé de déclaration" in french
+    assert "sont invités à commenter le projet" in french
+    # The instructions have no French version: the English original, marked.
+    assert "Comment on each provision separately." in french
+    assert 'class="hint content-fallback"' in french
+    arabic = client.get(url + "?lang=ar").get_data(as_text=True)
+    assert "المشاورة العالمية بشأن مشروع الإعلان المنقح" in arabic
+    assert '<div class="description" lang="ar" dir="rtl">' in arabic
