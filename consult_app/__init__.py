@@ -157,11 +157,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    # The consultation's and its provisions' pages list published comments: they join the
-    # consultations blueprint from the submissions layer, before it is registered.
-    # The secretariat's home reads summaries: it joins the review blueprint from above.
-    import consult_app.home.work_views
-    import consult_app.submissions.public_views  # noqa: F401
+    # Pages that join a lower capability's blueprint from above, before it is registered:
+    # the consultation's and its provisions' pages list published comments (submissions);
+    # the secretariat's home reads summaries (review's blueprint); the consultation's
+    # content in several languages includes themes and summaries (consultations').
     from consult_app.accounts.admin_views import bp as accounts_admin_bp
     from consult_app.accounts.two_factor_views import bp as two_factor_bp
     from consult_app.accounts.verification_views import bp as verification_bp
@@ -171,14 +170,17 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.consultations.views import bp as consultations_bp
     from consult_app.core.views import bp as core_bp
     from consult_app.exports.views import bp as exports_bp
+    from consult_app.home import work_views  # noqa: F401
     from consult_app.home.views import bp as home_bp
     from consult_app.review.disposition_views import bp as dispositions_bp
     from consult_app.review.group_views import bp as duplicate_groups_bp
     from consult_app.review.views import bp as review_bp
     from consult_app.revisions.views import bp as revisions_bp
+    from consult_app.submissions import public_views  # noqa: F401
     from consult_app.submissions.offline_views import bp as offline_bp
     from consult_app.submissions.paper_views import bp as papers_bp
     from consult_app.submissions.views import bp as submissions_bp
+    from consult_app.summaries import content_language_views  # noqa: F401
     from consult_app.summaries.views import bp as summaries_bp
     from consult_app.texts.views import bp as texts_bp
 
