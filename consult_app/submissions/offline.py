@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +29,7 @@ from consult_app.accounts.models import (
     VerificationStatus,
 )
 from consult_app.consultations.models import Consultation, PublicationMode
-from consult_app.core.audit import log_actions
+from consult_app.core.audit import insert_rows, log_actions
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
@@ -142,12 +142,13 @@ def _insert_comments(submission: Submission, rows: list[dict[str, Any]]) -> list
     if not rows:
         return []
     # The submission is new or locked (lock_submission): its comments with an id above
-    # those it had are the ones inserted here. No RETURNING: SQLite would then insert
-    # one row per statement.
+    # those it had are the ones inserted here. No RETURNING (SQLite would then insert one
+    # row per statement); multi-row statements, not executemany: PostgreSQL
+    # (psycopg) would run one INSERT, and fire the counts triggers, per row.
     known = max((c.id for c in submission.comments), default=0)
     for row in rows:
         row["submission_id"] = submission.id
-    db.session.execute(insert(Comment.__table__), rows)
+    insert_rows(Comment.__table__, rows)
     added = db.session.scalars(
         select(Comment)
         .where(Comment.submission_id == submission.id, Comment.id > known)
