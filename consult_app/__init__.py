@@ -273,6 +273,7 @@ def _register_commands(app: Flask) -> None:
     # Adds `texts compare` to the `texts` group (revisions sit above texts).
     import consult_app.revisions.commands  # noqa: F401
     from consult_app.accounts.commands import users_cli
+    from consult_app.backup.commands import ops_cli
     from consult_app.core.commands import audit_cli
     from consult_app.demo.commands import demo_cli
     from consult_app.exports.commands import exports_cli
@@ -285,6 +286,7 @@ def _register_commands(app: Flask) -> None:
         texts_cli,
         demo_cli,
         audit_cli,
+        ops_cli,
         review_cli,
         submissions_cli,
         exports_cli,

@@ -128,6 +128,10 @@ class Config:
     # reported as stopped (its process died) and may be started again.
     EXPORTS_HEARTBEAT_SECONDS = 30
     EXPORTS_STALE_SECONDS = 300
+    # The worker looks for jobs whose process died this often, and starts them again, up
+    # to EXPORTS_MAX_ATTEMPTS runs in all (then the job is recorded as failed).
+    EXPORTS_RECOVERY_SECONDS = 60
+    EXPORTS_MAX_ATTEMPTS = 3
     # Number of reverse proxies (load balancers) in front of the app whose X-Forwarded-*
     # headers are trusted, so that rate limits see the real client address.
     TRUSTED_PROXIES = 0
@@ -208,6 +212,10 @@ class Config:
             )
         if os.environ.get("PUBLIC_MIN_CELL_SIZE", "").strip().isdigit():
             values["PUBLIC_MIN_CELL_SIZE"] = max(1, int(os.environ["PUBLIC_MIN_CELL_SIZE"]))
+        for name in ("EXPORTS_HEARTBEAT_SECONDS", "EXPORTS_STALE_SECONDS",
+                     "EXPORTS_RECOVERY_SECONDS", "EXPORTS_MAX_ATTEMPTS"):
+            if os.environ.get(name, "").strip().isdigit():
+                values[name] = int(os.environ[name])
         if os.environ.get("FIGURES_CACHE_SECONDS", "").strip().isdigit():
             values["FIGURES_CACHE_SECONDS"] = int(os.environ["FIGURES_CACHE_SECONDS"])
         if os.environ.get("MAIL_PORT", "").strip().isdigit():

@@ -66,6 +66,7 @@ ACTION_LABELS: dict[str, Any] = {
     "dismiss_duplicate_group": _l("Group of similar comments dismissed"),
     "edit_summary": _l("Summary edited"),
     "expire_export_job": _l("Export expired"),
+    "requeue_export_job": _l("Export started again after its process stopped"),
     "generate_summary": _l("Summary drafted"),
     "import_text": _l("Text imported"),
     "open_consultation": _l("Consultation opened"),

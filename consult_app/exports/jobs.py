@@ -59,6 +59,8 @@ DEFAULT_QUEUE = "exports"
 DEFAULT_TIMEOUT = 3600
 DEFAULT_HEARTBEAT_SECONDS = 30
 DEFAULT_STALE_SECONDS = 300
+DEFAULT_RECOVERY_SECONDS = 60
+DEFAULT_MAX_ATTEMPTS = 3
 
 # The application RQ tasks run in (set by the worker command; created on demand otherwise).
 # The RQ task that runs a job: at the top of the layers, since it may build the application
@@ -283,12 +285,94 @@ def run_in_app(app: Flask, job_id: int) -> None:
 
 
 def worker(app: Flask, *, burst: bool = False) -> bool:
-    """Run an RQ worker on the exports queue (``burst``: stop when the queue is empty)."""
+    """Run an RQ worker on the exports queue (``burst``: stop when the queue is empty).
+
+    Between jobs, and every ``EXPORTS_RECOVERY_SECONDS`` while idle, the worker starts again
+    the jobs whose process died in the middle (:func:`recover_interrupted_jobs`).
+    """
     from rq import Worker
+
+    class ExportWorker(Worker):
+        def run_maintenance_tasks(self) -> None:
+            super().run_maintenance_tasks()
+            try:
+                with app.app_context():
+                    recover_interrupted_jobs(app)
+            except Exception:  # the database is away: try again at the next round
+                logger.warning("could not look for interrupted export jobs", exc_info=True)
 
     set_worker_app(app)
     queue = _queue(app)
-    return bool(Worker([queue], connection=queue.connection).work(burst=burst))
+    interval = max(1, int(app.config.get("EXPORTS_RECOVERY_SECONDS", DEFAULT_RECOVERY_SECONDS)))
+    # RQ blocks on the queue for (worker_ttl - 15) seconds between maintenance rounds.
+    rq_worker = ExportWorker(
+        [queue], connection=queue.connection, maintenance_interval=interval,
+        worker_ttl=interval + 15,
+    )
+    return bool(rq_worker.work(burst=burst))
+
+
+def _requeue_count(job_id: int) -> int:
+    from consult_app.core.audit import AuditEntry
+
+    return int(db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "requeue_export_job",
+            AuditEntry.object_type == ExportJob.__name__,
+            AuditEntry.object_id == job_id,
+        )
+    ) or 0)
+
+
+def recover_interrupted_jobs(app: Flask, now: datetime | None = None) -> list[int]:
+    """Queue again the running jobs that have shown no sign of life (their process died).
+
+    Each job is started again at most ``EXPORTS_MAX_ATTEMPTS - 1`` times; after that it is
+    recorded as failed (a job that kills its worker every time is not retried forever).
+    The change of status is conditional (still running, still silent), so of two workers
+    looking at once one takes the job, and a job is never run twice at the same time.
+    Commits; returns the ids queued again.
+    """
+    now = now or utcnow()
+    limit = now - stale_after(app)
+    attempts = max(1, int(app.config.get("EXPORTS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+    requeued: list[int] = []
+    silent = db.session.scalars(
+        select(ExportJob).where(ExportJob.status == JobStatus.RUNNING, ExportJob.updated_at < limit)
+        .order_by(ExportJob.id)
+    ).all()
+    for job in silent:
+        before = {"status": job.status.value, "updated_at": job.updated_at}
+        if _requeue_count(job.id) + 1 >= attempts:
+            job.status = JobStatus.FAILED
+            job.error = _stale_message(job)
+            job.message = _("The export failed.")
+            job.finished_at = now
+            log_action(None, "expire_export_job", job, before=before,
+                       after={"status": job.status.value, "attempts": attempts})
+            db.session.commit()
+            logger.warning("export job %s: stopped %d times; recorded as failed", job.id,
+                           attempts)
+            continue
+        taken = db.session.execute(
+            update(ExportJob.__table__)
+            .where(ExportJob.id == job.id, ExportJob.status == JobStatus.RUNNING,
+                   ExportJob.updated_at == job.updated_at)
+            .values(status=JobStatus.QUEUED, progress=0, updated_at=utcnow(),
+                    message=_("The process building this export stopped; started again."))
+        )
+        if not taken.rowcount:  # type: ignore[attr-defined]
+            db.session.rollback()
+            continue
+        log_action(None, "requeue_export_job", job, before=before,
+                   after={"status": JobStatus.QUEUED.value})
+        db.session.commit()
+        logger.warning("export job %s: its process stopped (silent since %s); queued again",
+                       job.id, before["updated_at"])
+        enqueue(app, job.id)
+        requeued.append(job.id)
+    db.session.expire_all()
+    return requeued
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -359,8 +443,18 @@ def run_job(job_id: int) -> ExportJob | None:
     consultation_id = job.consultation_id
     kind, fmt, internal, language = job.kind, job.format, job.internal, job.language
     db.session.rollback()
-    _set(job_id, status=JobStatus.RUNNING, started_at=utcnow(), progress=0,
-         message=_("Started."))
+    # Conditional: of two runners handed the same job (a queue entry delivered twice, a job
+    # queued again), one runs it.
+    with db.engine.begin() as connection:
+        started = connection.execute(
+            update(ExportJob.__table__)
+            .where(ExportJob.id == job_id, ExportJob.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, started_at=utcnow(), updated_at=utcnow(),
+                    progress=0, message=_("Started."))
+        )
+    if not started.rowcount:
+        logger.info("export job %s was taken by another runner", job_id)
+        return db.session.get(ExportJob, job_id)
     storage = get_storage()
     name = f"job-{job_id}-{secrets.token_hex(8)}.{fmt.value}"
     partial = storage.scratch_dir() / (name + ".part")

@@ -29,7 +29,7 @@ from consult_app.accounts.models import (
     VerificationStatus,
 )
 from consult_app.consultations.models import Consultation, PublicationMode
-from consult_app.core.audit import log_action
+from consult_app.core.audit import insert_rows, log_actions
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
@@ -137,6 +137,29 @@ def _merge_remarks(current: str | None, new: str | None) -> str | None:
     return f"{current}\n\n{new}"
 
 
+def _insert_comments(submission: Submission, rows: list[dict[str, Any]]) -> list[Comment]:
+    """Insert the comments of ``submission`` in one statement; the new Comment objects."""
+    if not rows:
+        return []
+    # The submission is new or locked (lock_submission): its comments with an id above
+    # those it had are the ones inserted here. No RETURNING (SQLite would then insert one
+    # row per statement); multi-row statements, not executemany: PostgreSQL
+    # (psycopg) would run one INSERT, and fire the counts triggers, per row.
+    known = max((c.id for c in submission.comments), default=0)
+    for row in rows:
+        row["submission_id"] = submission.id
+    insert_rows(Comment.__table__, rows)
+    added = db.session.scalars(
+        select(Comment)
+        .where(Comment.submission_id == submission.id, Comment.id > known)
+        .order_by(Comment.id)
+    ).all()
+    assert len(added) == len(rows)
+    # The submission's comments (the revision's snapshot reads them) now include them.
+    db.session.expire(submission, ["comments"])
+    return list(added)
+
+
 def record_offline_submission(
     actor: User,
     consultation: Consultation,
@@ -239,30 +262,34 @@ def record_offline_submission(
         if org_id not in current_cosigners:
             submission.cosigners.append(Cosigner(organisation=cosigner))
 
-    added: list[Comment] = []
     # What each comment says, to leave out those already recorded (the same form or file
     # sent twice): a set, so that a file of 20,000 rows costs 20,000 look-ups, not 20,000².
     fields = list(values[0]) if values else []
     recorded = {
         tuple(getattr(c, k) for k in fields) for c in submission.active_comments
     }
+    # The new comments as rows, inserted below with one multi-row INSERT (not 20,000 ORM
+    # objects flushed one by one); published at once in the IMMEDIATE publication mode.
+    moderation = (
+        ModerationStatus.PUBLISHED
+        if consultation.publication_mode is PublicationMode.IMMEDIATE
+        else ModerationStatus.PENDING
+    )
+    new_rows: list[dict[str, Any]] = []
     for item in values:
         key = tuple(item[k] for k in fields)
         if key in recorded:
             continue
         recorded.add(key)
-        comment = Comment(
-            submission=submission,
-            consultation_id=consultation.id,
-            created_by_id=actor.id,
-            moderation_status=ModerationStatus.PENDING,
-            is_public=False,
+        new_rows.append({
+            "consultation_id": consultation.id,
+            "created_by_id": actor.id,
+            "moderation_status": moderation,
+            "is_public": False,
             **item,
-        )
-        db.session.add(comment)
-        added.append(comment)
+        })
 
-    if before is not None and not added and submission_state(submission) == before:
+    if before is not None and not new_rows and submission_state(submission) == before:
         return RecordResult(submission, None, False, [])
     # The revision recorded here includes what the authors edited since they submitted.
     apply_unsubmitted_edits(submission)
@@ -274,11 +301,9 @@ def record_offline_submission(
     submission.revision_count += 1
     submission.last_submitted_at = moment
     submission.has_unsubmitted_changes = False
-    if consultation.publication_mode is PublicationMode.IMMEDIATE:
-        for comment in added:
-            comment.moderation_status = ModerationStatus.PUBLISHED
     try:
         db.session.flush()
+        added = _insert_comments(submission, new_rows)
         received = {
             "channel": channel.value,
             "channel_detail": detail,
@@ -299,19 +324,24 @@ def record_offline_submission(
             _("This submission was being changed at the same moment elsewhere. Reload the page.")
         ) from None
     refresh_public_flags(submission)
-    for comment in added:
-        log_action(actor, "add_comment", comment, after=comment_state(comment))
-    log_action(
+    # One INSERT for the entries of every comment and of the submission (a file of 20,000
+    # rows would otherwise append them one statement at a time).
+    log_actions(
         actor,
-        "record_offline_submission",
-        submission,
-        before=before,
-        after={
-            **submission_state(submission),
-            **received,
-            "revision": revision.number,
-            "comments_added": len(added),
-        },
+        [
+            *(("add_comment", comment, None, comment_state(comment)) for comment in added),
+            (
+                "record_offline_submission",
+                submission,
+                before,
+                {
+                    **submission_state(submission),
+                    **received,
+                    "revision": revision.number,
+                    "comments_added": len(added),
+                },
+            ),
+        ],
     )
     logger.info(
         "offline submission %s (%s) recorded by user %s: revision %s, %d comments",

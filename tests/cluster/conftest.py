@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cluster.sh"
@@ -28,6 +31,10 @@ DATABASE = os.environ.get("CLUSTER_TEST_DATABASE", "consult_cluster_faults")
 REDIS_PORT = int(os.environ.get("CLUSTER_TEST_REDIS_PORT", "18379"))
 REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+# The instances and the worker reach PostgreSQL through a TCP proxy of the test's own
+# (tests/cluster/tcp_proxy.py) that a test cuts and restores: PostgreSQL unreachable without
+# stopping the machine's shared server.
+PG_PROXY_PORT = int(os.environ.get("CLUSTER_TEST_PG_PROXY_PORT", "18432"))
 APP_PORTS = [int(p) for p in os.environ.get("CLUSTER_TEST_APP_PORTS", "18101 18102").split()]
 PROXY_PORT = int(os.environ.get("CLUSTER_TEST_PROXY_PORT", "18180"))
 
@@ -40,6 +47,43 @@ class Cluster:
     proxy_port: int = PROXY_PORT
     app_ports: list[int] = field(default_factory=lambda: list(APP_PORTS))
     redis: subprocess.Popen[bytes] | None = None
+    pg_proxy: subprocess.Popen[bytes] | None = None
+
+    def start_pg_proxy(self) -> None:
+        target = make_url(self.database_url)
+        self.pg_proxy = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "tests" / "cluster" / "tcp_proxy.py"),
+                str(PG_PROXY_PORT),
+                target.host or "127.0.0.1",
+                str(target.port or 5432),
+            ],
+            stdout=open(self.directory / "pg-proxy.log", "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", PG_PROXY_PORT), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("the PostgreSQL proxy did not start")
+
+    def cut_database(self) -> None:
+        """PostgreSQL unreachable: open connections reset, new ones refused."""
+        assert self.pg_proxy is not None
+        self.pg_proxy.send_signal(signal.SIGUSR1)
+
+    def restore_database(self) -> None:
+        assert self.pg_proxy is not None
+        self.pg_proxy.send_signal(signal.SIGUSR2)
+
+    def stop_pg_proxy(self) -> None:
+        if self.pg_proxy is not None:
+            self.pg_proxy.kill()
+            self.pg_proxy.wait(timeout=30)
+            self.pg_proxy = None
 
     def start_redis(self) -> None:
         self.redis = subprocess.Popen(
@@ -130,8 +174,12 @@ def cluster() -> Iterator[Cluster]:
         CLUSTER_DIR=str(directory),
         APP_PORTS=" ".join(map(str, APP_PORTS)),
         PROXY_PORT=str(PROXY_PORT),
-        DATABASE_URL=database_url,
+        DATABASE_URL=make_url(database_url).set(port=PG_PROXY_PORT).render_as_string(False),
         REDIS_URL=REDIS_URL,
+        # A killed worker's job is seen silent after 4 s and queued again within 2 s more.
+        EXPORTS_HEARTBEAT_SECONDS="1",
+        EXPORTS_STALE_SECONDS="4",
+        EXPORTS_RECOVERY_SECONDS="2",
         SECRET_KEY=secrets.token_urlsafe(48),
         # The load comes from one address: limits high enough for it, but counted (in Redis).
         SUBMIT_RATE_LIMIT="100000 per minute",
@@ -139,8 +187,10 @@ def cluster() -> Iterator[Cluster]:
     cluster = Cluster(env=env, directory=directory, database_url=database_url)
     try:
         cluster.start_redis()
+        cluster.start_pg_proxy()
         cluster.script("start")
         yield cluster
     finally:
         cluster.script("stop")
         cluster.stop_redis()
+        cluster.stop_pg_proxy()

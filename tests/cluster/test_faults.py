@@ -1,4 +1,5 @@
-"""Faults under load: an app instance killed with SIGKILL behind the proxy, Redis stopped.
+"""Faults under load: an app instance killed with SIGKILL behind the proxy, Redis stopped,
+the export worker killed in the middle of a job, PostgreSQL unreachable for a moment.
 
 A bounded loopback load of comment posts goes through nginx while one gunicorn instance is
 killed. Every post that got its receipt (the redirect to the submission) is in the database
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.load import PASSWORD, Client, parse_forms, sign_in
 from tests.cluster.conftest import Cluster
@@ -32,9 +33,12 @@ class Outcome:
     accepted: list[tuple[str, int, float]] = field(default_factory=list)  # body, submission
     refused: list[tuple[str, int, str]] = field(default_factory=list)  # body, submission, why
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Seconds a client waits after a refusal before its next post (as one honouring the
+    # 503's Retry-After would, shortened), so that the load outlasts an outage.
+    pause_after_refusal: float = 0.0
 
 
-def _in_app(cluster: Cluster) -> Any:
+def _in_app(cluster: Cluster, **config: Any) -> Any:
     from consult_app import create_app
     from consult_app.config import normalise_database_url
 
@@ -43,6 +47,7 @@ def _in_app(cluster: Cluster) -> Any:
         SECRET_KEY=secrets.token_urlsafe(48),
         PUBLIC_URL="http://127.0.0.1",
         SQLALCHEMY_DATABASE_URI=normalise_database_url(cluster.database_url),
+        **config,
     )
 
 
@@ -108,14 +113,19 @@ def _post_comments(
                 outcome.accepted.append((body, sid, time.monotonic()))
             else:
                 outcome.refused.append((body, sid, f"HTTP {status}"))
+        if not receipt and outcome.pause_after_refusal:
+            time.sleep(outcome.pause_after_refusal)
     client.close()
 
 
 def _load_with_faults(
-    cluster: Cluster, accounts: list[dict[str, Any]], faults: list[tuple[int, Any]]
+    cluster: Cluster,
+    accounts: list[dict[str, Any]],
+    faults: list[tuple[int, Any]],
+    pause_after_refusal: float = 0.0,
 ) -> tuple[Outcome, list[float]]:
     """Run the load; call each fault once ``threshold`` receipts have come back."""
-    outcome = Outcome()
+    outcome = Outcome(pause_after_refusal=pause_after_refusal)
     started = threading.Barrier(CLIENTS + 1)
     threads = [
         threading.Thread(target=_post_comments, args=(cluster, a, i, outcome, started))
@@ -211,4 +221,192 @@ def test_redis_stopped_and_started_under_load(cluster: Cluster) -> None:
     print(f"redis: {len(outcome.accepted)} receipts, refused: {outcome.refused}")
     assert readiness == [503, 200]
     assert not outcome.refused
+    _check_database(cluster, accounts, outcome)
+
+
+EXPORT_COMMENTS = 4000  # enough rows that the build lasts while the worker is killed
+
+
+def _export_data(cluster: Cluster, accounts: list[dict[str, Any]]) -> tuple[int, int]:
+    """EXPORT_COMMENTS comments of one more, submitted, submission of the consultation, and a
+    secretariat account: (consultation id, user id)."""
+    from consult_app.accounts.models import OrgCategory, Role
+    from consult_app.core.models import utcnow
+    from consult_app.extensions import db
+    from consult_app.submissions.models import (
+        Comment,
+        Position,
+        Submission,
+        SubmissionStatus,
+    )
+    from tests.conftest import make_org, make_user
+
+    app = _in_app(cluster)
+    with app.app_context():
+        first = db.session.get(Submission, accounts[0]["submission_id"])
+        assert first is not None
+        consultation_id = first.consultation_id
+        org = make_org(name=f"Export load {secrets.token_hex(4)}", category=OrgCategory.NGO)
+        submission = Submission(
+            consultation_id=consultation_id,
+            organisation=org,
+            status=SubmissionStatus.SUBMITTED,
+            submitted_at=utcnow(),
+            receipt_number=f"EXPORT-LOAD-{secrets.token_hex(4)}",
+            revision_count=1,
+        )
+        db.session.add(submission)
+        db.session.flush()
+        provisions = accounts[0]["provision_ids"]
+        db.session.add_all(
+            Comment(
+                submission_id=submission.id,
+                consultation_id=consultation_id,
+                provision_id=provisions[n % len(provisions)],
+                position=Position.SUPPORT,
+                body=f"Export load comment {n} " + "words " * 40,
+            )
+            for n in range(EXPORT_COMMENTS)
+        )
+        secretariat = make_user(Role.SECRETARIAT)
+        db.session.commit()
+        return consultation_id, secretariat.id
+
+
+def _request_export(cluster: Cluster, consultation_id: int, user_id: int) -> int:
+    """The internal compilation queued on the cluster's Redis."""
+    from consult_app.accounts.models import User
+    from consult_app.consultations.models import Consultation
+    from consult_app.exports.jobs import request_export
+    from consult_app.exports.models import ExportFormat, ExportKind
+    from consult_app.extensions import db
+
+    app = _in_app(cluster, REDIS_URL=cluster.env["REDIS_URL"])
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        consultation = db.session.get(Consultation, consultation_id)
+        assert user is not None and consultation is not None
+        job = request_export(
+            user, consultation, ExportKind.COMPILATION, ExportFormat.XLSX, internal=True
+        )
+        db.session.commit()  # queued after the commit
+        return int(job.id)
+
+
+def _job(cluster: Cluster, job_id: int) -> tuple[str, int, str | None]:
+    from consult_app.exports.models import ExportJob
+    from consult_app.extensions import db
+
+    app = _in_app(cluster)
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        assert job is not None
+        return job.status.value, job.progress, job.file_path
+
+
+def test_worker_killed_in_the_middle_of_a_job(cluster: Cluster) -> None:
+    """kill -9 of the export worker while it builds: the restarted worker finds the job
+    silent, queues it again (once, audited) and builds it; one file, one job, under load."""
+    from consult_app.core.audit import AuditEntry
+    from consult_app.core.storage import StoredFile
+    from consult_app.exports.models import ExportJob
+    from consult_app.extensions import db
+
+    accounts = _make_contributors(cluster, "worker")
+    consultation_id, user_id = _export_data(cluster, accounts)
+    seen: list[tuple[str, int, str | None]] = []
+    jobs: list[int] = []
+
+    def kill_worker_mid_job() -> None:
+        job_id = _request_export(cluster, consultation_id, user_id)
+        jobs.append(job_id)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            state = _job(cluster, job_id)
+            if state[0] == "running" and state[1] >= 1:
+                break
+            assert state[0] in ("queued", "running"), state
+            time.sleep(0.05)
+        cluster.script("kill-worker")
+        seen.append(_job(cluster, job_id))
+        cluster.script("start-worker")
+
+    outcome, _ = _load_with_faults(cluster, accounts, [(20, kill_worker_mid_job)])
+    assert seen and seen[0][0] == "running", f"the job was not running at the kill: {seen}"
+    assert not outcome.refused
+    (job_id,) = jobs
+    deadline = time.monotonic() + 300
+    status, progress, file_path = _job(cluster, job_id)
+    while status != "done" and time.monotonic() < deadline:
+        assert status in ("queued", "running"), (status, progress, file_path)
+        time.sleep(0.5)
+        status, progress, file_path = _job(cluster, job_id)
+    assert (status, progress) == ("done", 100)
+
+    app = _in_app(cluster)
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(ExportJob)
+                .where(
+                    ExportJob.consultation_id
+                    == (
+                        select(ExportJob.consultation_id)
+                        .where(ExportJob.id == job_id)
+                        .scalar_subquery()
+                    )
+                )
+            )
+            == 1
+        )
+        requeued = db.session.scalars(
+            select(AuditEntry.object_id).where(AuditEntry.action == "requeue_export_job")
+        ).all()
+        assert requeued == [job_id]
+        files = db.session.scalars(
+            select(StoredFile.key).where(StoredFile.key.startswith(f"exports/job-{job_id}-"))
+        ).all()
+        assert files == [f"exports/{file_path}"]
+    _check_database(cluster, accounts, outcome)
+
+
+def test_database_unreachable_for_a_moment_under_load(cluster: Cluster) -> None:
+    """PostgreSQL cut off (connections reset, new ones refused) for a few seconds: clear
+    503s meanwhile, no receipted post lost, nothing half-stored, and the service comes back
+    by itself."""
+    accounts = _make_contributors(cluster, "database")
+    readiness: list[int] = []
+    pages: list[tuple[int, str]] = []
+    outage: list[float] = []
+
+    def cut() -> None:
+        cluster.cut_database()
+        outage.append(time.monotonic())
+        time.sleep(0.5)
+        readiness.append(_get(cluster.app_ports[0], "/readyz"))
+        client = Client(cluster.proxy_port)
+        try:
+            status, _, body = client.request("GET", "/")
+            pages.append((status, body.decode("utf-8", "replace")))
+        finally:
+            client.close()
+        time.sleep(3)
+        cluster.restore_database()
+        outage.append(time.monotonic())
+
+    outcome, _ = _load_with_faults(cluster, accounts, [(60, cut)], pause_after_refusal=0.5)
+    print(f"database: {len(outcome.accepted)} receipts, refused: {len(outcome.refused)}")
+    assert readiness == [503]
+    assert pages and pages[0][0] == 503
+    assert "briefly unavailable" in pages[0][1]
+    # Refused posts were refused with a clear 503 (or cut in flight at the moment of the
+    # outage), and posts went on being receipted after it, without anyone restarting anything.
+    assert outcome.refused, "the outage refused nothing: was the database cut?"
+    for _, _, why in outcome.refused:
+        assert why == "HTTP 503" or not why.startswith("HTTP"), why
+    after = [a for a in outcome.accepted if a[2] > outage[1]]
+    assert after, "no post was receipted after the database came back"
+    assert _get(cluster.app_ports[0], "/readyz") == 200
+    assert _get(cluster.app_ports[1], "/readyz") == 200
     _check_database(cluster, accounts, outcome)

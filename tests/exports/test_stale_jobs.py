@@ -21,9 +21,14 @@ from tests.exports.conftest import ExportWorld
 
 def make_job(world: ExportWorld, status: JobStatus, silent_for: timedelta) -> ExportJob:
     """A job last touched ``silent_for`` ago (written with Core: the ORM would touch it)."""
-    job = ExportJob(consultation=world.consultation, kind=ExportKind.COMPILATION,
-                    format=ExportFormat.CSV, status=status, progress=30,
-                    requested_by_id=world.secretariat.id)
+    job = ExportJob(
+        consultation=world.consultation,
+        kind=ExportKind.COMPILATION,
+        format=ExportFormat.CSV,
+        status=status,
+        progress=30,
+        requested_by_id=world.secretariat.id,
+    )
     db.session.add(job)
     db.session.commit()
     db.session.execute(
@@ -103,8 +108,11 @@ def test_starting_a_stale_job_again_records_it_as_failed(
 
 def test_a_failed_job_can_be_started_again(client: FlaskClient, world: ExportWorld) -> None:
     job = make_job(world, JobStatus.RUNNING, timedelta(0))
-    db.session.execute(update(ExportJob.__table__).where(ExportJob.id == job.id).values(
-        status=JobStatus.FAILED.value, error="boom", finished_at=utcnow()))
+    db.session.execute(
+        update(ExportJob.__table__)
+        .where(ExportJob.id == job.id)
+        .values(status=JobStatus.FAILED.value, error="boom", finished_at=utcnow())
+    )
     db.session.commit()
     login(client, world.secretariat)
     assert b"Start this export again" in client.get(f"/exports/jobs/{job.id}").data
@@ -113,9 +121,7 @@ def test_a_failed_job_can_be_started_again(client: FlaskClient, world: ExportWor
     assert audit_actions("expire_export_job") == []
 
 
-def test_only_the_secretariat_starts_a_job_again(
-    client: FlaskClient, world: ExportWorld
-) -> None:
+def test_only_the_secretariat_starts_a_job_again(client: FlaskClient, world: ExportWorld) -> None:
     job = make_job(world, JobStatus.RUNNING, timedelta(minutes=10))
     assert client.post(f"/exports/jobs/{job.id}/retry").status_code in (302, 401)
     login(client, world.contributor)
@@ -126,9 +132,7 @@ def test_only_the_secretariat_starts_a_job_again(
     assert db.session.get(ExportJob, job.id).status is JobStatus.RUNNING
 
 
-def test_retry_without_csrf_token_changes_nothing(
-    csrf_app: Flask, world: ExportWorld
-) -> None:
+def test_retry_without_csrf_token_changes_nothing(csrf_app: Flask, world: ExportWorld) -> None:
     job = make_job(world, JobStatus.RUNNING, timedelta(minutes=10))
     client = csrf_app.test_client()
     login(client, world.secretariat)
@@ -151,8 +155,11 @@ def test_cli_expires_only_stale_jobs(app: Flask, world: ExportWorld) -> None:
     db.session.expire_all()
     statuses = {j.id: j.status for j in db.session.scalars(select(ExportJob))}
     # In tests jobs run inline (EXPORTS_SYNC): a queued job is not waiting for a thread.
-    assert statuses == {stale.id: JobStatus.FAILED, fresh.id: JobStatus.RUNNING,
-                        queued.id: JobStatus.QUEUED}
+    assert statuses == {
+        stale.id: JobStatus.FAILED,
+        fresh.id: JobStatus.RUNNING,
+        queued.id: JobStatus.QUEUED,
+    }
     again = app.test_cli_runner().invoke(args=["exports", "expire-stale"])
     assert "0 stale job(s)" in again.output
 
@@ -203,3 +210,53 @@ def test_a_running_job_beats(
     assert done is not None and done.status is JobStatus.DONE
     assert beats.is_set()
     assert not [t for t in threading.enumerate() if t.name == f"export-{job.id}-heartbeat"]
+
+
+def test_the_worker_queues_again_a_job_whose_process_died(
+    app: Flask, world: ExportWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """recover_interrupted_jobs: a silent running job is queued again (once), then runs."""
+    queued: list[int] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda _app, job_id: queued.append(job_id))
+    dead = make_job(world, JobStatus.RUNNING, timedelta(minutes=10))
+    alive = make_job(world, JobStatus.RUNNING, timedelta(seconds=5))
+
+    assert jobs.recover_interrupted_jobs(app) == [dead.id]
+    assert queued == [dead.id]
+    db.session.expire_all()
+    assert db.session.get(ExportJob, dead.id).status is JobStatus.QUEUED
+    assert db.session.get(ExportJob, alive.id).status is JobStatus.RUNNING
+    assert [e.object_id for e in audit_actions("requeue_export_job")] == [dead.id]
+    # Nothing silent any more: a second look queues nothing.
+    assert jobs.recover_interrupted_jobs(app) == []
+
+    # The queued entry runs it once; a second delivery of the same entry does nothing.
+    finished = jobs.run_job(dead.id)
+    assert finished is not None and finished.status is JobStatus.DONE
+    again = jobs.run_job(dead.id)
+    assert again is not None and again.status is JobStatus.DONE
+    assert job_count() == 2
+
+
+def test_a_job_that_keeps_killing_its_worker_is_recorded_as_failed(
+    app: Flask, world: ExportWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queued: list[int] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda _app, job_id: queued.append(job_id))
+    monkeypatch.setitem(app.config, "EXPORTS_MAX_ATTEMPTS", 2)
+    job = make_job(world, JobStatus.RUNNING, timedelta(minutes=10))
+    assert jobs.recover_interrupted_jobs(app) == [job.id]  # second run
+    # That run died too.
+    db.session.execute(
+        update(ExportJob.__table__)
+        .where(ExportJob.id == job.id)
+        .values(status=JobStatus.RUNNING, updated_at=utcnow() - timedelta(minutes=10))
+    )
+    db.session.commit()
+    assert jobs.recover_interrupted_jobs(app) == []
+    assert queued == [job.id]
+    db.session.expire_all()
+    failed = db.session.get(ExportJob, job.id)
+    assert failed.status is JobStatus.FAILED
+    assert "stopped before it finished" in (failed.error or "")
+    assert [e.object_id for e in audit_actions("expire_export_job")] == [job.id]

@@ -1,0 +1,171 @@
+"""Bulk offline import (`flask submissions import`): time to import one file of N rows.
+
+    .venv/bin/python bench/offline_import.py --rows 20000 --shape one
+    .venv/bin/python bench/offline_import.py --rows 20000 --shape many --organisations 2000
+    .venv/bin/python bench/offline_import.py ... --database-url postgresql://root@127.0.0.1/bench_import
+    .venv/bin/python bench/offline_import.py ... --profile     # cProfile, top 25 by cumulative
+
+Shapes: ``one``: every row a comment of one letter of one organisation (one submission);
+``many``: rows spread over ``--organisations`` organisations, every row with its own
+reference (channel detail), so one submission per organisation with one revision per
+reference (the case that took 39.5 s for 200 rows). The database is made fresh
+(SQLite file under bench/out/, or a PostgreSQL database whose name starts with ``bench_``).
+The figure is the time of ``import_offline_file`` plus the commit; the file's checks
+(``plan_import``) are timed apart too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HEADER = [
+    "organisation",
+    "channel",
+    "channel_detail",
+    "received_at",
+    "provision",
+    "paragraph",
+    "position",
+    "kind",
+    "comment",
+    "proposed_wording",
+    "rationale",
+    "publishable",
+    "on_behalf",
+]
+POSITIONS = ["support", "oppose", "support_with_amendments", "reservation", "no_position"]
+
+
+def make_file(names: list[str], rows: int, shape: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    for n in range(rows):
+        organisation = names[0] if shape == "one" else names[n % len(names)]
+        reference = "Ref. ONE/1" if shape == "one" else f"Ref. {n:06d}"
+        position = POSITIONS[n % len(POSITIONS)]
+        wording = (
+            "Everyone has the right, without distinction."
+            if position.endswith("amendments")
+            else ""
+        )
+        writer.writerow(
+            [
+                organisation,
+                "letter",
+                reference,
+                "2023-01-20",
+                f"Article {1 + n % 3}",
+                "",
+                position,
+                "",
+                f"Comment number {n}: the provision should say more about it.",
+                wording,
+                "",
+                "yes",
+                "",
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+def fresh_database(url: str | None) -> str:
+    if url is None:
+        path = ROOT / "bench" / "out" / "offline-import.sqlite"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from consult_app.config import normalise_database_url
+
+    parsed = make_url(normalise_database_url(url))
+    if not (parsed.database or "").startswith("bench_"):
+        raise SystemExit("the PostgreSQL database's name must start with bench_")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    return parsed.render_as_string(hide_password=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--shape", choices=["one", "many"], default="one")
+    parser.add_argument("--organisations", type=int, default=2000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args()
+
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
+    from flask_migrate import upgrade
+
+    from consult_app import create_app
+    from consult_app.accounts.models import OrgCategory, Role
+    from consult_app.extensions import db
+    from consult_app.submissions.offline import import_offline_file, plan_import
+    from tests.conftest import make_consultation, make_org, make_user
+
+    url = fresh_database(args.database_url)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MAIL_BACKEND="memory")
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        consultation = make_consultation()
+        count = 1 if args.shape == "one" else args.organisations
+        names = []
+        for i in range(count):
+            org = make_org(name=f"Bench organisation {i:05d}", category=OrgCategory.NGO)
+            names.append(org.name)
+        secretariat = make_user(Role.SECRETARIAT)
+        db.session.commit()
+        data = make_file(names, args.rows, args.shape)
+
+        started = time.perf_counter()
+        plans = plan_import(consultation, data)
+        checked = time.perf_counter() - started
+        db.session.rollback()
+
+        profile = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        if profile:
+            profile.enable()
+        result = import_offline_file(secretariat, consultation, data, dry_run=args.dry_run)
+        db.session.commit()
+        if profile:
+            profile.disable()
+        elapsed = time.perf_counter() - started
+        figures = {
+            "rows": args.rows,
+            "shape": args.shape,
+            "organisations": count,
+            "submissions": len(result.submissions),
+            "plans": len(plans),
+            "comments": result.comment_count,
+            "database": db.engine.dialect.name,
+            "dry_run": args.dry_run,
+            "check_seconds": round(checked, 2),
+            "import_seconds": round(elapsed, 2),
+        }
+        print(json.dumps(figures))
+        if profile:
+            pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
