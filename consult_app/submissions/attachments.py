@@ -110,6 +110,7 @@ def add_attachment(
     """Attach a PDF or DOCX file, checked by its content and size; ``publish_consent``: the
     authors agree that it be published in the consultation's public record."""
     lock_submission(submission)
+    now = now or utcnow()
     _ensure_can_edit(user, submission, now)
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     if not data:
@@ -162,6 +163,7 @@ def withdraw_attachment(
     """Withdraw an attachment; the file stays in the record."""
     submission = attachment.submission
     lock_submission(submission)
+    now = now or utcnow()
     _ensure_can_edit(user, submission, now)
     if attachment.is_withdrawn:
         return attachment

@@ -425,6 +425,7 @@ def add_comment(
 ) -> Comment:
     """Add a comment on ``provision`` to ``submission``."""
     lock_submission(submission)
+    now = now or utcnow()
     _ensure_can_edit(user, submission, now)
     values = validated_comment(submission, provision, fields)
     # A resubmitted form must not leave the same comment twice (asked of the database, so
@@ -500,6 +501,7 @@ def update_comment(
     submission = comment.submission
     lock_submission(submission)
     db.session.refresh(comment)
+    now = now or utcnow()
     _ensure_can_edit(user, submission, now)
     if comment.is_withdrawn:
         raise UserError(_("This comment was withdrawn and can no longer be changed."))
@@ -563,6 +565,7 @@ def withdraw_comment(user: User, comment: Comment, *, now: datetime | None = Non
     """Withdraw a comment; it stays in the record but no longer counts or shows."""
     submission = comment.submission
     lock_submission(submission)
+    now = now or utcnow()
     _ensure_can_edit(user, submission, now)
     if comment.is_withdrawn:
         return comment
@@ -645,6 +648,7 @@ def update_submission_details(
 ) -> Submission:
     """Set general remarks, on-behalf-of, publication wish and co-signers."""
     lock_submission(submission)
+    now = now or utcnow()
     _ensure_can_edit(user, submission, now)
     if expected_lock_version is not None and expected_lock_version != submission.lock_version:
         raise Conflict(
@@ -763,8 +767,11 @@ def submit_submission(
 ) -> SubmitResult:
     """Submit (or resubmit) the submission: a receipt, a kept revision, publication."""
     lock_submission(submission)
+    # One clock reading decides and is recorded: the receipt's time is the time the
+    # deadline was checked against, so a submission accepted at the closing second never
+    # shows a time after it.
+    moment = now = now or utcnow()
     _ensure_can_edit(user, submission, now)
-    moment = now or utcnow()
     # A refused submission (a conflict below) rolls the request back, edits included.
     apply_unsubmitted_edits(submission)
     snapshot = build_snapshot(submission)

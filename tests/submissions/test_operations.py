@@ -622,6 +622,32 @@ def test_after_the_deadline_nothing_changes(world):
     assert submission.general_remarks is None
 
 
+def test_the_receipt_shows_the_time_the_deadline_was_checked_against(world, monkeypatch):
+    """At the closing second, one clock reading decides and is recorded: a submission
+    checked a millisecond before the deadline is accepted with that time on its receipt,
+    even if the clock has passed the deadline by the time the receipt is written."""
+    submission = ops.start_submission(world.author, world.consultation)
+    ops.add_comment(world.author, submission, world.articles[0], fields("Just in time."))
+    db.session.commit()
+    closes = world.consultation.closes_at
+    # One clock for every module that reads it: the first reading a millisecond before the
+    # deadline, every later one a second after.
+    readings = iter([closes - timedelta(milliseconds=1)])
+
+    def clock():
+        return next(readings, closes + timedelta(seconds=1))
+
+    import consult_app.consultations.models as consultation_models
+
+    monkeypatch.setattr(ops, "utcnow", clock)
+    monkeypatch.setattr(consultation_models, "utcnow", clock)
+    ops.submit_submission(world.author, submission, submission.lock_version)
+    db.session.commit()
+    assert submission.is_submitted
+    assert submission.submitted_at == closes - timedelta(milliseconds=1)
+    assert submission.revisions[0].submitted_at == submission.submitted_at
+
+
 def test_compose_submission_for_scripts(world):
     first, second = world.articles[:2]
     submission = ops.compose_submission(
