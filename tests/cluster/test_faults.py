@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -51,8 +52,8 @@ def _in_app(cluster: Cluster, **config: Any) -> Any:
     )
 
 
-def _make_contributors(cluster: Cluster, tag: str) -> list[dict[str, Any]]:
-    """An open consultation and CLIENTS contributors, each with a draft submission."""
+def _make_contributors(cluster: Cluster, tag: str, clients: int = CLIENTS) -> list[dict[str, Any]]:
+    """An open consultation and ``clients`` contributors, each with a draft submission."""
     from consult_app.accounts.models import OrgCategory, Role
     from consult_app.extensions import db
     from consult_app.submissions.operations import start_submission
@@ -62,11 +63,17 @@ def _make_contributors(cluster: Cluster, tag: str) -> list[dict[str, Any]]:
     accounts = []
     with app.app_context():
         consultation = make_consultation()
-        for i in range(CLIENTS):
+        for i in range(clients):
             org = make_org(name=f"Fault test {tag} {i}", category=OrgCategory.NGO)
             user = make_user(Role.CONTRIBUTOR, organisation=org, password=PASSWORD)
             submission = start_submission(user, consultation)
-            accounts.append({"email": user.email, "submission_id": submission.id})
+            accounts.append(
+                {
+                    "email": user.email,
+                    "submission_id": submission.id,
+                    "consultation_id": consultation.id,
+                }
+            )
         provision_ids = [p.id for p in consultation.version.provisions]
         db.session.commit()
     for account in accounts:
@@ -410,3 +417,183 @@ def test_database_unreachable_for_a_moment_under_load(cluster: Cluster) -> None:
     assert _get(cluster.app_ports[0], "/readyz") == 200
     assert _get(cluster.app_ports[1], "/readyz") == 200
     _check_database(cluster, accounts, outcome)
+
+
+# --- the deadline under load -------------------------------------------------------------
+
+DEADLINE_CLIENTS = 8
+#: Seconds from the start of the load to the deadline, and of load after it.
+BEFORE_DEADLINE = 2.5
+AFTER_DEADLINE = 1.5
+
+
+@dataclass
+class Attempt:
+    kind: str  # "comment" or "submit"
+    submission_id: int
+    body: str
+    sent: float  # wall-clock time (time.time()) the request left, and its answer came back
+    done: float
+    status: int
+    receipt: bool
+
+
+def _at_the_deadline(
+    cluster: Cluster,
+    account: dict[str, Any],
+    index: int,
+    closes: list[float],
+    attempts: list[Attempt],
+    lock: threading.Lock,
+    started: threading.Barrier,
+) -> None:
+    """Post comments without pause across the deadline; submit once, at a moment near it
+    (the clients' moments spread from 0.6 s before to 0.45 s after)."""
+    client = Client(cluster.proxy_port)
+    sign_in(client, account["email"])
+    sid = account["submission_id"]
+    pid = account["provision_ids"][0]
+    status, _, page = client.request("GET", f"/submissions/{sid}/provisions/{pid}/comment")
+    assert status == 200, status
+    client.frozen = True
+    parsed = parse_forms(page)
+    fields = next(f for a, f in parsed.forms.items() if a.endswith("/comment"))
+    position = next(v for v in parsed.options.get("position", []) if v)
+    started.wait()
+    deadline = closes[0]
+    submit_at = deadline - 0.6 + index * 0.15
+    submitted = False
+    n = 0
+    while time.time() < deadline + AFTER_DEADLINE:
+        if not submitted and time.time() >= submit_at:
+            submitted = True
+            _, _, page = client.request("GET", f"/submissions/{sid}")
+            # The Submit button belongs to the details form (what it holds is submitted too).
+            form = next(
+                (f for a, f in parse_forms(page).forms.items() if "/details" in a), None
+            )
+            sent = time.time()
+            if form is None:  # the page no longer offers Submit: the deadline passed
+                attempts_status, location = 403, ""
+            else:
+                # As a browser sends it: the pressed button only, an empty multiple select
+                # (the co-signers) not at all.
+                form.pop("details-submit", None)
+                if not form.get("details-cosigners"):
+                    form.pop("details-cosigners", None)
+                form["submit-submit"] = "Submit"
+                attempts_status, headers, _ = client.request(
+                    "POST", f"/submissions/{sid}/submit", form
+                )
+                location = headers.get("location", "")
+
+            with lock:
+                attempts.append(
+                    Attempt(
+                        "submit",
+                        sid,
+                        "",
+                        sent,
+                        time.time(),
+                        attempts_status,
+                        300 <= attempts_status < 400 and "/receipt" in location,
+                    )
+                )
+            continue
+        n += 1
+        pid = account["provision_ids"][n % len(account["provision_ids"])]
+        body = f"Deadline comment {index}-{n}-{secrets.token_hex(6)}"
+        form = dict(
+            fields, paragraph="", position=position, body=body, proposed_wording="", rationale=""
+        )
+        sent = time.time()
+        status, headers, _ = client.request(
+            "POST", f"/submissions/{sid}/provisions/{pid}/comment", form
+        )
+        receipt = 300 <= status < 400 and "/submissions/" in headers.get("location", "")
+        with lock:
+            attempts.append(Attempt("comment", sid, body, sent, time.time(), status, receipt))
+    client.close()
+
+
+def test_the_deadline_under_load(cluster: Cluster) -> None:
+    """Many contributors post and submit at the closing second. Nothing sent after the
+    deadline is accepted; nothing is refused before it; every receipted comment is stored
+    once; a submission with a receipt is submitted with a time at or before the deadline,
+    one refused stays a draft; the refusals are clear 4xx, never a server error."""
+    from consult_app.consultations.models import Consultation
+    from consult_app.core.models import utcnow
+    from consult_app.extensions import db
+    from consult_app.submissions.models import Comment, Submission, SubmissionStatus
+
+    accounts = _make_contributors(cluster, "deadline", DEADLINE_CLIENTS)
+    attempts: list[Attempt] = []
+    lock = threading.Lock()
+    closes: list[float] = []
+    started = threading.Barrier(DEADLINE_CLIENTS + 1)
+    threads = [
+        threading.Thread(
+            target=_at_the_deadline, args=(cluster, a, i, closes, attempts, lock, started)
+        )
+        for i, a in enumerate(accounts)
+    ]
+    for thread in threads:
+        thread.start()
+    app = _in_app(cluster)
+    with app.app_context():
+        consultation = db.session.get(Consultation, accounts[0]["consultation_id"])
+        assert consultation is not None
+        deadline = (utcnow() + timedelta(seconds=BEFORE_DEADLINE)).replace(microsecond=0)
+        consultation.closes_at = deadline
+        db.session.commit()
+    closes.append(deadline.timestamp())
+    started.wait(timeout=120)
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not any(t.is_alive() for t in threads)
+
+    comments = [a for a in attempts if a.kind == "comment"]
+    submits = [a for a in attempts if a.kind == "submit"]
+    print(
+        f"deadline: {sum(a.receipt for a in comments)} comments receipted, "
+        f"{sum(not a.receipt for a in comments)} refused; submissions "
+        f"{sum(a.receipt for a in submits)} receipted, "
+        f"{sum(not a.receipt for a in submits)} refused"
+    )
+    assert len(submits) == DEADLINE_CLIENTS
+    assert any(a.receipt for a in comments) and any(not a.receipt for a in comments)
+    for a in attempts:
+        assert a.status < 500, a
+        if a.receipt:
+            assert a.sent <= closes[0], f"accepted although sent after the deadline: {a}"
+        else:
+            assert a.status in (403, 200), a  # refused with the deadline's message
+            assert a.done >= closes[0], f"refused before the deadline: {a}"
+
+    with app.app_context():
+        sids = [a["submission_id"] for a in accounts]
+        stored: dict[str, int] = {}
+        for body, count in db.session.execute(
+            select(Comment.body, func.count())
+            .where(Comment.submission_id.in_(sids))
+            .group_by(Comment.body)
+        ):
+            stored[body] = count
+        for a in comments:
+            assert stored.get(a.body, 0) == (1 if a.receipt else 0), a
+        by_id = {
+            s.id: s for s in db.session.scalars(select(Submission).where(Submission.id.in_(sids)))
+        }
+        for a in submits:
+            submission = by_id[a.submission_id]
+            if a.receipt:
+                assert submission.status is SubmissionStatus.SUBMITTED
+                assert submission.submitted_at is not None
+                assert submission.submitted_at <= deadline
+            else:
+                assert submission.status is SubmissionStatus.DRAFT
+                assert submission.revision_count == 0
+    verify = cluster.flask("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    recount = cluster.flask("summaries", "recount", "--check")
+    assert recount.returncode == 0, recount.stdout + recount.stderr
