@@ -47,6 +47,7 @@ def test_reader_sees_the_written_submissions_and_the_contributors(journey: Journ
     authors' consent (downloaded), and the contributors under the headings of United
     Nations lists, in their order; nothing of an organisation that asked not to be named."""
     from consult_app.accounts.models import OrgCategory, RegionalGroup
+    from consult_app.submissions import attachments as attachment_ops
     from consult_app.submissions import operations as ops
     from tests.conftest import make_org, make_user
     from tests.submissions.conftest import pdf_bytes
@@ -62,7 +63,7 @@ def test_reader_sees_the_written_submissions_and_the_contributors(journey: Journ
             ops.CommentFields(position=Position.SUPPORT, body=f"{org.name} supports it."),
         )  # fmt: skip
         if document:
-            ops.add_attachment(
+            attachment_ops.add_attachment(
                 author, submission, document, pdf_bytes(document), publish_consent=consent
             )
         if not publishable:

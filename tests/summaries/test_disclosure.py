@@ -137,7 +137,8 @@ def test_setting_one_shows_everything(app: Flask, small: Small):
 
 def test_public_report_withholds_small_slices(small: Small, tmp_path) -> None:
     from consult_app.exports.models import ExportFormat
-    from consult_app.exports.report import build_report, gather_report, table_rows
+    from consult_app.exports.report import build_report, gather_report
+    from consult_app.exports.report_data import table_rows
 
     public = gather_report(small.consultation)
     (section,) = [s for s in public.sections if s.provision_id == small.article.id]
