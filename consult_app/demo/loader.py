@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 import docx
 from sqlalchemy import func, select
@@ -385,6 +386,13 @@ def _amend(text: str, rng: random.Random) -> str | None:
     return text.replace(old, new, 1)
 
 
+def _geneva(day: datetime, hour: int, minute: int) -> datetime:
+    """``day``'s date at ``hour``:``minute`` in Geneva (Europe/Zurich), in UTC."""
+    zone = ZoneInfo("Europe/Zurich")
+    local = day.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return local.astimezone(UTC)
+
+
 def load_demo(seed: int = 2023) -> DemoSummary:
     """Create the demo consultation (the caller commits)."""
     rng = random.Random(seed)
@@ -455,8 +463,9 @@ def load_demo(seed: int = 2023) -> DemoSummary:
             "invited to comment on the revised draft, article by article, and to propose "
             "amendments."
         ),
-        opens_at=now - timedelta(days=30),
-        closes_at=now + timedelta(days=60),
+        # As a secretariat sets them: opening at 09:00 and closing at midnight, Geneva time.
+        opens_at=_geneva(now - timedelta(days=30), 9, 0),
+        closes_at=_geneva(now + timedelta(days=60), 23, 59),
         timezone="Europe/Zurich",
         categories=list(OrgCategory),
         publication_mode=PublicationMode.IMMEDIATE,
