@@ -61,12 +61,14 @@ _ENGLISH_DATES = Locale.parse("en_GB")
 
 def date_and_time(value: datetime, locale: Locale | None, *, seconds: bool = False) -> str:
     """A date in words and a 24-hour time, in ``locale``'s language: "2 February 2027,
-    23:59", "2 février 2027, 23:59", "2027年2月2日 23:59"."""
+    23:59", "2 février 2027, 23:59", "2027年2月2日 23:59" (an Arabic comma in Arabic)."""
     language = locale.language if locale is not None else "en"
     date_locale = _ENGLISH_DATES if language == "en" else (locale or _ENGLISH_DATES)
     day = format_date(value.date(), "long", locale=date_locale)
     time = value.strftime("%H:%M:%S" if seconds else "%H:%M")
-    return f"{day} {time}" if language in {"zh", "ja"} else f"{day}, {time}"
+    if language in {"zh", "ja"}:
+        return f"{day} {time}"
+    return f"{day}\u060c {time}" if language == "ar" else f"{day}, {time}"
 
 
 @lru_cache(maxsize=8192)

@@ -189,7 +189,11 @@ def test_dates_are_formatted_in_the_reader_locale(app):
         "zh": ("2026年2月3日 18:00 (Europe/Zurich) · 2026年2月3日 17:00 UTC",
                "2026年2月3日 17:00:05 UTC"),
     }
-    for locale in ("en", "fr", "zh", "en"):
+    expected["ar"] = (
+        "3 فبراير 2026\u060c 18:00 (Europe/Zurich) · 3 فبراير 2026\u060c 17:00 UTC",
+        "3 فبراير 2026\u060c 17:00:05 UTC",
+    )
+    for locale in ("en", "fr", "zh", "ar", "en"):
         with _new_request(app, f"/?lang={locale}"):
             assert format_local_and_utc(value, "Europe/Zurich") == expected[locale][0]
             assert format_local_and_utc(value, seconds=True) == expected[locale][1]
