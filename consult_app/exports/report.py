@@ -720,7 +720,14 @@ def gather_report(
     version = consultation.version
     # The public report carries only what the secretariat published; its own report drafts
     # what is missing from the current figures.
-    edited = _edited_summaries(consultation) if internal else published_summaries(consultation)
+    # The public report quotes the published summaries, in the report's language where the
+    # secretariat translated them.
+    language = str(get_locale() or "en").split("_")[0]
+    edited = (
+        _edited_summaries(consultation)
+        if internal
+        else published_summaries(consultation, language)
+    )
     part = participation(consultation, public_only=not internal)
     shown_part = part if internal else public_participation(part)
     sections, lean = _sections(consultation, audience, edited, progress)

@@ -29,6 +29,7 @@ from consult_app.summaries.models import (
     Attribution,
     ConsensusSettings,
     SummaryDraft,
+    SummaryTranslation,
 )
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
 from consult_app.summaries.settings import (
@@ -308,13 +309,22 @@ def publish_summary(
     return draft
 
 
-def published_summaries(consultation: Consultation) -> dict[int, str]:
-    """The published text of each summary, by scope key (unpublished ones left out)."""
+def published_summaries(consultation: Consultation, language: str | None = None) -> dict[int, str]:
+    """The published text of each summary, by scope key (unpublished ones left out); with
+    ``language``, its translation into that language where the secretariat gave one for the
+    text as published (a translation of an earlier wording is not used)."""
     rows = db.session.execute(
-        select(SummaryDraft.scope_key, SummaryDraft.published_text).where(
+        select(SummaryDraft.scope_key, SummaryDraft.published_text, SummaryTranslation.text)
+        .outerjoin(
+            SummaryTranslation,
+            (SummaryTranslation.summary_id == SummaryDraft.id)
+            & (SummaryTranslation.language == (language or ""))
+            & (SummaryTranslation.source_text == SummaryDraft.published_text),
+        )
+        .where(
             SummaryDraft.consultation_id == consultation.id,
             SummaryDraft.published_text.is_not(None),
         )
     )
-    return {scope: text for scope, text in rows if text is not None}
+    return {scope: translated or text for scope, text, translated in rows if text is not None}
 

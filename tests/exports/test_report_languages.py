@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from consult_app.exports.jobs import build_export
 from consult_app.exports.models import ExportFormat, ExportKind
@@ -278,3 +279,54 @@ def test_cli_builds_the_compilation_in_russian(app, world: ExportWorld, tmp_path
     text = output.read_text(encoding="utf-8-sig")
     assert ARTICLE_1["ru"][0] in text
     assert ui("ru", "Provision") in text.splitlines()[0]
+
+
+def test_public_report_quotes_the_summaries_translated_for_their_published_text(
+    world: ExportWorld, tmp_path: Path
+) -> None:
+    """The public report in French quotes the French translation of a published summary;
+    once the summary is published again with other words, the old translation no longer
+    stands for it and the report quotes the new text (as original)."""
+    from consult_app.summaries.content_languages import save_content_translation
+    from consult_app.summaries.models import SummaryDraft
+    from consult_app.summaries.operations import (
+        edit_summary,
+        generate_summaries,
+        publish_summary,
+    )
+
+    generate_summaries(world.secretariat, world.consultation)
+    summary = db.session.scalars(
+        select(SummaryDraft).where(
+            SummaryDraft.consultation_id == world.consultation.id,
+            SummaryDraft.provision_id == world.articles[2].id,
+        )
+    ).one()
+    text = "Delegations broadly supported article 1."
+    edit_summary(world.secretariat, summary, text, summary.lock_version)
+    publish_summary(world.secretariat, summary, summary.lock_version)
+    db.session.commit()
+    save_content_translation(
+        world.secretariat, world.consultation, "fr",
+        {"title": None, "description": None, "instructions": None}, {},
+        {summary: "Les délégations ont largement appuyé l'article premier."},
+    )  # fmt: skip
+    db.session.commit()
+
+    def report_text() -> str:
+        path = build(world, ExportKind.REPORT, ExportFormat.HTML, "fr", tmp_path)
+        return path.read_text(encoding="utf-8")
+
+    html = report_text()
+    assert "Les délégations ont largement appuyé l&#39;article premier." in html or (
+        "Les délégations ont largement appuyé l'article premier." in html
+    )
+    assert "Delegations broadly supported article 1." not in html
+
+    text = "Most delegations supported article 1 as drafted."
+    edit_summary(world.secretariat, summary, text, summary.lock_version)
+    publish_summary(world.secretariat, summary, summary.lock_version)
+    db.session.commit()
+    html = report_text()
+    assert "Most delegations supported article 1 as drafted." in html
+    assert "largement appuyé" not in html
