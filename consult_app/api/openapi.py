@@ -63,7 +63,8 @@ def _parameters() -> dict[str, Any]:
             {"type": "string", "enum": ["en", "fr", "es", "ar", "zh", "ru"]},
             _l(
                 "Language of error messages (otherwise taken from Accept-Language); for a "
-                "version, also the language of its text where it has that language version."
+                "version, also the language of its text where it has that language version; "
+                "for a consultation, of its title, description and instructions."
             ),
         ),
         "instrument_id": path_id("instrument_id", _l("Id of the instrument.")),

@@ -347,6 +347,19 @@ def component_schemas() -> dict[str, Any]:
         "ConsultationDetail": _object(
             {
                 **consultation,
+                "instructions": _str(_l("How to take part."), nullable=True),
+                "requested_language": _str(
+                    _l(
+                        "The language asked for with lang=, when not the original's: the "
+                        "title, description and instructions are given in it where the "
+                        "secretariat translated them."
+                    ),
+                    nullable=True,
+                ),
+                "fallback_fields": _array(
+                    _str(),
+                    _l("The fields given in the original because they lack that language."),
+                ),
                 "provisions": _array(
                     _ref("ConsultationProvision"),
                     _l("The consulted provisions in order, with their published comment counts."),

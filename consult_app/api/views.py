@@ -52,6 +52,11 @@ from consult_app.revisions.compare import compare_versions
 from consult_app.submissions.models import Position
 from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
+from consult_app.summaries.content_languages import (
+    CONTENT_FIELDS,
+    localized,
+    original_language,
+)
 from consult_app.summaries.disclosure import public_figures
 from consult_app.texts.languages import read
 from consult_app.texts.models import TEXT_LANGUAGES
@@ -229,8 +234,26 @@ def consultations() -> Response:
 def show_consultation(consultation_id: int) -> Response:
     check_known(())
     consultation = _get_consultation(consultation_id)
+    # ``lang`` also chooses the language of the title, description and instructions where
+    # the secretariat gave them in it; the fields shown in the original are listed.
+    language = request.args.get("lang") or None
+    if language is not None and language not in TEXT_LANGUAGES:
+        raise UserError(
+            _("lang must be one of %(languages)s.", languages=", ".join(TEXT_LANGUAGES))
+        )
     provisions = queries.provision_rows(consultation)
-    return _json({"data": consultation_detail_json(consultation, provisions)})
+    data = consultation_detail_json(consultation, provisions)
+    data["instructions"] = consultation.instructions
+    data["requested_language"] = None
+    data["fallback_fields"] = []
+    if language is not None and language != original_language(consultation):
+        data["requested_language"] = language
+        for name in CONTENT_FIELDS:
+            shown = localized(consultation, name, language)
+            data[name] = shown.text if shown is not None else None
+            if shown is not None and shown.fallback:
+                data["fallback_fields"].append(name)
+    return _json({"data": data})
 
 
 def _get_scope(consultation_id: int, provision_id: int | None = None) -> queries.Scope:

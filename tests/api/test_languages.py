@@ -56,3 +56,34 @@ def test_unknown_language_is_a_400(client):
     version = _version()
     body = get_json(client, f"/api/v1/versions/{version.id}?lang=de", 400)
     assert "lang must be one of" in str(body)
+
+
+def test_consultation_in_french_gives_its_content_in_french_or_says_it_is_the_original(client):
+    """`/api/v1/consultations/<id>?lang=fr`: the title and description the secretariat
+    translated, the instructions in the original and listed as such; an unknown language
+    is refused; without lang, the original."""
+    from consult_app.accounts.models import Role
+    from consult_app.summaries.content_languages import save_content_translation
+    from tests.conftest import make_consultation, make_user
+
+    consultation = make_consultation(
+        description="Comment article by article.", instructions="One comment a provision."
+    )
+    save_content_translation(
+        make_user(Role.SECRETARIAT), consultation, "fr",
+        {"title": "Consultation en français", "description": "Commentez article par article.",
+         "instructions": None},
+        {}, {},
+    )  # fmt: skip
+    db.session.commit()
+    url = f"/api/v1/consultations/{consultation.id}"
+    data = get_json(client, url + "?lang=fr")["data"]
+    assert data["requested_language"] == "fr"
+    assert data["title"] == "Consultation en français"
+    assert data["description"] == "Commentez article par article."
+    assert data["instructions"] == "One comment a provision."
+    assert data["fallback_fields"] == ["instructions"]
+    original = get_json(client, url)["data"]
+    assert original["title"] == consultation.title
+    assert (original["requested_language"], original["fallback_fields"]) == (None, [])
+    assert client.get(url + "?lang=xx").status_code == 400
