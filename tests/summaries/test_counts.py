@@ -40,7 +40,7 @@ from consult_app.submissions.operations import (
     update_comment,
     withdraw_comment,
 )
-from consult_app.summaries.aggregation import participation, provision_figures
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.counts import (
     amendment_counts,
     comment_counts,
@@ -48,6 +48,7 @@ from consult_app.summaries.counts import (
     paragraph_counts,
     theme_counts,
 )
+from consult_app.summaries.participation import participation
 from consult_app.texts.models import Paragraph, Provision
 from tests.conftest import make_consultation, make_org, make_user
 from tests.summaries.helpers import provisions, submit
