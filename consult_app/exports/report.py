@@ -77,6 +77,7 @@ from consult_app.exports.rows import (
     disposition_rows,
 )
 from consult_app.extensions import db
+from consult_app.submissions.commenting import amendment_base
 from consult_app.submissions.models import (
     Comment,
     Cosigner,
@@ -84,7 +85,6 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import amendment_base
 from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
 from consult_app.summaries.disclosure import (

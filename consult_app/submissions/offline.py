@@ -1,9 +1,10 @@
 """Submissions received outside the platform: letters, e-mails, notes verbales, statements.
 
 The secretariat records them on behalf of an organisation, one at a time or in bulk from a
-.csv or .xlsx file. They go through the same checks as online submissions (the helpers of
-:mod:`consult_app.submissions.operations`), get a receipt number and a kept revision, and
-leave audit entries. Operations flush and never commit.
+.csv or .xlsx file. They go through the same checks as online submissions (the rules of
+:mod:`consult_app.submissions.editing` and :mod:`consult_app.submissions.commenting`), get
+a receipt number and a kept revision, and leave audit entries. Operations flush and never
+commit.
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
 from consult_app.extensions import db
+from consult_app.submissions.commenting import (
+    CommentFields,
+    apply_unsubmitted_edits,
+    validated_comment,
+)
+from consult_app.submissions.editing import (
+    clean_text,
+    comment_state,
+    lock_submission,
+    refresh_public_flags,
+    submission_state,
+)
 from consult_app.submissions.models import (
     Channel,
     Comment,
@@ -46,21 +59,8 @@ from consult_app.submissions.models import (
     SubmissionRevision,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import (
-    CommentFields,
-    SubmissionDetails,
-    apply_unsubmitted_edits,
-    build_snapshot,
-    clean_text,
-    comment_state,
-    find_submission,
-    lock_submission,
-    receipt_number_for,
-    refresh_public_flags,
-    submission_state,
-    validated_comment,
-    validated_details,
-)
+from consult_app.submissions.operations import SubmissionDetails, find_submission, validated_details
+from consult_app.submissions.submitting import build_snapshot, receipt_number_for
 from consult_app.texts.models import Paragraph, Provision, ProvisionKind
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Reading the paper saves nothing: the comments found are shown in a form, one row per
 comment, to correct and keep or drop; only that form's "Save" stores anything, through the
-operations of a contributor (:func:`operations.add_comment`) or, for a paper received by
+operations of a contributor (:func:`commenting.add_comment`) or, for a paper received by
 the secretariat, of an offline submission (:func:`offline.record_offline_submission`).
 """
 
@@ -22,7 +22,7 @@ from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db, limiter
-from consult_app.submissions import offline, papers
+from consult_app.submissions import commenting, editing, offline, papers
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Channel, Submission
 from consult_app.submissions.offline_views import (
@@ -77,13 +77,13 @@ def _split(form: PaperUploadForm, index: offline.ProvisionIndex) -> papers.Split
 
 def _editable(submission_id: int, *, for_update: bool = False) -> Submission:
     submission = (
-        ops.load_submission_for_update(submission_id)
+        editing.load_submission_for_update(submission_id)
         if for_update
         else db.session.get(Submission, submission_id)
     )
     if submission is None or not submission.can_view(_user()):
         raise NotFound(_("This submission does not exist."))
-    reason = ops.edit_refusal(_user(), submission)
+    reason = editing.edit_refusal(_user(), submission)
     if reason:
         raise NotAllowed(reason)
     return submission
@@ -161,7 +161,7 @@ def save(submission_id: int) -> tuple[str, int] | Response:
     user = _user()
     try:
         for provision, fields in form.comment_items:
-            ops.add_comment(user, submission, provision, fields)
+            commenting.add_comment(user, submission, provision, fields)
         merged = papers.merge_remarks(submission.general_remarks, remarks)
         if merged != submission.general_remarks:
             ops.update_submission_details(
