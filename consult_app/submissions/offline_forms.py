@@ -33,12 +33,8 @@ from consult_app.submissions.commenting import CommentFields
 from consult_app.submissions.editing import MAX_BODY
 from consult_app.submissions.forms import choices
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
-from consult_app.submissions.offline import (
-    MAX_DETAIL,
-    OFFLINE_CHANNELS,
-    ProvisionIndex,
-    find_paragraph,
-)
+from consult_app.submissions.offline import MAX_DETAIL, OFFLINE_CHANNELS
+from consult_app.submissions.offline_values import ProvisionIndex, find_paragraph
 from consult_app.texts.models import Provision
 
 DEFAULT_ROWS = 5

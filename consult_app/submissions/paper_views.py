@@ -22,7 +22,7 @@ from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db, limiter
-from consult_app.submissions import commenting, editing, offline, papers
+from consult_app.submissions import commenting, editing, offline_values, papers
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Channel, Submission
 from consult_app.submissions.offline_views import (
@@ -52,7 +52,7 @@ def _user() -> User:
     return user
 
 
-def _split(form: PaperUploadForm, index: offline.ProvisionIndex) -> papers.SplitPaper | None:
+def _split(form: PaperUploadForm, index: offline_values.ProvisionIndex) -> papers.SplitPaper | None:
     """The paper of a validated upload form, split; None (errors on the form) otherwise."""
     upload: FileStorage = form.file.data
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
@@ -113,7 +113,7 @@ def upload(submission_id: int) -> tuple[str, int]:
     action = url_for("papers.upload", submission_id=submission.id)
     back = url_for("submissions.show", submission_id=submission.id)
     if request.method == "POST" and form.validate_on_submit():
-        index = offline.ProvisionIndex(submission.consultation)
+        index = offline_values.ProvisionIndex(submission.consultation)
         split = _split(form, index)
         if split is not None:
             confirm = PaperConfirmForm(
@@ -148,7 +148,7 @@ def upload(submission_id: int) -> tuple[str, int]:
 @limiter.limit(_submit_limit)
 def save(submission_id: int) -> tuple[str, int] | Response:
     submission = _editable(submission_id, for_update=True)
-    index = offline.ProvisionIndex(submission.consultation)
+    index = offline_values.ProvisionIndex(submission.consultation)
     form = PaperConfirmForm(index=index)
     if not form.validate_on_submit():
         return _render_confirm(submission, form, None, 400)
@@ -234,7 +234,7 @@ def record_upload(consultation_id: int) -> tuple[str, int]:
     action = url_for("papers.record_upload", consultation_id=consultation.id)
     back = url_for("offline.index", consultation_id=consultation.id)
     if request.method == "POST" and form.validate_on_submit():
-        index = offline.ProvisionIndex(consultation)
+        index = offline_values.ProvisionIndex(consultation)
         split = _split(form, index)
         if split is not None:
             options = organisation_options(consultation)
@@ -268,7 +268,8 @@ def record_upload(consultation_id: int) -> tuple[str, int]:
 def record_save(consultation_id: int) -> tuple[str, int] | Response:
     me, consultation = secretariat_consultation(consultation_id)
     form = PaperRecordForm(
-        organisations=organisation_options(consultation), index=offline.ProvisionIndex(consultation)
+        organisations=organisation_options(consultation),
+        index=offline_values.ProvisionIndex(consultation),
     )
     if not form.validate_on_submit() or form.received_at is None:
         return _render_record(consultation, form, None, 400)

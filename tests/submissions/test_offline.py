@@ -26,7 +26,8 @@ from consult_app.submissions.models import (
     SubmissionRevision,
     SubmissionStatus,
 )
-from consult_app.submissions.offline import find_paragraph, record_offline_submission
+from consult_app.submissions.offline import record_offline_submission
+from consult_app.submissions.offline_values import find_paragraph
 from tests.conftest import make_consultation, make_org
 from tests.submissions.conftest import count_submissions
 
