@@ -22,7 +22,7 @@ from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db, limiter
-from consult_app.submissions import commenting, editing, offline_values, papers
+from consult_app.submissions import commenting, editing, offline_values, paper_files, papers
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Channel, Submission
 from consult_app.submissions.offline_views import (
@@ -66,8 +66,9 @@ def _split(form: PaperUploadForm, index: offline_values.ProvisionIndex) -> paper
         form.file.errors = [_("The file is empty.")]
         return None
     try:
-        return papers.split_paper(papers.read_paper(data), papers.catalogue_from(index.provisions))
-    except papers.PaperError as error:
+        blocks = paper_files.read_paper(data)
+        return papers.split_paper(blocks, papers.catalogue_from(index.provisions))
+    except paper_files.PaperError as error:
         form.file.errors = [error.message]
         return None
 
