@@ -119,7 +119,7 @@ def main() -> None:
     from consult_app import create_app
     from consult_app.accounts.models import OrgCategory, Role
     from consult_app.extensions import db
-    from consult_app.submissions.offline import import_offline_file, plan_import
+    from consult_app.submissions.offline_import import import_offline_file, plan_import
     from tests.conftest import make_consultation, make_org, make_user
 
     url = fresh_database(args.database_url)

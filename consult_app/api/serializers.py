@@ -19,9 +19,9 @@ from consult_app.api.queries import AnyRow, ConsultationRef
 from consult_app.consultations.models import Consultation
 from consult_app.core.models import utcnow
 from consult_app.submissions.models import OnBehalfKind, Position
-from consult_app.summaries.aggregation import GroupFigures, ProvisionFigures
 from consult_app.summaries.consensus import ConsensusResult
 from consult_app.summaries.disclosure import SuppressedGroup
+from consult_app.summaries.figures import GroupFigures, ProvisionFigures
 from consult_app.texts.languages import ReadProvision
 from consult_app.texts.models import Instrument, Paragraph, Provision, TextVersion
 

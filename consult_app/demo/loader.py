@@ -36,6 +36,7 @@ from consult_app.review.grouping import answer_group, confirm_group, detect_dupl
 from consult_app.review.models import DuplicateGroup, GroupKind, Outcome, WithheldReason
 from consult_app.review.moderation import moderate_attachment
 from consult_app.submissions.attachments import add_attachment
+from consult_app.submissions.commenting import CommentFields, add_comment
 from consult_app.submissions.models import (
     Attachment,
     Comment,
@@ -45,13 +46,11 @@ from consult_app.submissions.models import (
     Position,
 )
 from consult_app.submissions.operations import (
-    CommentFields,
     SubmissionDetails,
-    add_comment,
     start_submission,
-    submit_submission,
     update_submission_details,
 )
+from consult_app.submissions.submitting import submit_submission
 from consult_app.summaries.content_languages import save_content_translation
 from consult_app.summaries.models import SummaryDraft
 from consult_app.summaries.operations import generate_summaries, publish_summary

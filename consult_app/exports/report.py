@@ -77,6 +77,7 @@ from consult_app.exports.rows import (
     disposition_rows,
 )
 from consult_app.extensions import db
+from consult_app.submissions.commenting import amendment_base
 from consult_app.submissions.models import (
     Comment,
     Cosigner,
@@ -84,14 +85,7 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import amendment_base
-from consult_app.summaries.aggregation import (
-    GroupFigures,
-    Participation,
-    ProvisionFigures,
-    participation,
-    provision_figures,
-)
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
 from consult_app.summaries.disclosure import (
     PublicFigures,
@@ -99,9 +93,11 @@ from consult_app.summaries.disclosure import (
     public_figures,
     public_participation,
 )
+from consult_app.summaries.figures import GroupFigures, Participation, ProvisionFigures
 from consult_app.summaries.models import CONSULTATION_SCOPE, SummaryDraft
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
 from consult_app.summaries.operations import published_summaries
+from consult_app.summaries.participation import participation
 from consult_app.summaries.wording import NAMES_AT_MOST
 from consult_app.texts.languages import ReadProvision, read
 from consult_app.texts.models import Provision, ProvisionKind

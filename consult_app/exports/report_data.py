@@ -23,11 +23,9 @@ from consult_app.exports.rows import (
     Audience,
     Column,
 )
-from consult_app.summaries.aggregation import (
-    Participation,
-)
 from consult_app.summaries.consensus import ConsensusResult
 from consult_app.summaries.disclosure import SmallCount
+from consult_app.summaries.figures import Participation
 from consult_app.texts.models import RTL_TEXT_LANGUAGES, ProvisionKind
 from consult_app.texts.redline import Change
 

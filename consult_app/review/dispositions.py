@@ -39,8 +39,8 @@ from consult_app.core.templating import format_local_and_utc
 from consult_app.extensions import db
 from consult_app.review.models import Disposition, Outcome, Satisfaction
 from consult_app.review.moderation import log_comment_actions
+from consult_app.submissions.commenting import amendment_base
 from consult_app.submissions.models import Comment, Submission, SubmissionStatus
-from consult_app.submissions.operations import amendment_base
 from consult_app.texts.models import Provision, TextVersion
 from consult_app.texts.redline import redline_html
 

@@ -24,8 +24,8 @@ from consult_app.core.forms import AppForm
 from consult_app.review.models import Theme, WithheldReason
 from consult_app.review.moderation import MAX_NOTE, MAX_REASON
 from consult_app.review.themes import MAX_DESCRIPTION, MAX_NAME
+from consult_app.submissions.editing import MAX_BODY
 from consult_app.submissions.models import REDACTABLE_PARTS, Comment
-from consult_app.submissions.operations import MAX_BODY
 
 BULK_ACTIONS = ("publish", "withhold", "pending", "tag", "untag", "assign", "unassign")
 # The fields each bulk action reads; the others are ignored, whatever they hold.

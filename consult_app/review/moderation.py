@@ -24,6 +24,7 @@ from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.review.models import WithheldReason
+from consult_app.submissions.editing import MAX_BODY
 from consult_app.submissions.models import (
     REDACTABLE_PARTS,
     Attachment,
@@ -32,7 +33,6 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import MAX_BODY
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def expire_comments(ids: Iterable[int], attributes: list[str] | None = None) -> 
 def refresh_public_flags_for(comment_ids: Sequence[int]) -> None:
     """Recompute ``Comment.is_public`` for these comments in one UPDATE.
 
-    The same rule as ``submissions.operations.refresh_public_flags``: submitted AND
+    The same rule as ``submissions.editing.refresh_public_flags``: submitted AND
     publishable AND the consultation publishes submissions AND published AND not withdrawn.
     """
     if not comment_ids:

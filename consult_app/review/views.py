@@ -56,6 +56,7 @@ from consult_app.review.queue import (
     queue_page,
     snippet,
 )
+from consult_app.submissions.commenting import amendment_base
 from consult_app.submissions.models import (
     Attachment,
     Channel,
@@ -66,7 +67,6 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import amendment_base
 from consult_app.texts.models import TEXT_LANGUAGES, Provision, language_name
 from consult_app.texts.redline import redline_html
 

@@ -20,13 +20,8 @@ from consult_app.core.errors import UserError
 from consult_app.core.files import FileProblem, check_ooxml, check_pdf
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
+from consult_app.submissions.editing import ensure_can_edit, flush, lock_submission, touch
 from consult_app.submissions.models import Attachment, Submission
-from consult_app.submissions.operations import (
-    _ensure_can_edit,
-    _flush,
-    _touch,
-    lock_submission,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +106,7 @@ def add_attachment(
     authors agree that it be published in the consultation's public record."""
     lock_submission(submission)
     now = now or utcnow()
-    _ensure_can_edit(user, submission, now)
+    ensure_can_edit(user, submission, now)
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     if not data:
         raise UserError(_("The file is empty."))
@@ -151,8 +146,8 @@ def add_attachment(
         publish_consent=bool(publish_consent),
     )
     db.session.add(attachment)
-    _touch(submission, now or utcnow())
-    _flush()
+    touch(submission, now or utcnow())
+    flush()
     log_action(user, "add_attachment", attachment, after=_attachment_state(attachment))
     return attachment
 
@@ -164,14 +159,14 @@ def withdraw_attachment(
     submission = attachment.submission
     lock_submission(submission)
     now = now or utcnow()
-    _ensure_can_edit(user, submission, now)
+    ensure_can_edit(user, submission, now)
     if attachment.is_withdrawn:
         return attachment
     moment = now or utcnow()
     before = _attachment_state(attachment)
     attachment.withdrawn_at = moment
-    _touch(submission, moment)
-    _flush()
+    touch(submission, moment)
+    flush()
     log_action(
         user, "withdraw_attachment", attachment, before=before, after=_attachment_state(attachment)
     )

@@ -14,8 +14,9 @@ from consult_app.accounts.models import User, normalise_email
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
-from consult_app.submissions.offline import ImportRejected, import_offline_file
-from consult_app.submissions.papers import PaperError, catalogue_for, split_file
+from consult_app.submissions.offline_import import ImportRejected, import_offline_file
+from consult_app.submissions.paper_files import PaperError
+from consult_app.submissions.papers import catalogue_for, split_file
 
 submissions_cli = AppGroup("submissions", help="Submissions.")
 

@@ -24,6 +24,7 @@ from wtforms.widgets import HiddenInput
 
 from consult_app.accounts.models import RegionalGroup
 from consult_app.core.forms import AppForm
+from consult_app.submissions.editing import MAX_BODY, MAX_QUOTE
 from consult_app.submissions.models import (
     COMMENT_KIND_LABELS,
     POSITION_LABELS,
@@ -31,7 +32,6 @@ from consult_app.submissions.models import (
     OnBehalfKind,
     Position,
 )
-from consult_app.submissions.operations import MAX_BODY, MAX_QUOTE
 from consult_app.texts.models import TEXT_LANGUAGES, language_name
 
 

@@ -29,15 +29,12 @@ from consult_app.consultations.operations import is_valid_timezone, timezone_nam
 from consult_app.core.errors import UserError
 from consult_app.core.forms import AppForm
 from consult_app.core.guards import parse_id
+from consult_app.submissions.commenting import CommentFields
+from consult_app.submissions.editing import MAX_BODY
 from consult_app.submissions.forms import choices
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
-from consult_app.submissions.offline import (
-    MAX_DETAIL,
-    OFFLINE_CHANNELS,
-    ProvisionIndex,
-    find_paragraph,
-)
-from consult_app.submissions.operations import MAX_BODY, CommentFields
+from consult_app.submissions.offline import MAX_DETAIL, OFFLINE_CHANNELS
+from consult_app.submissions.offline_values import ProvisionIndex, find_paragraph
 from consult_app.texts.models import Provision
 
 DEFAULT_ROWS = 5

@@ -15,7 +15,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
-from consult_app.submissions import offline
+from consult_app.submissions import offline, offline_import, offline_values
 from consult_app.submissions.models import (
     Channel,
     Comment,
@@ -157,7 +157,7 @@ def new(consultation_id: int) -> tuple[str, int] | Response:
     me, consultation = secretariat_consultation(consultation_id)
     rows = rows_arg(request.args.get("rows"))
     options = organisation_options(consultation)
-    index = offline.ProvisionIndex(consultation)
+    index = offline_values.ProvisionIndex(consultation)
     if request.method == "GET":
         form = OfflineSubmissionForm(
             organisations=options,
@@ -186,15 +186,15 @@ def _render_import(
     consultation: Consultation,
     form: ImportForm,
     status: int,
-    errors: list[offline.RowError] | None = None,
-    result: offline.ImportResult | None = None,
+    errors: list[offline_import.RowError] | None = None,
+    result: offline_import.ImportResult | None = None,
 ) -> tuple[str, int]:
     return (
         render_template(
             "offline/import.html",
             consultation=consultation,
             form=form,
-            columns=offline.COLUMNS,
+            columns=offline_import.COLUMNS,
             errors=errors or [],
             result=result,
         ),
@@ -219,10 +219,10 @@ def import_file(consultation_id: int) -> tuple[str, int] | Response:
         ]
         return _render_import(consultation, form, 400)
     try:
-        result = offline.import_offline_file(
+        result = offline_import.import_offline_file(
             me, consultation, data, dry_run=bool(form.dry_run.data)
         )
-    except offline.ImportRejected as rejected:
+    except offline_import.ImportRejected as rejected:
         db.session.rollback()
         return _render_import(consultation, form, 400, errors=rejected.errors)
     except UserError as error:

@@ -2,7 +2,7 @@
 
 Reading the paper saves nothing: the comments found are shown in a form, one row per
 comment, to correct and keep or drop; only that form's "Save" stores anything, through the
-operations of a contributor (:func:`operations.add_comment`) or, for a paper received by
+operations of a contributor (:func:`commenting.add_comment`) or, for a paper received by
 the secretariat, of an offline submission (:func:`offline.record_offline_submission`).
 """
 
@@ -22,7 +22,7 @@ from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.extensions import db, limiter
-from consult_app.submissions import offline, papers
+from consult_app.submissions import commenting, editing, offline_values, paper_files, papers
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Channel, Submission
 from consult_app.submissions.offline_views import (
@@ -52,7 +52,7 @@ def _user() -> User:
     return user
 
 
-def _split(form: PaperUploadForm, index: offline.ProvisionIndex) -> papers.SplitPaper | None:
+def _split(form: PaperUploadForm, index: offline_values.ProvisionIndex) -> papers.SplitPaper | None:
     """The paper of a validated upload form, split; None (errors on the form) otherwise."""
     upload: FileStorage = form.file.data
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
@@ -66,8 +66,9 @@ def _split(form: PaperUploadForm, index: offline.ProvisionIndex) -> papers.Split
         form.file.errors = [_("The file is empty.")]
         return None
     try:
-        return papers.split_paper(papers.read_paper(data), papers.catalogue_from(index.provisions))
-    except papers.PaperError as error:
+        blocks = paper_files.read_paper(data)
+        return papers.split_paper(blocks, papers.catalogue_from(index.provisions))
+    except paper_files.PaperError as error:
         form.file.errors = [error.message]
         return None
 
@@ -77,13 +78,13 @@ def _split(form: PaperUploadForm, index: offline.ProvisionIndex) -> papers.Split
 
 def _editable(submission_id: int, *, for_update: bool = False) -> Submission:
     submission = (
-        ops.load_submission_for_update(submission_id)
+        editing.load_submission_for_update(submission_id)
         if for_update
         else db.session.get(Submission, submission_id)
     )
     if submission is None or not submission.can_view(_user()):
         raise NotFound(_("This submission does not exist."))
-    reason = ops.edit_refusal(_user(), submission)
+    reason = editing.edit_refusal(_user(), submission)
     if reason:
         raise NotAllowed(reason)
     return submission
@@ -113,7 +114,7 @@ def upload(submission_id: int) -> tuple[str, int]:
     action = url_for("papers.upload", submission_id=submission.id)
     back = url_for("submissions.show", submission_id=submission.id)
     if request.method == "POST" and form.validate_on_submit():
-        index = offline.ProvisionIndex(submission.consultation)
+        index = offline_values.ProvisionIndex(submission.consultation)
         split = _split(form, index)
         if split is not None:
             confirm = PaperConfirmForm(
@@ -148,7 +149,7 @@ def upload(submission_id: int) -> tuple[str, int]:
 @limiter.limit(_submit_limit)
 def save(submission_id: int) -> tuple[str, int] | Response:
     submission = _editable(submission_id, for_update=True)
-    index = offline.ProvisionIndex(submission.consultation)
+    index = offline_values.ProvisionIndex(submission.consultation)
     form = PaperConfirmForm(index=index)
     if not form.validate_on_submit():
         return _render_confirm(submission, form, None, 400)
@@ -161,7 +162,7 @@ def save(submission_id: int) -> tuple[str, int] | Response:
     user = _user()
     try:
         for provision, fields in form.comment_items:
-            ops.add_comment(user, submission, provision, fields)
+            commenting.add_comment(user, submission, provision, fields)
         merged = papers.merge_remarks(submission.general_remarks, remarks)
         if merged != submission.general_remarks:
             ops.update_submission_details(
@@ -234,7 +235,7 @@ def record_upload(consultation_id: int) -> tuple[str, int]:
     action = url_for("papers.record_upload", consultation_id=consultation.id)
     back = url_for("offline.index", consultation_id=consultation.id)
     if request.method == "POST" and form.validate_on_submit():
-        index = offline.ProvisionIndex(consultation)
+        index = offline_values.ProvisionIndex(consultation)
         split = _split(form, index)
         if split is not None:
             options = organisation_options(consultation)
@@ -268,7 +269,8 @@ def record_upload(consultation_id: int) -> tuple[str, int]:
 def record_save(consultation_id: int) -> tuple[str, int] | Response:
     me, consultation = secretariat_consultation(consultation_id)
     form = PaperRecordForm(
-        organisations=organisation_options(consultation), index=offline.ProvisionIndex(consultation)
+        organisations=organisation_options(consultation),
+        index=offline_values.ProvisionIndex(consultation),
     )
     if not form.validate_on_submit() or form.received_at is None:
         return _render_record(consultation, form, None, 400)

@@ -36,8 +36,8 @@ from consult_app.core.errors import NotFound
 from consult_app.core.pagination import page_arg
 from consult_app.core.templating import enum_labels
 from consult_app.submissions import record
+from consult_app.submissions.commenting import amendment_base
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position, Submission
-from consult_app.submissions.operations import amendment_base
 from consult_app.submissions.published import (
     CommentPage,
     CosignerRow,

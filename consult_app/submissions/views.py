@@ -36,6 +36,7 @@ from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db, limiter
 from consult_app.submissions import attachments as attachment_ops
+from consult_app.submissions import commenting, editing, submitting
 from consult_app.submissions import operations as ops
 from consult_app.submissions.forms import (
     ActionForm,
@@ -84,7 +85,7 @@ def _load_submission(submission_id: int, *, for_update: bool = False) -> Submiss
     """The submission, if the user may see it; ``for_update`` when the request changes it
     (locked, with its consultation and organisation, in one query)."""
     submission = (
-        ops.load_submission_for_update(submission_id)
+        editing.load_submission_for_update(submission_id)
         if for_update
         else db.session.get(Submission, submission_id)
     )
@@ -94,7 +95,7 @@ def _load_submission(submission_id: int, *, for_update: bool = False) -> Submiss
 
 
 def _require_edit(submission: Submission) -> None:
-    reason = ops.edit_refusal(_user(), submission)
+    reason = editing.edit_refusal(_user(), submission)
     if reason:
         raise NotAllowed(reason)
 
@@ -192,7 +193,7 @@ def participate(consultation_id: int) -> str | BaseResponse:
             flash(_("Your submission was started. It is a draft until you submit it."), "info")
         return _show(submission.id)
     if existing is None:
-        reason = ops.participation_refusal(user, consultation)
+        reason = editing.participation_refusal(user, consultation)
         if reason:
             raise NotAllowed(reason)
     return render_template(
@@ -243,7 +244,7 @@ def _render_show(
     submission: Submission, details_form: DetailsForm | None = None, status: int = 200
 ) -> tuple[str, int]:
     user = _user()
-    edit_reason = ops.edit_refusal(user, submission)
+    edit_reason = editing.edit_refusal(user, submission)
     can_edit = edit_reason is None
     consultation = submission.consultation
     provisions = db.session.scalars(
@@ -268,7 +269,7 @@ def _render_show(
     for comment in comments:
         if comment.proposed_wording:
             paragraph = paragraphs.get(comment.paragraph_id) if comment.paragraph_id else None
-            base = ops.amendment_base(
+            base = commenting.amendment_base(
                 provisions_by_id[comment.provision_id], paragraph, comment.language
             )
             redlines[comment.id] = redline_html(base, comment.proposed_wording)
@@ -377,7 +378,7 @@ def submit(submission_id: int) -> tuple[str, int] | BaseResponse:
         if not form.validate_on_submit():
             raise UserError(_("The form was incomplete. Reload the page and submit again."))
         expected_lock_version = form.lock_version.data
-    result = ops.submit_submission(_user(), submission, expected_lock_version)
+    result = submitting.submit_submission(_user(), submission, expected_lock_version)
     if result.revision is None:
         flash(_("Nothing has changed since your last submission; it stands as submitted."), "info")
     elif result.revision.number == 1:
@@ -433,12 +434,12 @@ def _declared_language(form: CommentForm) -> str | None:
     return chosen or None
 
 
-def _comment_fields(form: CommentForm, provision: Provision) -> ops.CommentFields:
+def _comment_fields(form: CommentForm, provision: Provision) -> commenting.CommentFields:
     paragraph: Paragraph | None = None
     if form.paragraph.data:
         chosen = form.paragraph.data
         paragraph = next((p for p in provision.paragraphs if str(p.id) == chosen), None)
-    return ops.CommentFields(
+    return commenting.CommentFields(
         language=_declared_language(form),
         position=Position(form.position.data),
         kind=CommentKind(form.kind.data),
@@ -486,11 +487,13 @@ def add_comment(submission_id: int, provision_id: int) -> tuple[str, int] | Base
         paragraph = next((p for p in provision.paragraphs if str(p.id) == chosen), None)
         form.paragraph.data = str(paragraph.id) if paragraph else ""
         _offer_language(form, None)
-        form.proposed_wording.data = ops.amendment_base(provision, paragraph, form.language.data)
+        form.proposed_wording.data = commenting.amendment_base(
+            provision, paragraph, form.language.data
+        )
         return _render_comment_form(submission, provision, form, None, 200)
     if form.validate_on_submit():
         try:
-            saved = ops.add_comment(
+            saved = commenting.add_comment(
                 _user(), submission, provision, _comment_fields(form, provision)
             )
         except UserError as error:
@@ -526,7 +529,7 @@ def edit_comment(submission_id: int, comment_id: int) -> tuple[str, int] | BaseR
             kind=authored.kind.value,
             body=authored.body,
             proposed_wording=authored.proposed_wording
-            or ops.amendment_base(provision, authored.paragraph, authored.language),
+            or commenting.amendment_base(provision, authored.paragraph, authored.language),
             rationale=authored.rationale,
             lock_version=comment.lock_version,
         )
@@ -539,7 +542,7 @@ def edit_comment(submission_id: int, comment_id: int) -> tuple[str, int] | BaseR
     form.paragraph.choices = _paragraph_choices(provision)
     if form.validate_on_submit():
         try:
-            ops.update_comment(
+            commenting.update_comment(
                 _user(),
                 comment,
                 _comment_fields(form, provision),
@@ -566,7 +569,7 @@ def withdraw_comment(submission_id: int, comment_id: int) -> BaseResponse:
     _require_edit(submission)
     if not ActionForm().validate_on_submit():
         raise UserError(_("The form was incomplete. Reload the page and try again."))
-    ops.withdraw_comment(_user(), comment)
+    commenting.withdraw_comment(_user(), comment)
     flash(_("The comment was withdrawn. It stays in the record but no longer counts."), "info")
     anchor = f"#provision-{comment.provision_id}"
     return redirect(url_for("submissions.show", submission_id=submission.id) + anchor)
@@ -676,7 +679,7 @@ def receipt(submission_id: int) -> str:
         .order_by(SubmissionRevision.number.desc())
         .limit(1)
     ).scalar_one_or_none()
-    snapshot = revision.snapshot if revision is not None else ops.build_snapshot(submission)
+    snapshot = revision.snapshot if revision is not None else submitting.build_snapshot(submission)
     return render_template(
         "submissions/receipt.html",
         submission=submission,

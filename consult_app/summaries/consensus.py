@@ -37,7 +37,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from consult_app.submissions.models import Position
-from consult_app.summaries.aggregation import (
+from consult_app.summaries.figures import (
     OPPOSING,
     GroupFigures,
     ParagraphRef,

@@ -13,7 +13,7 @@ the ORM, bulk SQL, offline imports, moderation, withdrawal, edits, deletions.
 * ``paragraph_counts``: per (consultation, provision, paragraph, submission), the comments
   of each position on that paragraph (comments that name a paragraph only).
 
-The two classes follow :func:`aggregation.counted_comment_conditions`, less the submission
+The two classes follow :func:`counted.counted_comment_conditions`, less the submission
 status (joined when the figures are read, a few hundred rows):
 
 * **counted** (the secretariat's view): not withdrawn, and not withheld unless withheld as

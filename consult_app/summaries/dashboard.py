@@ -13,13 +13,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.templating import RTL_LANGUAGES
 from consult_app.submissions.models import Position
 from consult_app.summaries import charts
-from consult_app.summaries.aggregation import (
-    GroupFigures,
-    Participation,
-    ProvisionFigures,
-    participation,
-    provision_figures,
-)
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import ConsensusResult, classify
 from consult_app.summaries.disclosure import (
     SuppressedGroup,
@@ -28,6 +22,8 @@ from consult_app.summaries.disclosure import (
     public_participation,
     shown_counts,
 )
+from consult_app.summaries.figures import GroupFigures, Participation, ProvisionFigures
+from consult_app.summaries.participation import participation
 from consult_app.summaries.settings import ConsensusRule
 
 RANKED = 5

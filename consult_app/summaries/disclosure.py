@@ -27,7 +27,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 from consult_app.accounts.models import OrgCategory, RegionalGroup
-from consult_app.summaries.aggregation import GroupFigures, Participation, ProvisionFigures
+from consult_app.summaries.figures import GroupFigures, Participation, ProvisionFigures
 
 DEFAULT_MIN_CELL_SIZE = 3
 

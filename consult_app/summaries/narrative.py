@@ -7,7 +7,7 @@ a statement on behalf of a group said as the group's, observer States apart, par
 paragraph. Non-State participants are "other stakeholders", with their categories.
 Organisations are named only when the consultation allows attribution and chose named
 summaries, and never when their submission is not for publication (the figures carry only
-names that may be published, see :func:`aggregation.may_name`). Every phrase that holds a
+names that may be published, see :func:`counted.may_name`). Every phrase that holds a
 number goes through ``ngettext``, so that each sentence fits every count.
 """
 
@@ -22,14 +22,14 @@ from flask_babel import ngettext
 from consult_app.accounts.models import OrgCategory, RegionalGroup
 from consult_app.consultations.models import Consultation
 from consult_app.submissions.models import OnBehalfKind, Position
-from consult_app.summaries.aggregation import (
+from consult_app.summaries.consensus import ConsensusLevel, ConsensusResult, Tally, classify
+from consult_app.summaries.figures import (
     OnBehalf,
     Participation,
     ProvisionFigures,
     StateVoice,
     VoiceKind,
 )
-from consult_app.summaries.consensus import ConsensusLevel, ConsensusResult, Tally, classify
 from consult_app.summaries.settings import DEFAULT_RULE, ConsensusRule
 from consult_app.summaries.wording import (
     GROUP_NAMES,

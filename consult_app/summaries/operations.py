@@ -22,7 +22,7 @@ from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
-from consult_app.summaries.aggregation import participation, provision_figures
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
 from consult_app.summaries.models import (
     CONSULTATION_SCOPE,
@@ -32,6 +32,7 @@ from consult_app.summaries.models import (
     SummaryTranslation,
 )
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
+from consult_app.summaries.participation import participation
 from consult_app.summaries.settings import (
     THRESHOLDS,
     ConsensusRule,

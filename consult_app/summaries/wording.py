@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from consult_app.accounts.models import RegionalGroup
-from consult_app.summaries.aggregation import StateVoice, VoiceKind
+from consult_app.summaries.figures import StateVoice, VoiceKind
 from consult_app.summaries.settings import DEFAULT_RULE, ConsensusRule
 
 #: Official names of the regional groups, as in "on behalf of the Group of African States".

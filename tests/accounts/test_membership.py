@@ -12,6 +12,7 @@ from consult_app.accounts.models import MembershipStatus, OrgCategory, RegionalG
 from consult_app.core.audit import AuditEntry
 from consult_app.core.mail import outbox as mail_outbox
 from consult_app.extensions import db
+from consult_app.submissions import commenting
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Comment, Position, Submission
 from tests.accounts.helpers import confirm_registration, totp_code
@@ -47,9 +48,11 @@ def _state_with_submission():
     db.session.flush()
     submission = sub_ops.start_submission(delegate, consultation)
     provision = consultation.version.provisions[0]
-    sub_ops.add_comment(
+    commenting.add_comment(
         delegate, submission, provision,
-        sub_ops.CommentFields(position=Position.OPPOSE, body="Not for publication: our red lines."),
+        commenting.CommentFields(
+            position=Position.OPPOSE, body="Not for publication: our red lines."
+        ),
     )
     db.session.commit()
     return consultation, state, delegate, submission

@@ -15,6 +15,7 @@ from consult_app.accounts.models import Organisation, OrgCategory, RegionalGroup
 from consult_app.consultations.models import Consultation
 from consult_app.extensions import db, limiter
 from consult_app.review.models import Disposition, Outcome, WithheldReason
+from consult_app.submissions.editing import refresh_public_flags
 from consult_app.submissions.models import (
     Comment,
     CommentKind,
@@ -25,7 +26,6 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import refresh_public_flags
 from consult_app.texts.models import Provision
 from tests.conftest import make_consultation, make_org, make_user
 from tests.consultations.factories import make_submission

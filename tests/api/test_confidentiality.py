@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from consult_app.extensions import db
+from consult_app.submissions.editing import refresh_public_flags
 from consult_app.submissions.models import ModerationStatus
-from consult_app.submissions.operations import refresh_public_flags
 from tests.api.conftest import MARKER, World, add_comment, build_world, get_json
 from tests.conftest import make_consultation, make_org
 from tests.consultations.factories import make_submission

@@ -48,6 +48,7 @@ def test_reader_sees_the_written_submissions_and_the_contributors(journey: Journ
     Nations lists, in their order; nothing of an organisation that asked not to be named."""
     from consult_app.accounts.models import OrgCategory, RegionalGroup
     from consult_app.submissions import attachments as attachment_ops
+    from consult_app.submissions import commenting, submitting
     from consult_app.submissions import operations as ops
     from tests.conftest import make_org, make_user
     from tests.submissions.conftest import pdf_bytes
@@ -58,9 +59,9 @@ def test_reader_sees_the_written_submissions_and_the_contributors(journey: Journ
     def contribute(org, document=None, consent=True, publishable=True):
         author = make_user(organisation=org)
         submission = ops.start_submission(author, consultation)
-        ops.add_comment(
+        commenting.add_comment(
             author, submission, article,
-            ops.CommentFields(position=Position.SUPPORT, body=f"{org.name} supports it."),
+            commenting.CommentFields(position=Position.SUPPORT, body=f"{org.name} supports it."),
         )  # fmt: skip
         if document:
             attachment_ops.add_attachment(
@@ -70,7 +71,7 @@ def test_reader_sees_the_written_submissions_and_the_contributors(journey: Journ
             ops.update_submission_details(
                 author, submission, ops.SubmissionDetails(publishable=False)
             )
-        ops.submit_submission(author, submission, submission.lock_version)
+        submitting.submit_submission(author, submission, submission.lock_version)
 
     contribute(make_org("Civic Voices Network", OrgCategory.NGO), "Joint NGO paper.pdf")
     contribute(

@@ -16,6 +16,7 @@ from consult_app.accounts.models import Organisation, OrgCategory, VerificationS
 from consult_app.exports.models import ExportJob, JobStatus
 from consult_app.extensions import db
 from consult_app.review.models import DuplicateGroup, GroupStatus, Outcome, Theme
+from consult_app.submissions import commenting, submitting
 from consult_app.submissions import operations as submission_ops
 from consult_app.submissions.models import (
     Comment,
@@ -338,15 +339,15 @@ def test_secretariat_confirms_a_duplicate_group_and_publishes_a_summary(
     for n in range(3):
         author = make_user(organisation=make_org(f"Campaign member {n + 1}", OrgCategory.NGO))
         submission = submission_ops.start_submission(author, world.consultation)
-        submission_ops.add_comment(
+        commenting.add_comment(
             author,
             submission,
             article,
-            submission_ops.CommentFields(
+            commenting.CommentFields(
                 position=Position.SUPPORT_WITH_AMENDMENTS, body=CAMPAIGN_TEXT
             ),
         )
-        submission_ops.submit_submission(author, submission, submission.lock_version)
+        submitting.submit_submission(author, submission, submission.lock_version)
     db.session.commit()
     journey = _signed_in(new_journey, world)
 

@@ -10,6 +10,7 @@ from consult_app.consultations.models import Consultation
 from consult_app.extensions import db
 from consult_app.review import dispositions as disposition_ops
 from consult_app.review.models import Outcome
+from consult_app.submissions import commenting, submitting
 from consult_app.submissions import operations as submission_ops
 from consult_app.submissions.models import Comment, Position, Submission
 from consult_app.texts.models import Provision
@@ -48,18 +49,18 @@ def _submit(
     author = make_user(organisation=organisation)
     submission = submission_ops.start_submission(author, consultation)
     for provision, position, wording in comments:
-        submission_ops.add_comment(
+        commenting.add_comment(
             author,
             submission,
             provision,
-            submission_ops.CommentFields(
+            commenting.CommentFields(
                 position=position,
                 body=f"{organisation.name} on {provision.label}: we have views on this text "
                 "that we explain here at some length, as delegations do.",
                 proposed_wording=wording,
             ),
         )
-    submission_ops.submit_submission(author, submission, submission.lock_version)
+    submitting.submit_submission(author, submission, submission.lock_version)
     return author, submission
 
 

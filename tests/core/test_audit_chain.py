@@ -9,6 +9,7 @@ from consult_app.accounts import operations as account_ops
 from consult_app.accounts.models import Role
 from consult_app.core.audit import AuditEntry, AuditLogAppendOnly, log_action, verify_chain
 from consult_app.extensions import db
+from consult_app.submissions import commenting
 from consult_app.submissions import operations as submission_ops
 from consult_app.submissions.models import Position, Submission
 from tests.conftest import make_consultation, make_org, make_user
@@ -98,7 +99,7 @@ def test_submitting_a_submission_writes_a_complete_entry():
     submission = submission_ops.compose_submission(
         author,
         consultation,
-        comments=[(provision, submission_ops.CommentFields(position=Position.SUPPORT,
+        comments=[(provision, commenting.CommentFields(position=Position.SUPPORT,
                                                            body="We agree."))],
     )
     entry = db.session.scalars(

@@ -10,6 +10,7 @@ from consult_app.consultations.models import PublicationMode
 from consult_app.core.audit_labels import ACTION_LABELS, shown_value
 from consult_app.extensions import db
 from consult_app.review import assignment, moderation
+from consult_app.submissions import commenting, submitting
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Comment, Position
 from tests.browser import Browser
@@ -34,13 +35,13 @@ def _moderated_comment() -> tuple[Comment, object]:
     author = make_user()
     submission = sub_ops.start_submission(author, consultation)
     article = consultation.version.provisions[2]
-    comment = sub_ops.add_comment(
+    comment = commenting.add_comment(
         author,
         submission,
         article,
-        sub_ops.CommentFields(position=Position.OPPOSE, body="We object."),
+        commenting.CommentFields(position=Position.OPPOSE, body="We object."),
     )
-    sub_ops.submit_submission(author, submission, submission.lock_version)
+    submitting.submit_submission(author, submission, submission.lock_version)
     reviewer = make_user(role=Role.SECRETARIAT)
     reviewer.name = "Rita Reviewer"
     moderation.publish_comments(reviewer, [comment])

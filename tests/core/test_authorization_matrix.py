@@ -31,6 +31,7 @@ from consult_app.review import dispositions as disp_ops
 from consult_app.review.models import DuplicateGroup, GroupKind, GroupStatus, Outcome
 from consult_app.review.themes import create_theme
 from consult_app.revisions.operations import start_next_version
+from consult_app.submissions import commenting
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Comment, Position
 from consult_app.texts.models import Provision
@@ -255,7 +256,7 @@ def build_world(n: int) -> World:
     submission = sub_ops.compose_submission(
         a,
         consultation,
-        comments=[(provision, sub_ops.CommentFields(
+        comments=[(provision, commenting.CommentFields(
             position=Position.SUPPORT_WITH_AMENDMENTS,
             body="Organisation A comments.",
             proposed_wording="A better wording of the provision.",

@@ -13,6 +13,7 @@ from consult_app.core.mail import outbox
 from consult_app.extensions import db
 from consult_app.review import dispositions as ops
 from consult_app.review.models import Disposition, Outcome
+from consult_app.submissions import commenting
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Comment, Position, Submission
 from consult_app.texts.models import Provision, ProvisionKind
@@ -64,7 +65,7 @@ def _submit(user: User, consultation: Consultation, bodies: list[tuple[Provision
     comments = [
         (
             provision,
-            sub_ops.CommentFields(
+            commenting.CommentFields(
                 position=Position.SUPPORT_WITH_AMENDMENTS if wording else Position.OPPOSE,
                 body=body,
                 proposed_wording=wording,

@@ -14,6 +14,7 @@ from consult_app.consultations.models import Consultation, PublicationMode
 from consult_app.core.audit import AuditEntry
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
+from consult_app.submissions.editing import refresh_public_flags
 from consult_app.submissions.models import (
     Channel,
     Comment,
@@ -23,7 +24,6 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import refresh_public_flags
 from consult_app.texts.models import Provision
 from tests.conftest import make_consultation, make_org, make_user
 

@@ -14,6 +14,7 @@ from consult_app.core.errors import Conflict, NotAllowed, NotFound, UserError
 from consult_app.extensions import db
 from consult_app.review import dispositions as ops
 from consult_app.review.models import Disposition, Outcome, Satisfaction
+from consult_app.submissions import commenting
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Comment, Position
 from consult_app.texts.models import Provision, ProvisionKind, TextVersion, VersionStatus
@@ -154,13 +155,13 @@ def test_withdrawn_and_draft_comments_cannot_be_answered(scene: Scene) -> None:
     # A draft of another organisation: never the secretariat's to answer.
     drafting = make_user(organisation=make_org("Late Organisation"))
     submission = sub_ops.start_submission(drafting, scene.consultation)
-    draft = sub_ops.add_comment(drafting, submission, scene.articles[0],
-                                sub_ops.CommentFields(position=Position.SUPPORT, body="Draft."))
+    draft = commenting.add_comment(drafting, submission, scene.articles[0],
+                                commenting.CommentFields(position=Position.SUPPORT, body="Draft."))
     with pytest.raises(UserError):
         answer(scene, [draft])
     db.session.rollback()
     comment = scene.comments_of(scene.ngo)[0]
-    sub_ops.withdraw_comment(scene.bob, comment)
+    commenting.withdraw_comment(scene.bob, comment)
     with pytest.raises(UserError):
         answer(scene, [comment])
     db.session.rollback()
@@ -178,7 +179,7 @@ def test_comments_of_two_consultations_are_not_answered_together(scene: Scene) -
     author = make_user(organisation=org)
     provision = second.version.provisions[2]
     submission = sub_ops.compose_submission(author, second, comments=[
-        (provision, sub_ops.CommentFields(position=Position.SUPPORT, body="Elsewhere."))])
+        (provision, commenting.CommentFields(position=Position.SUPPORT, body="Elsewhere."))])
     with pytest.raises(UserError):
         answer(scene, [scene.comments_of(scene.state)[0], submission.comments[0]])
     db.session.rollback()
@@ -329,8 +330,8 @@ def test_panel_renders_inside_another_page_with_only_the_comment(app, scene: Sce
 def test_draft_or_missing_comment_is_404(client, scene: Scene) -> None:
     drafting = make_user(organisation=make_org("Drafting Organisation"))
     submission = sub_ops.start_submission(drafting, scene.consultation)
-    draft = sub_ops.add_comment(drafting, submission, scene.articles[0],
-                                sub_ops.CommentFields(position=Position.SUPPORT, body="Draft."))
+    draft = commenting.add_comment(drafting, submission, scene.articles[0],
+                                commenting.CommentFields(position=Position.SUPPORT, body="Draft."))
     login(client, scene.ana)
     assert client.get(f"/dispositions/comments/{draft.id}").status_code == 404
     assert client.get("/dispositions/comments/999999").status_code == 404
@@ -425,7 +426,7 @@ def test_bulk_across_consultations_saves_nothing(client, scene: Scene) -> None:
     author = make_user(organisation=make_org("Elsewhere Organisation"))
     submission = sub_ops.compose_submission(author, second, comments=[
         (second.version.provisions[2],
-         sub_ops.CommentFields(position=Position.SUPPORT, body="Elsewhere."))])
+         commenting.CommentFields(position=Position.SUPPORT, body="Elsewhere."))])
     ids = [scene.comments_of(scene.state)[0].id, submission.comments[0].id]
     login(client, scene.ana)
     response = client.post("/dispositions/bulk", data=bulk_data(ids))
@@ -690,7 +691,7 @@ def test_public_table_query_count_does_not_grow_with_rows(client, app, scene: Sc
         org = make_org(f"Additional Organisation {n}")
         author = make_user(organisation=org)
         submission = sub_ops.compose_submission(author, scene.consultation, comments=[
-            (scene.articles[n % 3], sub_ops.CommentFields(
+            (scene.articles[n % 3], commenting.CommentFields(
                 position=Position.SUPPORT_WITH_AMENDMENTS, body=f"Comment {n}.",
                 proposed_wording=f"New wording number {n}."))])
         answer(scene, submission.comments, Outcome.NOTED, f"Answer {n}.")

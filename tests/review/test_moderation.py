@@ -15,6 +15,7 @@ from consult_app.core.errors import NotAllowed, UserError
 from consult_app.extensions import db
 from consult_app.review import moderation
 from consult_app.review.models import Theme, WithheldReason
+from consult_app.submissions import commenting
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Comment, ModerationStatus, Position
 from tests.conftest import login, make_consultation, make_user
@@ -53,7 +54,7 @@ def _submit_online(consultation, text: str) -> Comment:
     submission = ops.compose_submission(
         author,
         consultation,
-        comments=[(article, ops.CommentFields(position=Position.SUPPORT, body=text))],
+        comments=[(article, commenting.CommentFields(position=Position.SUPPORT, body=text))],
     )
     return submission.comments[0]
 

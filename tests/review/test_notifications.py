@@ -13,6 +13,7 @@ from consult_app.extensions import db
 from consult_app.review import dispositions as ops
 from consult_app.review import notifications
 from consult_app.review.models import Outcome
+from consult_app.submissions import commenting, submitting
 from consult_app.submissions import operations as sub_ops
 from consult_app.submissions.models import Position, Submission, SubmissionStatus
 from tests.conftest import login, make_consultation, make_org, make_user
@@ -46,7 +47,7 @@ def draft(author):
     submission = sub_ops.start_submission(author, consultation)
     provisions = consultation.version.provisions
     for provision in provisions[2:4]:
-        sub_ops.add_comment(author, submission, provision, sub_ops.CommentFields(
+        commenting.add_comment(author, submission, provision, commenting.CommentFields(
             position=Position.SUPPORT, body=f"We support {provision.label}."))
     db.session.commit()
     outbox().clear()
@@ -88,8 +89,8 @@ def test_receipt_sent_once_on_submit_and_not_on_an_idempotent_resubmit(client, a
     assert len(outbox()) == 1
 
     # A real revision is a new receipt e-mail.
-    sub_ops.add_comment(author, submission, submission.consultation.version.provisions[0],
-                        sub_ops.CommentFields(position=Position.OPPOSE, body="One more."))
+    commenting.add_comment(author, submission, submission.consultation.version.provisions[0],
+                        commenting.CommentFields(position=Position.OPPOSE, body="One more."))
     db.session.commit()
     lock = lock_of(client.get(f"/submissions/{draft.id}").get_data(as_text=True))
     client.post(f"/submissions/{draft.id}/submit", data={"submit-lock_version": lock})
@@ -98,7 +99,7 @@ def test_receipt_sent_once_on_submit_and_not_on_an_idempotent_resubmit(client, a
 
 
 def test_no_receipt_when_the_transaction_is_rolled_back(author, draft):
-    sub_ops.submit_submission(author, draft, draft.lock_version)
+    submitting.submit_submission(author, draft, draft.lock_version)
     db.session.rollback()
     assert outbox() == []
     db.session.commit()
@@ -108,7 +109,7 @@ def test_no_receipt_when_the_transaction_is_rolled_back(author, draft):
 def test_receipt_outside_a_request_uses_the_public_url(app, author, draft):
     app.config["PUBLIC_URL"] = "https://consult.example.org/"
     try:
-        sub_ops.submit_submission(author, draft, draft.lock_version)
+        submitting.submit_submission(author, draft, draft.lock_version)
         assert outbox() == []  # not before the commit
         db.session.commit()
     finally:
@@ -143,7 +144,7 @@ def test_a_failing_mail_server_does_not_lose_the_submission(client, author, draf
 def test_an_unexpected_error_while_sending_is_contained(author, draft, monkeypatch):
     monkeypatch.setattr(notifications, "send_mail",
                         lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
-    sub_ops.submit_submission(author, draft, draft.lock_version)
+    submitting.submit_submission(author, draft, draft.lock_version)
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Submission, draft.id).is_submitted

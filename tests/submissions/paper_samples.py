@@ -8,7 +8,8 @@ from typing import Any
 
 import docx
 
-from consult_app.submissions.papers import ARTICLE, PREAMBLE, Catalogue, Target, TargetParagraph
+from consult_app.submissions.paper_language import ARTICLE, PREAMBLE
+from consult_app.submissions.papers import Catalogue, Target, TargetParagraph
 
 # A paper is a list of ("title" | "heading" | "p", text) and ("table", rows).
 Item = tuple[str, Any]

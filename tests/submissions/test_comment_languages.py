@@ -11,6 +11,7 @@ from consult_app.accounts.models import Role
 from consult_app.exports.rows import Audience, compilation_columns, compilation_rows
 from consult_app.extensions import db
 from consult_app.review.dispositions import redline_for
+from consult_app.submissions import commenting, submitting
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Comment, Position
 from consult_app.texts.detect import guess_language
@@ -137,11 +138,11 @@ def test_an_unknown_language_is_refused_and_nothing_saved(client, world):
 
 
 def _comment(world, submission, body: str, language: str | None) -> Comment:
-    return ops.add_comment(
+    return commenting.add_comment(
         world.author,
         submission,
         world.articles[0],
-        ops.CommentFields(position=Position.SUPPORT, body=body, language=language),
+        commenting.CommentFields(position=Position.SUPPORT, body=body, language=language),
     )
 
 
@@ -149,7 +150,7 @@ def test_the_queue_shows_and_filters_by_language(client, world):
     submission = ops.start_submission(world.author, world.consultation)
     _comment(world, submission, "Nous appuyons cet article.", "fr")
     _comment(world, submission, "We support this article.", "en")
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     db.session.commit()
     secretariat = make_user(Role.SECRETARIAT)
     login(client, secretariat)
@@ -170,7 +171,7 @@ def test_the_queue_shows_and_filters_by_language(client, world):
 def test_the_compilation_has_a_language_column(world):
     submission = ops.start_submission(world.author, world.consultation)
     _comment(world, submission, "Nous appuyons cet article.", "fr")
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     audience = Audience.for_consultation(world.consultation, True)
     names = [column.key for column in compilation_columns(audience)]
     (row,) = list(compilation_rows(world.consultation, audience))

@@ -13,6 +13,7 @@ from consult_app.core.audit import AuditEntry, verify_chain
 from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
+from consult_app.submissions import commenting, submitting
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import (
     Channel,
@@ -25,7 +26,8 @@ from consult_app.submissions.models import (
     SubmissionRevision,
     SubmissionStatus,
 )
-from consult_app.submissions.offline import find_paragraph, record_offline_submission
+from consult_app.submissions.offline import record_offline_submission
+from consult_app.submissions.offline_values import find_paragraph
 from tests.conftest import make_consultation, make_org
 from tests.submissions.conftest import count_submissions
 
@@ -33,8 +35,8 @@ RECEIVED = datetime(2023, 1, 20, 14, 0, tzinfo=UTC)
 MEETING = "Global consultation, Geneva, January 2023"
 
 
-def fields(body: str = "We support it.", **kw) -> ops.CommentFields:
-    return ops.CommentFields(position=kw.pop("position", Position.SUPPORT), body=body, **kw)
+def fields(body: str = "We support it.", **kw) -> commenting.CommentFields:
+    return commenting.CommentFields(position=kw.pop("position", Position.SUPPORT), body=body, **kw)
 
 
 def record(world, **kw):
@@ -68,7 +70,7 @@ def test_a_letter_becomes_a_submitted_submission_with_receipt_revision_and_audit
     submission = result.submission
     assert result.created
     assert submission.status is SubmissionStatus.SUBMITTED
-    assert submission.receipt_number == ops.receipt_number_for(submission)
+    assert submission.receipt_number == submitting.receipt_number_for(submission)
     assert submission.channel is Channel.LETTER
     assert submission.channel_detail == "Ref. 2023/17"
     assert submission.received_at == RECEIVED

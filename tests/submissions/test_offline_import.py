@@ -24,7 +24,7 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionRevision,
 )
-from consult_app.submissions.offline import ImportRejected, import_offline_file, plan_import
+from consult_app.submissions.offline_import import ImportRejected, import_offline_file, plan_import
 from tests.submissions.conftest import count_submissions
 
 HEADER = [

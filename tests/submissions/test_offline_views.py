@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from consult_app.extensions import db
+from consult_app.submissions import commenting
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Channel, Comment, Position, Submission
 from tests.accounts.helpers import csrf_token_from
@@ -73,7 +74,9 @@ def test_form_shows_a_fixed_number_of_rows_and_more_on_request(client, world):
 def test_form_says_when_the_comments_go_to_an_existing_submission(client, world):
     ops.compose_submission(
         world.author, world.consultation,
-        comments=[(world.articles[0], ops.CommentFields(position=Position.SUPPORT, body="x"))],
+        comments=[
+            (world.articles[0], commenting.CommentFields(position=Position.SUPPORT, body="x"))
+        ],
     )
     login(client, world.secretariat)
     html = client.get(new_url(world)).get_data(as_text=True)

@@ -14,6 +14,7 @@ from consult_app.core.errors import Conflict, NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.submissions import attachments as attachment_ops
+from consult_app.submissions import commenting, editing, submitting
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import (
     Comment,
@@ -30,8 +31,10 @@ from tests.conftest import make_consultation, make_org, make_user
 from tests.submissions.conftest import PDF_BYTES, count_submissions
 
 
-def fields(body: str = "We support this article.", **kwargs) -> ops.CommentFields:
-    return ops.CommentFields(position=kwargs.pop("position", Position.SUPPORT), body=body, **kwargs)
+def fields(body: str = "We support this article.", **kwargs) -> commenting.CommentFields:
+    return commenting.CommentFields(
+        position=kwargs.pop("position", Position.SUPPORT), body=body, **kwargs
+    )
 
 
 def actions() -> list[str]:
@@ -110,7 +113,7 @@ def test_add_update_withdraw_comment(world):
     submission = ops.start_submission(world.author, world.consultation)
     article = world.articles[0]
     paragraph = article.paragraphs[0]
-    comment = ops.add_comment(
+    comment = commenting.add_comment(
         world.author,
         submission,
         article,
@@ -130,14 +133,14 @@ def test_add_update_withdraw_comment(world):
     assert comment.moderation_status is ModerationStatus.PENDING
     assert comment.is_public is False
     version = comment.lock_version
-    ops.update_comment(
+    commenting.update_comment(
         world.colleague, comment, fields("Better wording.", position=Position.RESERVATION),
         expected_lock_version=version,
     )
     assert comment.body == "Better wording."
     assert comment.position is Position.RESERVATION
     assert comment.paragraph_id is None
-    ops.withdraw_comment(world.author, comment)
+    commenting.withdraw_comment(world.author, comment)
     assert comment.withdrawn_at is not None
     assert db.session.get(Comment, comment.id) is not None  # soft: the row stays
     assert submission.active_comments == []
@@ -152,25 +155,27 @@ def test_add_update_withdraw_comment(world):
 
 def test_stale_comment_edit_is_a_conflict(world):
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0], fields("First."))
+    comment = commenting.add_comment(world.author, submission, world.articles[0], fields("First."))
     old = comment.lock_version
-    ops.update_comment(world.author, comment, fields("Second."), expected_lock_version=old)
+    commenting.update_comment(world.author, comment, fields("Second."), expected_lock_version=old)
     with pytest.raises(Conflict):
-        ops.update_comment(world.author, comment, fields("Third."), expected_lock_version=old)
+        commenting.update_comment(
+            world.author, comment, fields("Third."), expected_lock_version=old
+        )
     assert comment.body == "Second."
 
 
 def test_unchanged_prefilled_wording_is_not_an_amendment(world):
     submission = ops.start_submission(world.author, world.consultation)
     article = world.articles[1]
-    comment = ops.add_comment(
+    comment = commenting.add_comment(
         world.author, submission, article,
         fields(proposed_wording=article.plain_text().replace(" ", "  ")),
     )
     assert comment.proposed_wording is None
     paragraph = article.paragraphs[1]
     # Prefilled with the whole provision, then a paragraph chosen: still no amendment.
-    comment2 = ops.add_comment(
+    comment2 = commenting.add_comment(
         world.author, submission, article,
         fields("On paragraph 2.", paragraph=paragraph, proposed_wording=article.plain_text()),
     )
@@ -179,8 +184,8 @@ def test_unchanged_prefilled_wording_is_not_an_amendment(world):
 
 def test_same_comment_twice_is_kept_once(world):
     submission = ops.start_submission(world.author, world.consultation)
-    first = ops.add_comment(world.author, submission, world.articles[0], fields())
-    second = ops.add_comment(world.author, submission, world.articles[0], fields())
+    first = commenting.add_comment(world.author, submission, world.articles[0], fields())
+    second = commenting.add_comment(world.author, submission, world.articles[0], fields())
     assert first.id == second.id
     assert len(submission.active_comments) == 1
 
@@ -189,23 +194,23 @@ def test_same_words_with_another_optional_part_are_another_comment(world):
     """A comment repeats another only when every part matches, an empty part included."""
     submission = ops.start_submission(world.author, world.consultation)
     article = world.articles[0]
-    plain = ops.add_comment(world.author, submission, article, fields("Same words."))
-    reasoned = ops.add_comment(
+    plain = commenting.add_comment(world.author, submission, article, fields("Same words."))
+    reasoned = commenting.add_comment(
         world.author, submission, article, fields("Same words.", rationale="Because.")
     )
-    on_paragraph = ops.add_comment(
+    on_paragraph = commenting.add_comment(
         world.author, submission, article,
         fields("Same words.", paragraph=article.paragraphs[0]),
     )
-    again = ops.add_comment(
+    again = commenting.add_comment(
         world.author, submission, article, fields("Same words.", rationale="Because.")
     )
     assert len({plain.id, reasoned.id, on_paragraph.id}) == 3
     assert again.id == reasoned.id
     assert plain.rationale is None and reasoned.rationale == "Because."
-    ops.withdraw_comment(world.author, plain)
+    commenting.withdraw_comment(world.author, plain)
     # A withdrawn comment does not count: the same words may be posted again.
-    renewed = ops.add_comment(world.author, submission, article, fields("Same words."))
+    renewed = commenting.add_comment(world.author, submission, article, fields("Same words."))
     assert renewed.id not in {plain.id, reasoned.id, on_paragraph.id}
     assert sorted(c.id for c in submission.active_comments) == sorted(
         [reasoned.id, on_paragraph.id, renewed.id]
@@ -218,7 +223,7 @@ def test_adding_a_comment_records_the_change_on_the_submission(world):
     submission = ops.start_submission(world.author, world.consultation)
     db.session.commit()
     version = submission.lock_version
-    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
+    comment = commenting.add_comment(world.author, submission, world.articles[0], fields())
     assert submission.lock_version == version + 1
     assert comment.consultation_id == world.consultation.id
     assert comment.created_by_id == world.author.id
@@ -229,9 +234,9 @@ def test_adding_a_comment_records_the_change_on_the_submission(world):
     assert stored.lock_version == version + 1
     assert [c.body for c in stored.comments] == ["We support this article."]
     # Once submitted, a new comment marks the submission as changed since.
-    ops.submit_submission(world.author, stored, stored.lock_version)
+    submitting.submit_submission(world.author, stored, stored.lock_version)
     assert stored.has_unsubmitted_changes is False
-    ops.add_comment(world.author, stored, world.articles[1], fields("Later."))
+    commenting.add_comment(world.author, stored, world.articles[1], fields("Later."))
     assert stored.has_unsubmitted_changes is True
     db.session.commit()
     db.session.expire_all()
@@ -242,7 +247,7 @@ def test_a_comment_on_a_stale_submission_is_a_conflict(world):
     """Someone else changed the submission row since it was read: nothing is saved."""
     submission = ops.start_submission(world.author, world.consultation)
     db.session.commit()
-    locked = ops.load_submission_for_update(submission.id)
+    locked = editing.load_submission_for_update(submission.id)
     assert locked is submission
     # What another process would have done meanwhile (the row lock prevents it on
     # PostgreSQL; here the same transaction plays the other process).
@@ -252,7 +257,7 @@ def test_a_comment_on_a_stale_submission_is_a_conflict(world):
         .values(lock_version=Submission.__table__.c.lock_version + 1)
     )
     with pytest.raises(Conflict):
-        ops.add_comment(world.author, locked, world.articles[0], fields())
+        commenting.add_comment(world.author, locked, world.articles[0], fields())
     db.session.rollback()
     assert db.session.scalars(select(Comment)).all() == []
 
@@ -268,16 +273,16 @@ def test_a_submission_locked_in_the_transaction_is_not_read_again(world):
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        locked = ops.load_submission_for_update(submission_id)
-        ops.add_comment(world.author, locked, world.articles[0], fields("One."))
-        ops.add_comment(world.author, locked, world.articles[1], fields("Two."))
+        locked = editing.load_submission_for_update(submission_id)
+        commenting.add_comment(world.author, locked, world.articles[0], fields("One."))
+        commenting.add_comment(world.author, locked, world.articles[1], fields("Two."))
         assert len(reads) == 1
         db.session.commit()
         # A new transaction: the lock ended with the last one, the row is locked again.
-        ops.add_comment(world.author, locked, world.articles[2], fields("Three."))
+        commenting.add_comment(world.author, locked, world.articles[2], fields("Three."))
         assert len(reads) == 2
         db.session.rollback()
-        ops.add_comment(world.author, locked, world.articles[2], fields("Three."))
+        commenting.add_comment(world.author, locked, world.articles[2], fields("Three."))
         assert len(reads) == 3
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
@@ -309,8 +314,8 @@ def test_colleagues_adding_comments_at_the_same_moment_lose_nothing(app, world):
                 user = db.session.get(User, ids[1 + index % 2])
                 provision = db.session.get(Provision, ids[3])
                 barrier.wait(timeout=30)
-                sub = ops.load_submission_for_update(ids[0])
-                comment = ops.add_comment(user, sub, provision, fields(f"Comment {index}."))
+                sub = editing.load_submission_for_update(ids[0])
+                comment = commenting.add_comment(user, sub, provision, fields(f"Comment {index}."))
                 db.session.commit()
                 with lock:
                     saved.append(comment.id)
@@ -344,14 +349,14 @@ def test_colleagues_adding_comments_at_the_same_moment_lose_nothing(app, world):
     [
         ({"body": "   "}, "Write your comment"),
         ({"quoted_text": "words that are not there"}, "do not occur"),
-        ({"body": "x" * (ops.MAX_BODY + 1)}, "too long"),
+        ({"body": "x" * (editing.MAX_BODY + 1)}, "too long"),
     ],
 )
 def test_invalid_comment_refused_and_nothing_saved(world, kwargs, message):
     submission = ops.start_submission(world.author, world.consultation)
     body = kwargs.pop("body", "A comment.")
     with pytest.raises(UserError) as info:
-        ops.add_comment(world.author, submission, world.articles[0], fields(body, **kwargs))
+        commenting.add_comment(world.author, submission, world.articles[0], fields(body, **kwargs))
     assert message in info.value.message
     assert db.session.scalars(select(Comment)).all() == []
 
@@ -361,9 +366,9 @@ def test_paragraph_or_provision_of_another_text_refused(world):
     other = make_consultation()
     foreign_article = next(p for p in other.version.provisions if p.paragraphs)
     with pytest.raises(UserError):
-        ops.add_comment(world.author, submission, foreign_article, fields())
+        commenting.add_comment(world.author, submission, foreign_article, fields())
     with pytest.raises(UserError):
-        ops.add_comment(
+        commenting.add_comment(
             world.author, submission, world.articles[0],
             fields(paragraph=world.articles[1].paragraphs[0]),
         )
@@ -374,7 +379,7 @@ def test_other_organisation_and_secretariat_cannot_edit(world):
     submission = ops.start_submission(world.author, world.consultation)
     for user in (world.outsider, world.secretariat):
         with pytest.raises(NotAllowed):
-            ops.add_comment(user, submission, world.articles[0], fields())
+            commenting.add_comment(user, submission, world.articles[0], fields())
     assert db.session.scalars(select(Comment)).all() == []
 
 
@@ -441,7 +446,7 @@ def test_regional_group_only_for_states(world):
 def test_stale_details_form_is_a_conflict(world):
     submission = ops.start_submission(world.author, world.consultation)
     old = submission.lock_version
-    ops.add_comment(world.author, submission, world.articles[0], fields())
+    commenting.add_comment(world.author, submission, world.articles[0], fields())
     with pytest.raises(Conflict):
         ops.update_submission_details(
             world.author, submission, ops.SubmissionDetails(general_remarks="x"),
@@ -455,8 +460,8 @@ def test_stale_details_form_is_a_conflict(world):
 
 def test_submit_gives_receipt_revision_and_publishes(world):
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
-    result = ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, world.articles[0], fields())
+    result = submitting.submit_submission(world.author, submission, submission.lock_version)
     assert result.revision is not None and result.revision.number == 1
     assert submission.status is SubmissionStatus.SUBMITTED
     assert submission.receipt_number == (
@@ -481,11 +486,11 @@ def test_submit_gives_receipt_revision_and_publishes(world):
 
 def test_double_submit_gives_one_receipt_and_one_revision(world):
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(world.author, submission, world.articles[0], fields())
+    commenting.add_comment(world.author, submission, world.articles[0], fields())
     lock = submission.lock_version
-    first = ops.submit_submission(world.author, submission, lock)
+    first = submitting.submit_submission(world.author, submission, lock)
     receipt = submission.receipt_number
-    second = ops.submit_submission(world.author, submission, lock)
+    second = submitting.submit_submission(world.author, submission, lock)
     assert first.revision is not None
     assert second.revision is None
     assert submission.receipt_number == receipt
@@ -495,11 +500,11 @@ def test_double_submit_gives_one_receipt_and_one_revision(world):
 
 def test_revise_and_resubmit_keeps_every_revision(world):
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0], fields("First."))
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, world.articles[0], fields("First."))
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     receipt = submission.receipt_number
     first_at = submission.submitted_at
-    ops.update_comment(world.author, comment, fields("Second."))
+    commenting.update_comment(world.author, comment, fields("Second."))
     assert submission.has_unsubmitted_changes is True
     db.session.refresh(comment)
     # The changed wording is not public until it is submitted again: the public keeps
@@ -507,7 +512,7 @@ def test_revise_and_resubmit_keeps_every_revision(world):
     assert comment.is_public is True
     assert comment.body == "First."
     assert comment.authored_values()["body"] == "Second."
-    result = ops.submit_submission(world.author, submission, submission.lock_version)
+    result = submitting.submit_submission(world.author, submission, submission.lock_version)
     assert result.revision is not None and result.revision.number == 2
     assert submission.receipt_number == receipt
     assert submission.submitted_at == first_at
@@ -524,11 +529,11 @@ def test_revise_and_resubmit_keeps_every_revision(world):
 
 def test_every_edit_marks_unsubmitted_changes(world):
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, world.articles[0], fields())
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     edits = [
-        lambda: ops.add_comment(world.author, submission, world.articles[1], fields("New.")),
-        lambda: ops.withdraw_comment(world.author, comment),
+        lambda: commenting.add_comment(world.author, submission, world.articles[1], fields("New.")),
+        lambda: commenting.withdraw_comment(world.author, comment),
         lambda: ops.update_submission_details(
             world.author, submission, ops.SubmissionDetails(general_remarks="Remarks.")
         ),
@@ -536,18 +541,18 @@ def test_every_edit_marks_unsubmitted_changes(world):
     for edit in edits:
         edit()
         assert submission.has_unsubmitted_changes is True
-        ops.submit_submission(world.author, submission, submission.lock_version)
+        submitting.submit_submission(world.author, submission, submission.lock_version)
         assert submission.has_unsubmitted_changes is False
     assert submission.revision_count == 4
 
 
 def test_stale_submit_with_changes_is_a_conflict(world):
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(world.author, submission, world.articles[0], fields())
+    commenting.add_comment(world.author, submission, world.articles[0], fields())
     stale = submission.lock_version
-    ops.add_comment(world.author, submission, world.articles[1], fields("Another."))
+    commenting.add_comment(world.author, submission, world.articles[1], fields("Another."))
     with pytest.raises(Conflict) as info:
-        ops.submit_submission(world.author, submission, stale)
+        submitting.submit_submission(world.author, submission, stale)
     assert "changed" in info.value.message
     assert submission.status is SubmissionStatus.DRAFT
 
@@ -556,14 +561,14 @@ def test_after_review_comments_stay_pending(world):
     consultation = make_consultation(publication_mode=PublicationMode.AFTER_REVIEW)
     submission = ops.start_submission(world.author, consultation)
     article = consultation.version.provisions[-1]
-    comment = ops.add_comment(world.author, submission, article, fields())
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, article, fields())
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     db.session.refresh(comment)
     assert comment.moderation_status is ModerationStatus.PENDING
     assert comment.is_public is False
     # Once the secretariat publishes it, the flag follows.
     comment.moderation_status = ModerationStatus.PUBLISHED
-    ops.refresh_public_flags(submission)
+    editing.refresh_public_flags(submission)
     db.session.refresh(comment)
     assert comment.is_public is True
 
@@ -573,14 +578,14 @@ def test_public_flag_requires_everything(world, hide):
     if hide == "consultation_private":
         world.consultation.publish_submissions = False
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0], fields())
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, world.articles[0], fields())
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     if hide == "not_publishable":
         ops.update_submission_details(
             world.author, submission, ops.SubmissionDetails(publishable=False)
         )
     if hide == "withdrawn":
-        ops.withdraw_comment(world.author, comment)
+        commenting.withdraw_comment(world.author, comment)
     db.session.refresh(comment)
     assert comment.is_public is False
 
@@ -590,23 +595,25 @@ def test_public_flag_requires_everything(world, hide):
 
 def test_after_the_deadline_nothing_changes(world):
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0], fields("Before."))
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, world.articles[0], fields("Before."))
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     db.session.commit()
     after = world.consultation.closes_at + timedelta(seconds=1)
     state = (submission.lock_version, comment.lock_version, len(actions()))
     attempts = [
         lambda: ops.start_submission(world.author, world.consultation, now=after),
-        lambda: ops.add_comment(world.author, submission, world.articles[1], fields(), now=after),
-        lambda: ops.update_comment(world.author, comment, fields("After."), now=after),
-        lambda: ops.withdraw_comment(world.author, comment, now=after),
+        lambda: commenting.add_comment(
+            world.author, submission, world.articles[1], fields(), now=after
+        ),
+        lambda: commenting.update_comment(world.author, comment, fields("After."), now=after),
+        lambda: commenting.withdraw_comment(world.author, comment, now=after),
         lambda: ops.update_submission_details(
             world.author, submission, ops.SubmissionDetails(general_remarks="Late."), now=after
         ),
         lambda: attachment_ops.add_attachment(
             world.author, submission, "a.pdf", PDF_BYTES, now=after
         ),
-        lambda: ops.submit_submission(world.author, submission, submission.lock_version,
+        lambda: submitting.submit_submission(world.author, submission, submission.lock_version,
                                       now=after),
     ]
     for attempt in attempts:
@@ -627,7 +634,7 @@ def test_the_receipt_shows_the_time_the_deadline_was_checked_against(world, monk
     checked a millisecond before the deadline is accepted with that time on its receipt,
     even if the clock has passed the deadline by the time the receipt is written."""
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(world.author, submission, world.articles[0], fields("Just in time."))
+    commenting.add_comment(world.author, submission, world.articles[0], fields("Just in time."))
     db.session.commit()
     closes = world.consultation.closes_at
     # One clock for every module that reads it: the first reading a millisecond before the
@@ -639,9 +646,9 @@ def test_the_receipt_shows_the_time_the_deadline_was_checked_against(world, monk
 
     import consult_app.consultations.models as consultation_models
 
-    monkeypatch.setattr(ops, "utcnow", clock)
+    monkeypatch.setattr(submitting, "utcnow", clock)
     monkeypatch.setattr(consultation_models, "utcnow", clock)
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     db.session.commit()
     assert submission.is_submitted
     assert submission.submitted_at == closes - timedelta(milliseconds=1)
@@ -674,7 +681,7 @@ def test_concurrent_double_submit_records_one_revision(app, world):
     from consult_app.accounts.models import User
 
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(world.author, submission, world.articles[0], fields())
+    commenting.add_comment(world.author, submission, world.articles[0], fields())
     db.session.commit()
     ids = (submission.id, world.author.id, submission.lock_version)
     barrier = threading.Barrier(2)
@@ -686,7 +693,7 @@ def test_concurrent_double_submit_records_one_revision(app, world):
                 sub = db.session.get(Submission, ids[0])
                 user = db.session.get(User, ids[1])
                 barrier.wait(timeout=30)
-                result = ops.submit_submission(user, sub, ids[2])
+                result = submitting.submit_submission(user, sub, ids[2])
                 db.session.commit()
                 results.append("revision" if result.revision else "unchanged")
             except Conflict:

@@ -11,18 +11,15 @@ from sqlalchemy import select
 from consult_app.extensions import db
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import Channel, Comment, Position, Submission
-from consult_app.submissions.papers import (
+from consult_app.submissions.paper_files import Block, PaperError, read_paper
+from consult_app.submissions.paper_language import (
     ARTICLE,
     PREAMBLE,
-    Block,
-    PaperError,
-    catalogue_for,
     find_references,
-    read_paper,
     read_position,
-    split_paper,
     split_sentences,
 )
+from consult_app.submissions.papers import catalogue_for, split_paper
 from consult_app.texts.models import (
     Instrument,
     Paragraph,

@@ -15,8 +15,8 @@ from consult_app.extensions import db
 from consult_app.review.models import WithheldReason
 from consult_app.review.moderation import moderate_attachment
 from consult_app.submissions import attachments as attachment_ops
+from consult_app.submissions import commenting, record, submitting
 from consult_app.submissions import operations as ops
-from consult_app.submissions import record
 from consult_app.submissions.models import Attachment, ModerationStatus, Position, Submission
 from consult_app.texts.models import Provision
 from tests.conftest import login, make_consultation, make_org, make_user
@@ -40,11 +40,11 @@ def contribute(
         provision = db.session.scalars(
             select(Provision).where(Provision.version_id == consultation.version_id)
         ).first()
-        ops.add_comment(
+        commenting.add_comment(
             author,
             submission,
             provision,
-            ops.CommentFields(position=Position.SUPPORT, body=f"{org.name} supports it."),
+            commenting.CommentFields(position=Position.SUPPORT, body=f"{org.name} supports it."),
         )
     if document:
         attachment_ops.add_attachment(
@@ -56,7 +56,7 @@ def contribute(
             author, submission, ops.SubmissionDetails(publishable=False)
         )
     if submit:
-        ops.submit_submission(author, submission, submission.lock_version)
+        submitting.submit_submission(author, submission, submission.lock_version)
     db.session.flush()
     return submission
 
@@ -349,7 +349,7 @@ def test_written_submissions_are_paged(client, app):
                 author, submission, f"Paper {n}.docx", docx_bytes(f"Paper {n}"),
                 publish_consent=True,
             )  # fmt: skip
-        ops.submit_submission(author, submission, submission.lock_version)
+        submitting.submit_submission(author, submission, submission.lock_version)
         db.session.commit()
         url = f"/consultations/{consultation.id}/written-submissions"
         first = client.get(url).get_data(as_text=True)

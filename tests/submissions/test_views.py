@@ -12,6 +12,7 @@ from consult_app.accounts.models import OrgCategory
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.submissions import attachments as attachment_ops
+from consult_app.submissions import commenting, editing, submitting
 from consult_app.submissions import operations as ops
 from consult_app.submissions.models import (
     Comment,
@@ -139,8 +140,8 @@ def test_my_submissions_lists_only_our_organisation(client, world):
     mine = ops.start_submission(world.author, world.consultation)
     other_consultation = make_consultation()
     ops.start_submission(world.outsider, other_consultation)
-    ops.add_comment(world.author, mine, world.articles[0],
-                    ops.CommentFields(position=Position.SUPPORT, body="x"))
+    commenting.add_comment(world.author, mine, world.articles[0],
+                    commenting.CommentFields(position=Position.SUPPORT, body="x"))
     login(client, world.author)
     response = client.get("/submissions/")
     assert response.status_code == 200
@@ -252,9 +253,9 @@ def test_provision_of_another_text_is_404(client, world):
 
 def test_user_text_is_escaped(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(
+    commenting.add_comment(
         world.author, submission, world.articles[0],
-        ops.CommentFields(position=Position.OPPOSE, body="<script>alert(1)</script>",
+        commenting.CommentFields(position=Position.OPPOSE, body="<script>alert(1)</script>",
                           proposed_wording="<b>bold</b> wording"),
     )
     login(client, world.author)
@@ -267,8 +268,8 @@ def test_user_text_is_escaped(client, world):
 def test_edit_and_withdraw_comment(client, world):
     submission = ops.start_submission(world.author, world.consultation)
     article = world.articles[0]
-    comment = ops.add_comment(world.author, submission, article,
-                              ops.CommentFields(position=Position.SUPPORT, body="Old text."))
+    comment = commenting.add_comment(world.author, submission, article,
+                              commenting.CommentFields(position=Position.SUPPORT, body="Old text."))
     login(client, world.author)
     url = f"/submissions/{submission.id}/comments/{comment.id}/edit"
     page = client.get(url)
@@ -351,9 +352,9 @@ def _submitted_with_remarks(world, remarks: str) -> Submission:
     ops.update_submission_details(
         world.author, submission, ops.SubmissionDetails(general_remarks=remarks)
     )
-    ops.add_comment(world.author, submission, world.articles[0],
-                    ops.CommentFields(position=Position.SUPPORT, body="We support it."))
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    commenting.add_comment(world.author, submission, world.articles[0],
+                    commenting.CommentFields(position=Position.SUPPORT, body="We support it."))
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     db.session.commit()
     return submission
 
@@ -395,8 +396,8 @@ def test_submit_with_invalid_details_submits_nothing(client, world):
 
 def test_submit_without_changes_to_the_details_still_submits_the_first_time(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(world.author, submission, world.articles[0],
-                    ops.CommentFields(position=Position.SUPPORT, body="We support it."))
+    commenting.add_comment(world.author, submission, world.articles[0],
+                    commenting.CommentFields(position=Position.SUPPORT, body="We support it."))
     db.session.commit()
     login(client, world.author)
     browser = Browser(client).get(f"/submissions/{submission.id}")
@@ -445,11 +446,12 @@ def test_editing_a_submitted_comment_keeps_the_submitted_wording_public(app, cli
 
     world.consultation.publication_mode = PublicationMode(mode)
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0],
-                              ops.CommentFields(position=Position.SUPPORT, body="First wording."))
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, world.articles[0],
+                                     commenting.CommentFields(position=Position.SUPPORT,
+                                                              body="First wording."))
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     comment.moderation_status = ModerationStatus.PUBLISHED  # reviewed, where review comes first
-    ops.refresh_public_flags(submission)
+    editing.refresh_public_flags(submission)
     db.session.commit()
     assert "First wording." in _public_page(app, world)
 
@@ -493,16 +495,16 @@ def test_editing_a_submitted_comment_keeps_the_submitted_wording_public(app, cli
 
 def test_an_edit_put_back_as_submitted_leaves_no_unsubmitted_edit(world):
     submission = ops.start_submission(world.author, world.consultation)
-    comment = ops.add_comment(world.author, submission, world.articles[0],
-                              ops.CommentFields(position=Position.SUPPORT, body="Wording."))
-    ops.submit_submission(world.author, submission, submission.lock_version)
-    ops.update_comment(world.author, comment,
-                       ops.CommentFields(position=Position.SUPPORT, body="Other."))
+    comment = commenting.add_comment(world.author, submission, world.articles[0],
+                              commenting.CommentFields(position=Position.SUPPORT, body="Wording."))
+    submitting.submit_submission(world.author, submission, submission.lock_version)
+    commenting.update_comment(world.author, comment,
+                       commenting.CommentFields(position=Position.SUPPORT, body="Other."))
     assert comment.unsubmitted_edit is not None
-    ops.update_comment(world.author, comment,
-                       ops.CommentFields(position=Position.SUPPORT, body="Wording."))
+    commenting.update_comment(world.author, comment,
+                       commenting.CommentFields(position=Position.SUPPORT, body="Wording."))
     assert comment.unsubmitted_edit is None
-    result = ops.submit_submission(world.author, submission, submission.lock_version)
+    result = submitting.submit_submission(world.author, submission, submission.lock_version)
     assert result.revision is None  # nothing new to record
 
 
@@ -526,8 +528,8 @@ def test_ngo_cannot_choose_regional_group(client, world):
 
 def test_double_submit_yields_one_receipt_and_one_revision(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(world.author, submission, world.articles[0],
-                    ops.CommentFields(position=Position.SUPPORT, body="x"))
+    commenting.add_comment(world.author, submission, world.articles[0],
+                    commenting.CommentFields(position=Position.SUPPORT, body="x"))
     login(client, world.author)
     lock = str(submission.lock_version)
     first = client.post(f"/submissions/{submission.id}/submit",
@@ -546,8 +548,8 @@ def test_stale_submit_is_a_conflict(client, world):
     submission = ops.start_submission(world.author, world.consultation)
     login(client, world.author)
     stale = str(submission.lock_version)
-    ops.add_comment(world.author, submission, world.articles[0],
-                    ops.CommentFields(position=Position.SUPPORT, body="x"))
+    commenting.add_comment(world.author, submission, world.articles[0],
+                    commenting.CommentFields(position=Position.SUPPORT, body="x"))
     db.session.commit()
     response = client.post(f"/submissions/{submission.id}/submit",
                            data={"submit-lock_version": stale})
@@ -566,7 +568,7 @@ def test_submit_without_lock_version_is_refused(client, world):
 
 def test_status_shows_unsubmitted_changes(client, world):
     submission = ops.start_submission(world.author, world.consultation)
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     ops.update_submission_details(world.author, submission,
                                   ops.SubmissionDetails(general_remarks="Later."))
     login(client, world.author)
@@ -588,9 +590,9 @@ def test_receipt_of_a_draft_is_404(client, world):
 def test_after_the_deadline_every_change_is_refused(client, world):
     submission = ops.start_submission(world.author, world.consultation)
     article = world.articles[0]
-    comment = ops.add_comment(world.author, submission, article,
-                              ops.CommentFields(position=Position.SUPPORT, body="Before."))
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    comment = commenting.add_comment(world.author, submission, article,
+                              commenting.CommentFields(position=Position.SUPPORT, body="Before."))
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     world.consultation.opens_at = utcnow() - timedelta(days=10)
     world.consultation.closes_at = utcnow() - timedelta(minutes=1)
     login(client, world.author)
@@ -633,12 +635,13 @@ def target(world):
     """A submission of the author's organisation with a comment and an attachment."""
     submission = ops.start_submission(world.author, world.consultation)
     article = world.articles[0]
-    comment = ops.add_comment(world.author, submission, article,
-                              ops.CommentFields(position=Position.SUPPORT, body="Secret draft."))
+    comment = commenting.add_comment(world.author, submission, article,
+                                     commenting.CommentFields(position=Position.SUPPORT,
+                                                              body="Secret draft."))
     attachment = attachment_ops.add_attachment(world.author, submission, "a.pdf", PDF_BYTES)
-    ops.submit_submission(world.author, submission, submission.lock_version)
-    ops.update_comment(world.author, comment,
-                       ops.CommentFields(position=Position.SUPPORT, body="Secret change."))
+    submitting.submit_submission(world.author, submission, submission.lock_version)
+    commenting.update_comment(world.author, comment,
+                       commenting.CommentFields(position=Position.SUPPORT, body="Secret change."))
     db.session.commit()
     return {"s": submission.id, "p": article.id, "c": comment.id, "a": attachment.id,
             "lock": submission.lock_version, "clock": comment.lock_version}
@@ -745,8 +748,8 @@ def test_contributor_of_same_organisation_may_edit(client, world, target):
 def test_post_without_csrf_token_is_refused(csrf_app, world):
     client = csrf_app.test_client()
     submission = ops.start_submission(world.author, world.consultation)
-    ops.add_comment(world.author, submission, world.articles[0],
-                    ops.CommentFields(position=Position.SUPPORT, body="x"))
+    commenting.add_comment(world.author, submission, world.articles[0],
+                    commenting.CommentFields(position=Position.SUPPORT, body="x"))
     login(client, world.author)
     lock = str(submission.lock_version)
     response = client.post(f"/submissions/{submission.id}/submit",
@@ -800,7 +803,7 @@ def test_receipt_shows_times_in_the_users_zone_and_utc(client, world):
         ops.SubmissionDetails(on_behalf_kind=OnBehalfKind.REGIONAL_GROUP,
                               cosigner_ids=[world.other_org.id]),
     )
-    ops.submit_submission(world.author, submission, submission.lock_version)
+    submitting.submit_submission(world.author, submission, submission.lock_version)
     login(client, world.author)
     text = client.get(f"/submissions/{submission.id}/receipt").get_data(as_text=True)
     assert "(Asia/Tokyo)" in text
@@ -838,13 +841,13 @@ def test_the_same_comment_posted_ten_times_at_once_is_saved_once_and_every_post_
         # SQLite takes no row lock: hold every request just before it writes, so that all
         # of them have checked for the same comment before any has saved it (the race).
         barrier = threading.Barrier(posts)
-        touch = ops._touch_now
+        touch = commenting.touch_now
 
         def racing_touch(*args, **kwargs):
             barrier.wait(timeout=60)
             return touch(*args, **kwargs)
 
-        monkeypatch.setattr(ops, "_touch_now", racing_touch)
+        monkeypatch.setattr(commenting, "touch_now", racing_touch)
     answers: list[tuple[int, str, str]] = []
     lock = threading.Lock()
 

@@ -9,14 +9,10 @@ from consult_app.accounts.models import OrgCategory
 from consult_app.accounts.models import RegionalGroup as G
 from consult_app.submissions.models import OnBehalfKind
 from consult_app.submissions.models import Position as P
-from consult_app.summaries.aggregation import (
-    AmendmentVariant,
-    cluster_amendments,
-    jaccard,
-    participation,
-    provision_figures,
-    similar_pairs,
-)
+from consult_app.summaries.aggregation import provision_figures
+from consult_app.summaries.amendment_clusters import cluster_amendments, jaccard, similar_pairs
+from consult_app.summaries.figures import AmendmentVariant
+from consult_app.summaries.participation import participation
 from tests.summaries.conftest import SECRET, World
 
 

@@ -24,6 +24,12 @@ from consult_app.extensions import db
 from consult_app.review.models import Theme, WithheldReason, comment_themes
 from consult_app.review.moderation import publish_comments, return_to_pending, withhold_comments
 from consult_app.review.themes import tag_comments, untag_comments
+from consult_app.submissions.commenting import (
+    CommentFields,
+    add_comment,
+    update_comment,
+    withdraw_comment,
+)
 from consult_app.submissions.models import (
     Comment,
     CommentKind,
@@ -32,15 +38,9 @@ from consult_app.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from consult_app.submissions.operations import (
-    CommentFields,
-    add_comment,
-    start_submission,
-    submit_submission,
-    update_comment,
-    withdraw_comment,
-)
-from consult_app.summaries.aggregation import participation, provision_figures
+from consult_app.submissions.operations import start_submission
+from consult_app.submissions.submitting import submit_submission
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.counts import (
     amendment_counts,
     comment_counts,
@@ -48,6 +48,7 @@ from consult_app.summaries.counts import (
     paragraph_counts,
     theme_counts,
 )
+from consult_app.summaries.participation import participation
 from consult_app.texts.models import Paragraph, Provision
 from tests.conftest import make_consultation, make_org, make_user
 from tests.summaries.helpers import provisions, submit

@@ -20,13 +20,14 @@ from consult_app.accounts.models import RegionalGroup as G
 from consult_app.consultations.models import Consultation
 from consult_app.extensions import db
 from consult_app.submissions.models import Position as P
-from consult_app.summaries.aggregation import participation, provision_figures
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.disclosure import (
     SmallCount,
     SuppressedGroup,
     public_figures,
     public_participation,
 )
+from consult_app.summaries.participation import participation
 from consult_app.texts.models import Provision
 from tests.conftest import login, make_consultation, make_org, make_user
 from tests.summaries.helpers import provisions, state, submit

@@ -10,7 +10,7 @@ from flask import Flask
 from consult_app.accounts.models import OrgCategory
 from consult_app.accounts.models import RegionalGroup as G
 from consult_app.submissions.models import Position as P
-from consult_app.summaries.aggregation import participation, provision_figures
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
 from consult_app.summaries.narrative import (
     delegations,
@@ -19,6 +19,7 @@ from consult_app.summaries.narrative import (
     others_quantifier,
 )
 from consult_app.summaries.operations import update_consensus_settings
+from consult_app.summaries.participation import participation
 from consult_app.summaries.settings import DEFAULT_RULE, ConsensusRule
 from consult_app.summaries.wording import observer_states
 from tests.conftest import make_consultation, make_org

@@ -23,9 +23,10 @@ from consult_app.extensions import db
 from consult_app.review.models import DuplicateGroup, GroupKind, GroupStatus, Theme
 from consult_app.submissions.models import Comment
 from consult_app.submissions.models import Position as P
-from consult_app.summaries.aggregation import participation, provision_figures
+from consult_app.summaries.aggregation import provision_figures
 from consult_app.summaries.consensus import classify
 from consult_app.summaries.narrative import draft_consultation_summary, draft_provision_summary
+from consult_app.summaries.participation import participation
 from tests.conftest import make_consultation, make_org, make_user
 from tests.summaries.helpers import provisions, submit
 
