@@ -4,7 +4,8 @@ Only six candidates, so no general-purpose detector is needed: Arabic, Chinese a
 are told apart by their scripts (Unicode ranges), and English, French and Spanish, which
 share the Latin script, by their most frequent short words and their letters with
 diacritics. The guess is offered as a default that the author confirms or changes, so it
-may say "don't know" (None) rather than guess on too little.
+may say "don't know" (None) rather than guess on too little. Passages in quotation marks
+are left out of the guess: a French comment quoting the English draft is French.
 
 Why not langdetect or lingua: langdetect is random unless seeded and weak on the short
 texts comments often are, and considers 55 languages where six are possible; lingua's
@@ -40,6 +41,12 @@ _SHARED = {w for a in _WORDS for b in _WORDS if a < b for w in _WORDS[a] & _WORD
 _WORDS = {code: words - _SHARED for code, words in _WORDS.items()}
 _LETTERS: dict[str, str] = {"fr": "çœèêëàâîïôûù", "es": "ñ¿¡áíóú"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Quoted passages: double quotes (straight, curly, low), guillemets, curly single quotes
+# (never an apostrophe inside a word).
+_QUOTED = re.compile(
+    '\u201c[^\u201d]*\u201d|\u00ab[^\u00bb]*\u00bb|"[^"]*"|\u2018[^\u2019]*\u2019'
+    "|\u201e[^\u201c\u201d]*[\u201c\u201d]"
+)
 
 
 def _script_counts(text: str) -> dict[str, int]:
@@ -61,6 +68,8 @@ def guess_language(text: str | None) -> str | None:
     """The language of ``text`` among en, fr, es, ar, zh, ru, or None when unsure."""
     if not text or not text.strip():
         return None
+    own = _QUOTED.sub(" ", text)
+    text = own if own.strip() else text
     scripts = _script_counts(text)
     letters = sum(scripts.values())
     if not letters:
