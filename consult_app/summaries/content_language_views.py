@@ -9,7 +9,7 @@ they sit above them); the app factory imports this module before it registers it
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -46,16 +46,32 @@ def _summary_in_reader_language(summary: SummaryDraft) -> Localized:
     return summary_text(summary, original_language(summary.consultation))
 
 
+def _theme_names(consultation_id: int, language: str) -> dict[int, str]:
+    """The consultation's theme names in ``language``, read once a request (a figures page
+    names every theme)."""
+    key = ("theme_names", consultation_id, language)
+    names: dict[int, str] | None = g.get("content_language_memo", {}).get(key)
+    if names is None:
+        names = dict(
+            db.session.execute(
+                select(ThemeTranslation.theme_id, ThemeTranslation.name)
+                .join(Theme, Theme.id == ThemeTranslation.theme_id)
+                .where(
+                    Theme.consultation_id == consultation_id,
+                    ThemeTranslation.language == language,
+                )
+            ).all()
+        )
+        g.setdefault("content_language_memo", {})[key] = names
+    return names
+
+
 @bp.app_template_global("public_theme_name")
 def _public_theme_name(consultation: Consultation, theme_id: int, name: str) -> Localized:
     source = original_language(consultation)
     language = reader_language()
     if language != source:
-        translated = db.session.scalar(
-            select(ThemeTranslation.name).where(
-                ThemeTranslation.theme_id == theme_id, ThemeTranslation.language == language
-            )
-        )
+        translated = _theme_names(consultation.id, language).get(theme_id)
         if translated:
             return Localized(translated, language, False)
         return Localized(name, source, True)
