@@ -79,10 +79,11 @@ class Consultation(Model):
     )
 
     version: Mapped[TextVersion] = relationship()
+    # Loaded when read (a page in another language), not with every consultation: the
+    # comment post loads its consultation and needs none. Lists eager-load them.
     translations: Mapped[list[ConsultationTranslation]] = relationship(
         back_populates="consultation",
         order_by="ConsultationTranslation.language",
-        lazy="selectin",
     )
 
     __mapper_args__ = {"version_id_col": lock_version}

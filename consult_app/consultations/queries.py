@@ -25,7 +25,8 @@ def consultations_query(phase: Phase | None = None, now: datetime | None = None)
     """Consultations, latest first, with their version and instrument loaded."""
     now = now or utcnow()
     query = select(Consultation).options(
-        joinedload(Consultation.version).joinedload(TextVersion.instrument)
+        joinedload(Consultation.version).joinedload(TextVersion.instrument),
+        selectinload(Consultation.translations),  # titles in the reader's language
     )
     if phase is Phase.UPCOMING:
         query = query.where(Consultation.opens_at > now)
@@ -126,7 +127,11 @@ def neighbours(provision: Provision) -> tuple[Provision | None, Provision | None
 def _consultation_statement(with_sharing: bool) -> Select[Any]:
     statement = (
         select(Consultation)
-        .options(joinedload(Consultation.version).joinedload(TextVersion.instrument))
+        .options(
+            joinedload(Consultation.version).joinedload(TextVersion.instrument),
+            # The public pages name it in the reader's language.
+            selectinload(Consultation.translations),
+        )
         .where(Consultation.id == bindparam("consultation_id"))
     )
     if with_sharing:

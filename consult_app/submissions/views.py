@@ -156,7 +156,9 @@ def my_submissions() -> str:
         pagination = paginate(
             select(Submission)
             .where(Submission.organisation_id == organisation.id)
-            .options(joinedload(Submission.consultation))
+            .options(
+                joinedload(Submission.consultation).selectinload(Consultation.translations)
+            )
             .order_by(Submission.created_at.desc(), Submission.id.desc()),
             current_app.config["PER_PAGE"],
         )
