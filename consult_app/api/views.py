@@ -156,6 +156,16 @@ def show_instrument(instrument_id: int) -> Response:
     return _json({"data": instrument_json(instrument)})
 
 
+def _lang_arg() -> str | None:
+    """The ``lang`` asked for, one of the six languages, or None (a 400 for any other)."""
+    language = request.args.get("lang") or None
+    if language is not None and language not in TEXT_LANGUAGES:
+        raise UserError(
+            _("lang must be one of %(languages)s.", languages=", ".join(TEXT_LANGUAGES))
+        )
+    return language
+
+
 @bp.get("/versions/<int:version_id>")
 def show_version(version_id: int) -> Response:
     check_known(())
@@ -163,11 +173,7 @@ def show_version(version_id: int) -> Response:
     if version is None or not version.can_view(None):
         raise NotFound(_("This text does not exist."))
     # ``lang`` also chooses the text's language: each provision says which one it is in.
-    language = request.args.get("lang") or None
-    if language is not None and language not in TEXT_LANGUAGES:
-        raise UserError(
-            _("lang must be one of %(languages)s.", languages=", ".join(TEXT_LANGUAGES))
-        )
+    language = _lang_arg()
     readings = read(version.provisions, version, language)
     return _json({"data": version_json(version, readings)})
 
@@ -236,11 +242,7 @@ def show_consultation(consultation_id: int) -> Response:
     consultation = _get_consultation(consultation_id)
     # ``lang`` also chooses the language of the title, description and instructions where
     # the secretariat gave them in it; the fields shown in the original are listed.
-    language = request.args.get("lang") or None
-    if language is not None and language not in TEXT_LANGUAGES:
-        raise UserError(
-            _("lang must be one of %(languages)s.", languages=", ".join(TEXT_LANGUAGES))
-        )
+    language = _lang_arg()
     provisions = queries.provision_rows(consultation)
     data = consultation_detail_json(consultation, provisions)
     data["instructions"] = consultation.instructions
