@@ -7,10 +7,15 @@ overlap one request's wait on the database with another request's work.
 
 The work of a request is Python and holds the interpreter lock, so more processes than
 cores gain nothing and cost memory and context switches: one worker per core by default
-(``WEB_CONCURRENCY``), each with a few threads (``GUNICORN_THREADS``) to overlap database
-and network waits. Each thread can hold one database connection (the pool's default size
-is 5 per process). Anything given on the command line (``-w``, ``-b``, ``-k``...) wins
-over this file.
+(``WEB_CONCURRENCY``). One thread a worker by default (``GUNICORN_THREADS``): measured with
+8 contributors posting comments (docs/benchmarks.md, "Comment posts, one thread a worker"),
+threads of one process wait for each other's interpreter lock and, on SQLite, for the
+write lock through SQLite's sleeping busy handler, so 2 workers x 4 threads took about a
+quarter fewer posts a second than 2 x 1 on SQLite and none more on PostgreSQL. A thread
+still reads and answers one request at a time: behind a buffering proxy (nginx, as in
+``make cluster``) a slow client does not hold it; serving clients directly over slow
+links, give a few threads. Each thread holds at most one database connection. Anything
+given on the command line (``-w``, ``-b``, ``-k``...) wins over this file.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 # Seconds an idle kept-alive connection stays open (gunicorn's default is 2).
 keepalive = 5
 # The workers' heartbeat files, in memory where there is /dev/shm (as in containers).

@@ -57,7 +57,9 @@ class Config:
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
     BABEL_TRANSLATION_DIRECTORIES = os.path.dirname(os.path.abspath(__file__)) + "/translations"
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    # In the process without Redis (extensions.SweptMemoryStorage: limits' memory storage
+    # without a thread start a request); in Redis, shared by every host, with REDIS_URL.
+    RATELIMIT_STORAGE_URI = "memory-swept://"
     RATELIMIT_HEADERS_ENABLED = True
     # Redis away: limits are counted in the process meanwhile, never a failed request.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
