@@ -207,7 +207,7 @@ class Selection:
 def _audited() -> dict[str, str]:
     """Audit entries' ``object_type`` (a model class's name) -> its table's name."""
     found = {}
-    for mapper in db.Model.registry.mappers:
+    for mapper in db.Model.registry.mappers:  # type: ignore[attr-defined]
         table = mapper.local_table
         if isinstance(table, Table):
             found[mapper.class_.__name__] = table.name
@@ -266,7 +266,8 @@ def _figures(conn: Connection, consultation_id: int) -> dict[str, list[dict[str,
 def _stored_figures(consultation_id: int) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: _figure_rows(
-            db.session.execute(
+            dict(row)
+            for row in db.session.execute(
                 select(table).where(table.c.consultation_id == consultation_id)
             ).mappings()
         )

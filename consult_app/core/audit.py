@@ -10,7 +10,7 @@ import hashlib
 import heapq
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -401,6 +401,10 @@ def append_at_head(
     return entry
 
 
+def _id(item: AuditEntry | AuditLink) -> int:
+    return item.id
+
+
 def verify_chain() -> list[str]:
     """Return the problems found in the chain; an empty list means it is intact.
 
@@ -409,11 +413,14 @@ def verify_chain() -> list[str]:
     """
     problems: list[str] = []
     previous = GENESIS_HASH
-    links = db.session.execute(select(AuditLink).order_by(AuditLink.id)).scalars().all()
-    entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+    links: list[AuditEntry | AuditLink] = list(
+        db.session.execute(select(AuditLink).order_by(AuditLink.id)).scalars()
+    )
+    entries: Iterable[AuditEntry | AuditLink] = db.session.execute(
+        select(AuditEntry).order_by(AuditEntry.id)
+    ).scalars()
     last_id: int | None = None
-    item: AuditEntry | AuditLink
-    for item in heapq.merge(entries, links, key=lambda e: e.id):
+    for item in heapq.merge(entries, links, key=_id):
         if item.id == last_id:
             problems.append(f"entry {item.id}: stored both as an entry and as a link")
         if item.prev_hash != previous:
