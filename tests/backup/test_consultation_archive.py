@@ -44,7 +44,7 @@ from consult_app.submissions import commenting
 from consult_app.submissions import operations as submission_ops
 from consult_app.submissions.models import Position
 from consult_app.summaries.counts import ALL_COUNT_TABLES, compare, recount_figures
-from tests.conftest import PASSWORD, make_consultation, make_org, make_user
+from tests.conftest import PASSWORD, _clean, make_consultation, make_org, make_user
 
 EXPORT_FILE = "job-consultation-archive.xlsx"
 EXPORT_BYTES = b"PK\x03\x04 an export"
@@ -402,3 +402,29 @@ def test_a_database_with_rows_is_refused_and_an_unknown_consultation_named(
     assert "not empty" in result.output
     db.session.remove()
     assert {t.name: _rows(t.name) for t in db.metadata.sorted_tables} == before
+
+
+def test_a_platform_backup_after_an_import_keeps_the_links(app: Flask, tmp_path: Path) -> None:
+    """The platform's backup carries ``audit_links`` like any table: restored, the chain of
+    an imported consultation still verifies."""
+    demo_id, _other = _load(app)
+    archive = tmp_path / "consultation.tar.gz"
+    assert _run(app, "export-consultation", str(demo_id), str(archive)).exit_code == 0
+    target = _fresh_app(_database(tmp_path, "postgresql"), tmp_path / "target")
+    with target.app_context():
+        assert _run(target, "import-consultation", str(archive)).exit_code == 0
+        db.session.remove()
+        chain = _chain()
+        assert db.session.scalars(select(AuditLink)).first() is not None
+        backup = tmp_path / "platform.tar.gz"
+        assert _run(target, "backup", str(backup)).exit_code == 0
+        db.session.remove()
+        _clean(target)
+        assert not _chain()
+        result = _run(target, "restore", str(backup))
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        assert _chain() == chain
+        assert verify_chain() == []
+        db.session.remove()
+        db.engine.dispose()
