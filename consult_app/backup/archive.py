@@ -368,7 +368,7 @@ def check_target(conn: Connection, revision: str | None, tables: list[Table]) ->
     for table in tables:
         if conn.execute(select(func.count()).select_from(table)).scalar():
             raise BackupError(
-                f"the database is not empty ({table.name} has rows): restore into an empty database"
+                f"the database is not empty ({table.name} has rows): use an empty database"
             )
 
 

@@ -428,3 +428,25 @@ def test_a_platform_backup_after_an_import_keeps_the_links(app: Flask, tmp_path:
         assert verify_chain() == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_which_rows_belong_to_a_consultation_and_to_a_text(app: Flask) -> None:
+    """The families the foreign keys give (a new table lands in one: check it belongs)."""
+    from consult_app.backup.consultation import families
+
+    found = {
+        root: {t.name for t in tables}
+        for root, tables in families(db.metadata.sorted_tables).items()
+    }
+    assert found["consultations"] == {
+        "consultations", "consultation_translations", "consensus_settings", "report_settings",
+        "themes", "theme_translations", "submissions", "submission_cosigners",
+        "submission_revisions", "attachments", "comments", "comment_themes", "change_comments",
+        "dispositions", "duplicate_groups", "provision_assignments", "summary_drafts",
+        "summary_translations", "export_jobs",
+    }  # fmt: skip
+    assert found["instruments"] == {
+        "instruments", "text_versions", "text_version_translations", "text_changes",
+        "provisions", "provision_sources", "provision_translations", "provision_update_flags",
+        "paragraphs", "paragraph_sources", "paragraph_translations", "footnotes",
+    }  # fmt: skip
