@@ -29,7 +29,8 @@ import os
 import sqlite3
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -194,51 +195,74 @@ def _local_files() -> Iterator[tuple[str, Path]]:
                 yield f"{prefix}/{path.name}", path
 
 
-def backup(path: Path) -> Summary:
-    """Write the archive to ``path`` (replaced atomically when complete)."""
+@contextmanager
+def snapshot() -> Iterator[Connection]:
+    """A connection reading one consistent state of the database (PostgreSQL: a
+    ``REPEATABLE READ`` read-only transaction; SQLite: a copy made with the backup API)."""
     engine = db.engine
-    summary = Summary(dialect=engine.dialect.name)
-    digests: dict[str, str] = {}
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         source = engine
         if engine.dialect.name == "sqlite":
             source = _snapshot_sqlite(engine, Path(tmp))
-        partial = path.with_name(path.name + ".partial")
         try:
-            with source.connect() as conn, tarfile.open(partial, "w:gz") as archive:
+            with source.connect() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(
                         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
                     )
-                summary.revision = _revision(conn)
-                skipped = _count_tables()
-                for table in _tables():
-                    if table.name in skipped:
-                        continue
-                    data, rows = _dump_table(conn, table)
-                    summary.tables[table.name] = rows
-                    _add(archive, f"tables/{table.name}.jsonl", data, digests)
+                yield conn
                 conn.rollback()
-                for key, file_path in _local_files():
-                    _add(archive, f"files/{key}", file_path.read_bytes(), digests)
-                    summary.files += 1
-                manifest = {
-                    "format": FORMAT,
-                    "revision": summary.revision,
-                    "dialect": summary.dialect,
-                    "created_at": datetime.now(UTC).isoformat(),
-                    "tables": summary.tables,
-                    "files": summary.files,
-                    "sha256": digests,
-                }
-                _add(archive, "manifest.json", json.dumps(manifest, indent=1).encode(), {})
-            os.replace(partial, path)
         finally:
-            partial.unlink(missing_ok=True)
             if source is not engine:
                 source.dispose()
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[tuple[tarfile.TarFile, dict[str, str]]]:
+    """The archive being written and the checksums of its members; ``path`` is replaced
+    only once the archive is complete."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with tarfile.open(partial, "w:gz") as archive:
+            yield archive, {}
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def add_manifest(archive: tarfile.TarFile, manifest: dict[str, Any]) -> None:
+    _add(archive, "manifest.json", json.dumps(manifest, indent=1).encode(), {})
+
+
+def backup(path: Path) -> Summary:
+    """Write the archive to ``path`` (replaced atomically when complete)."""
+    summary = Summary(dialect=db.engine.dialect.name)
+    with snapshot() as conn, writing(path) as (archive, digests):
+        summary.revision = _revision(conn)
+        skipped = _count_tables()
+        for table in _tables():
+            if table.name in skipped:
+                continue
+            data, rows = _dump_table(conn, table)
+            summary.tables[table.name] = rows
+            _add(archive, f"tables/{table.name}.jsonl", data, digests)
+        for key, file_path in _local_files():
+            _add(archive, f"files/{key}", file_path.read_bytes(), digests)
+            summary.files += 1
+        add_manifest(
+            archive,
+            {
+                "format": FORMAT,
+                "revision": summary.revision,
+                "dialect": summary.dialect,
+                "created_at": datetime.now(UTC).isoformat(),
+                "tables": summary.tables,
+                "files": summary.files,
+                "sha256": digests,
+            },
+        )
     return summary
 
 
@@ -258,13 +282,16 @@ def _read(archive: tarfile.TarFile, name: str, digests: dict[str, str]) -> bytes
     return data
 
 
-def _manifest(archive: tarfile.TarFile) -> dict[str, Any]:
+def _manifest(archive: tarfile.TarFile, kind: str = FORMAT) -> dict[str, Any]:
     try:
         manifest = json.loads(_read(archive, "manifest.json", {}))
     except (ValueError, UnicodeDecodeError) as error:
         raise BackupError(f"manifest.json is not valid JSON ({error})") from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"not a {FORMAT} archive")
+    if not isinstance(manifest, dict) or manifest.get("format") != kind:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise BackupError(
+            f"not a {kind} archive" + (f" (it is a {found} archive)" if found else "")
+        )
     return manifest
 
 
@@ -281,7 +308,7 @@ def _rows(data: bytes) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
+def reset_sequences(conn: Connection, tables: list[Table]) -> None:
     """PostgreSQL: make the next generated id follow the restored rows."""
     for table in tables:
         for column in table.primary_key.columns:
@@ -330,6 +357,95 @@ def _fill_late_columns(conn: Connection, pending: list[tuple[Table, dict[str, An
             conn.execute(statement, rows[start : start + BATCH])
 
 
+def check_target(conn: Connection, revision: str | None, tables: list[Table]) -> None:
+    """Refuse a database at another schema revision than the archive's, or with rows."""
+    current = _revision(conn)
+    if current is not None and revision is not None and current != revision:
+        raise BackupError(
+            f"the archive is of schema revision {revision}, the database of "
+            f"{current}: bring them to the same revision first (flask db upgrade)"
+        )
+    for table in tables:
+        if conn.execute(select(func.count()).select_from(table)).scalar():
+            raise BackupError(
+                f"the database is not empty ({table.name} has rows): use an empty database"
+            )
+
+
+class Loader:
+    """Inserts dumped rows table by table (parents first); foreign keys to later tables
+    or to the same table are filled by :meth:`finish` once every row is in."""
+
+    def __init__(self, conn: Connection, tables: list[Table]) -> None:
+        self.conn = conn
+        self.tables = tables
+        self.late_columns = _late_columns(tables)
+        self.pending: list[tuple[Table, dict[str, Any]]] = []
+
+    def load(self, table: Table, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert ``rows`` (as dumped) into ``table``; return how many."""
+        conn = self.conn
+        decode = _decoder(table)
+        late = self.late_columns[table.name]
+        # Columns with an ``onupdate`` (updated_at) keep their value through the UPDATE.
+        kept = [c.name for c in table.columns if c.onupdate is not None] if late else []
+        pk = [c.name for c in table.primary_key.columns]
+        batch: list[dict[str, Any]] = []
+        count = 0
+        for row in rows:
+            values = decode(row)
+            if late and any(values.get(c) is not None for c in late):
+                self.pending.append(
+                    (
+                        table,
+                        {
+                            **{f"pk_{c}": values[c] for c in pk},
+                            **{f"v_{c}": values.get(c) for c in [*late, *kept]},
+                        },
+                    )
+                )
+                values.update({c: None for c in late})
+            batch.append(values)
+            if len(batch) >= BATCH:
+                conn.execute(insert(table), batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            conn.execute(insert(table), batch)
+            count += len(batch)
+        return count
+
+    def finish(self) -> None:
+        _fill_late_columns(self.conn, self.pending)
+        self.pending = []
+        if self.conn.dialect.name == "postgresql":
+            reset_sequences(self.conn, self.tables)
+
+
+def load_tables(
+    loader: Loader,
+    archive: tarfile.TarFile,
+    manifest: dict[str, Any],
+    skipped: set[str],
+) -> dict[str, int]:
+    """Load every table of the models but ``skipped`` from the archive's ``tables/``
+    members, checking each against its checksum and the manifest's row count."""
+    digests = manifest.get("sha256") or {}
+    counted = manifest.get("tables") or {}
+    loaded = {}
+    for table in loader.tables:
+        if table.name in skipped:
+            continue
+        if table.name not in counted:
+            raise BackupError(f"the archive has no rows for {table.name}")
+        data = _read(archive, f"tables/{table.name}.jsonl", digests)
+        rows = loader.load(table, _rows(data))
+        if rows != counted[table.name]:
+            raise BackupError(f"{table.name}: {rows} rows, the manifest says {counted[table.name]}")
+        loaded[table.name] = rows
+    return loaded
+
+
 def restore(path: Path) -> Summary:
     """Load the archive into the (empty) database and the storage; one transaction."""
     from consult_app.core.audit import verify_chain
@@ -339,68 +455,13 @@ def restore(path: Path) -> Summary:
         manifest = _manifest(archive)
         digests = manifest.get("sha256") or {}
         summary = Summary(revision=manifest.get("revision"), dialect=manifest.get("dialect", ""))
-        session = db.session
-        conn = session.connection()
-        revision = _revision(conn)
-        if revision is not None and summary.revision is not None and revision != summary.revision:
-            raise BackupError(
-                f"the archive is of schema revision {summary.revision}, the database of "
-                f"{revision}: bring them to the same revision first (flask db upgrade)"
-            )
+        conn = db.session.connection()
         tables = _tables()
-        for table in tables:
-            if conn.execute(select(func.count()).select_from(table)).scalar():
-                raise BackupError(
-                    f"the database is not empty ({table.name} has rows): restore into an "
-                    "empty database"
-                )
+        check_target(conn, summary.revision, tables)
         storage = get_storage()
-        skipped = _count_tables()
-        late_columns = _late_columns(tables)
-        pending: list[tuple[Table, dict[str, Any]]] = []
-        counted = manifest.get("tables") or {}
-        for table in tables:
-            if table.name in skipped:
-                continue
-            name = f"tables/{table.name}.jsonl"
-            if table.name not in counted:
-                raise BackupError(f"the archive has no rows for {table.name}")
-            decode = _decoder(table)
-            late = late_columns[table.name]
-            # Columns with an ``onupdate`` (updated_at) keep their value through the UPDATE.
-            kept = [c.name for c in table.columns if c.onupdate is not None] if late else []
-            pk = [c.name for c in table.primary_key.columns]
-            batch: list[dict[str, Any]] = []
-            rows = 0
-            for row in _rows(_read(archive, name, digests)):
-                values = decode(row)
-                if late and any(values.get(c) is not None for c in late):
-                    pending.append(
-                        (
-                            table,
-                            {
-                                **{f"pk_{c}": values[c] for c in pk},
-                                **{f"v_{c}": values.get(c) for c in [*late, *kept]},
-                            },
-                        )
-                    )
-                    values.update({c: None for c in late})
-                batch.append(values)
-                if len(batch) >= BATCH:
-                    conn.execute(insert(table), batch)
-                    rows += len(batch)
-                    batch = []
-            if batch:
-                conn.execute(insert(table), batch)
-                rows += len(batch)
-            if rows != counted[table.name]:
-                raise BackupError(
-                    f"{table.name}: {rows} rows, the manifest says {counted[table.name]}"
-                )
-            summary.tables[table.name] = rows
-        _fill_late_columns(conn, pending)
-        if conn.dialect.name == "postgresql":
-            _reset_sequences(conn, tables)
+        loader = Loader(conn, tables)
+        summary.tables = load_tables(loader, archive, manifest, _count_tables())
+        loader.finish()
         rebuild()
         problems = verify_chain()
         if problems:

@@ -7,9 +7,10 @@ that changing or removing an entry breaks the chain (see :func:`verify_chain`).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -114,17 +115,38 @@ def _payload(
     )
 
 
+class AuditLink(db.Model):  # type: ignore[name-defined]
+    """An entry of the chain known only by its link: id, previous hash and hash.
+
+    A consultation archive (``flask ops export-consultation``) carries the entries of its
+    own objects in full and only these three values of every other entry, so that the chain
+    still verifies from the genesis hash without revealing other consultations' content.
+    The import stores them here; :func:`verify_chain` walks entries and links merged by id,
+    checking a link's continuity only. The import appends an entry after the last link
+    (:func:`append_at_head`), so the chain always ends with an entry and ``log_action``'s
+    last hash (the last entry's) is the chain's head.
+    """
+
+    __tablename__ = "audit_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+
 class AuditLogAppendOnly(RuntimeError):
     """Raised when code tries to change or delete an audit entry."""
 
 
 @event.listens_for(AuditEntry, "before_update")
-def _refuse_update(mapper: Mapper[AuditEntry], connection: Any, entry: AuditEntry) -> None:
+@event.listens_for(AuditLink, "before_update")
+def _refuse_update(mapper: Mapper[Any], connection: Any, entry: AuditEntry | AuditLink) -> None:
     raise AuditLogAppendOnly(f"audit entry {entry.id} cannot be changed: the log is append-only")
 
 
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_delete(mapper: Mapper[AuditEntry], connection: Any, entry: AuditEntry) -> None:
+@event.listens_for(AuditLink, "before_delete")
+def _refuse_delete(mapper: Mapper[Any], connection: Any, entry: AuditEntry | AuditLink) -> None:
     raise AuditLogAppendOnly(f"audit entry {entry.id} cannot be deleted: the log is append-only")
 
 
@@ -132,7 +154,7 @@ def _refuse_delete(mapper: Mapper[AuditEntry], connection: Any, entry: AuditEntr
 def _refuse_bulk_changes(state: ORMExecuteState) -> None:
     # ``session.execute(update(AuditEntry))`` bypasses the mapper events above.
     if (state.is_update or state.is_delete) and any(
-        m.class_ is AuditEntry for m in state.all_mappers
+        m.class_ is AuditEntry or m.class_ is AuditLink for m in state.all_mappers
     ):
         raise AuditLogAppendOnly("audit entries cannot be changed or deleted: append-only")
 
@@ -145,6 +167,7 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 CHAIN_LOCK = 727274  # PostgreSQL advisory lock taken by each writer of the chain
 _table = AuditEntry.__table__
+_links = AuditLink.__table__
 _LAST_HASH = select(_table.c.hash).order_by(_table.c.id.desc()).limit(1)
 
 
@@ -335,14 +358,75 @@ def log_actions(
     return len(rows)
 
 
+def chain_head(connection: Connection) -> tuple[int, str] | None:
+    """The id and hash of the chain's last element, entry or link (None: empty chain)."""
+    heads = [
+        connection.execute(select(t.c.id, t.c.hash).order_by(t.c.id.desc()).limit(1)).first()
+        for t in (_table, _links)
+    ]
+    found = [(row.id, row.hash) for row in heads if row is not None]
+    return max(found) if found else None
+
+
+def append_at_head(
+    actor: Actor | None,
+    action: str,
+    obj: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry after the chain's head even when the head is a link (stored links
+    have ids of their own: the entry takes the next id). Flushed, not committed."""
+    db.session.flush()
+    connection = _lock_chain()
+    head = chain_head(connection)
+    entry = AuditEntry(
+        id=head[0] + 1 if head else None,
+        at=datetime.now(UTC).replace(microsecond=0),
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=getattr(obj, "id", None),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=head[1] if head else GENESIS_HASH,
+    )
+    entry.hash = entry.compute_hash()
+    db.session.add(entry)
+    db.session.flush()
+    if connection.dialect.name == "postgresql" and head is not None:
+        # The id was given: the next generated one must follow it.
+        sequence = func.pg_get_serial_sequence(_table.name, "id")
+        connection.execute(select(func.setval(sequence, entry.id)))
+    return entry
+
+
+def _id(item: AuditEntry | AuditLink) -> int:
+    return item.id
+
+
 def verify_chain() -> list[str]:
-    """Return the problems found in the chain; an empty list means it is intact."""
+    """Return the problems found in the chain; an empty list means it is intact.
+
+    Entries and links (:class:`AuditLink`) are walked together in id order: each must
+    follow the previous one's hash; an entry's content must also give its hash.
+    """
     problems: list[str] = []
     previous = GENESIS_HASH
-    for entry in db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars():
-        if entry.prev_hash != previous:
-            problems.append(f"entry {entry.id}: previous hash does not match")
-        if entry.compute_hash() != entry.hash:
-            problems.append(f"entry {entry.id}: content does not match its hash")
-        previous = entry.hash
+    links: list[AuditEntry | AuditLink] = list(
+        db.session.execute(select(AuditLink).order_by(AuditLink.id)).scalars()
+    )
+    entries: Iterable[AuditEntry | AuditLink] = db.session.execute(
+        select(AuditEntry).order_by(AuditEntry.id)
+    ).scalars()
+    last_id: int | None = None
+    for item in heapq.merge(entries, links, key=_id):
+        if item.id == last_id:
+            problems.append(f"entry {item.id}: stored both as an entry and as a link")
+        if item.prev_hash != previous:
+            problems.append(f"entry {item.id}: previous hash does not match")
+        if isinstance(item, AuditEntry) and item.compute_hash() != item.hash:
+            problems.append(f"entry {item.id}: content does not match its hash")
+        previous = item.hash
+        last_id = item.id
     return problems

@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, Any] = {
     "expire_export_job": _l("Export expired"),
     "requeue_export_job": _l("Export started again after its process stopped"),
     "generate_summary": _l("Summary drafted"),
+    "import_consultation": _l("Consultation imported from an archive"),
     "import_text": _l("Text imported"),
     "open_consultation": _l("Consultation opened"),
     "publish_attachment": _l("Written submission published"),

@@ -99,8 +99,9 @@ def test_submitting_a_submission_writes_a_complete_entry():
     submission = submission_ops.compose_submission(
         author,
         consultation,
-        comments=[(provision, commenting.CommentFields(position=Position.SUPPORT,
-                                                           body="We agree."))],
+        comments=[
+            (provision, commenting.CommentFields(position=Position.SUPPORT, body="We agree."))
+        ],
     )
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "submit_submission")
@@ -133,7 +134,7 @@ def test_entries_with_quotes_backslashes_and_other_scripts_verify(app):
     org = make_org()
     awkward = {
         "body": 'He said "no" \\ then \u00e9l\u00e8ve, \u4e2d\u6587, \u0639\u0631\u0628\u064a\n\t',
-        "nested": {"list": [1, None, True, "x\"}"], "empty": ""},
+        "nested": {"list": [1, None, True, 'x"}'], "empty": ""},
     }
     entry = log_action(actor, "update_comment", org, before=awkward, after={"n": 1})
     assert entry.id is not None
@@ -158,8 +159,14 @@ def test_the_entry_returned_is_the_stored_one(app):
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(AuditEntry, values[0])
-    assert (stored.id, stored.at, stored.actor_id, stored.after, stored.prev_hash,
-            stored.hash) == values
+    assert (
+        stored.id,
+        stored.at,
+        stored.actor_id,
+        stored.after,
+        stored.prev_hash,
+        stored.hash,
+    ) == values
 
 
 def test_concurrent_writers_keep_one_chain(app):
@@ -199,3 +206,50 @@ def test_concurrent_writers_keep_one_chain(app):
     assert len(entries) == 32
     assert len({e.prev_hash for e in entries}) == 32
     assert verify_chain() == []
+
+
+def test_links_stand_for_elided_entries_and_appends_follow_the_head(app):
+    """A chain whose middle and end are links (id, previous hash, hash only) verifies; an
+    entry appended with ``append_at_head`` follows the last link; ``log_action`` then
+    follows that entry; a link that breaks continuity is named."""
+    from consult_app.core.audit import AuditLink, append_at_head
+
+    entries = chain(5)
+    ids = [e.id for e in entries]
+    last_id, last_hash, middle = ids[-1], entries[-1].hash, ids[2]
+    kept = {ids[0], ids[3]}
+    links = [
+        {"id": e.id, "prev_hash": e.prev_hash, "hash": e.hash} for e in entries if e.id not in kept
+    ]
+    # Entries of the chain in full and as links, as an import of a consultation leaves them.
+    for link in links:
+        db.session.execute(text("DELETE FROM audit_entries WHERE id = :id"), {"id": link["id"]})
+    db.session.execute(AuditLink.__table__.insert(), links)
+    db.session.commit()
+    assert verify_chain() == []
+
+    imported = append_at_head(None, "import_consultation", make_org(name="Imported"))
+    assert imported.id == last_id + 1
+    assert imported.prev_hash == last_hash
+    following = log_action(None, "touch", make_org(name="After"))
+    db.session.commit()
+    assert following.prev_hash == imported.hash
+    assert verify_chain() == []
+    assert run_verify(app).exit_code == 0
+
+    db.session.execute(
+        text("UPDATE audit_links SET prev_hash = :h WHERE id = :id"),
+        {"h": "f" * 64, "id": middle},
+    )
+    db.session.commit()
+    assert verify_chain() == [f"entry {middle}: previous hash does not match"]
+
+
+def test_links_are_append_only(app):
+    from consult_app.core.audit import AuditLink
+
+    db.session.add(AuditLink(id=1, prev_hash="0" * 64, hash="a" * 64))
+    db.session.commit()
+    with pytest.raises(AuditLogAppendOnly):
+        db.session.execute(delete(AuditLink))
+    db.session.rollback()
