@@ -82,7 +82,9 @@ def dispatch(app: Flask, runner: JobRunner, job_id: int) -> None:
             run_in_app(app, runner, job_id)
         else:
             thread = threading.Thread(
-                target=run_in_app, args=(app, runner, job_id), name=f"{runner.name}-{job_id}",
+                target=run_in_app,
+                args=(app, runner, job_id),
+                name=f"{runner.name}-{job_id}",
                 daemon=True,
             )
             thread.start()

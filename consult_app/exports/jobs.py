@@ -2,10 +2,11 @@
 
 A job is dispatched only once the transaction that created it has committed (a session
 ``after_commit`` hook), so a worker never looks for a row that does not exist yet, and a
-rolled-back request starts nothing (the dispatch is :mod:`consult_app.core.background`'s):
+rolled-back request starts nothing (the dispatch is :mod:`consult_app.core.background`'s,
+shared with import jobs):
 
 - ``REDIS_URL`` set: the job goes on the RQ queue ``EXPORTS_QUEUE`` ("exports"), run by
-  ``flask --app consult_app exports worker``.
+  ``flask --app consult_app exports worker`` (which runs import jobs too).
 - ``EXPORTS_SYNC`` true (tests): the job runs at once, in its own application context.
 - otherwise: a daemon thread of the process that received the request runs it.
 
@@ -225,15 +226,20 @@ def run_in_app(app: Flask, job_id: int) -> None:
 
 
 def worker(app: Flask, *, burst: bool = False) -> bool:
-    """Run an RQ worker on the jobs queue (``burst``: stop when the queue is empty).
+    """Run an RQ worker on the jobs queue (``burst``: stop when the queue is empty): export
+    jobs and import jobs (:mod:`consult_app.submissions.import_jobs`).
 
     Between jobs, and every ``EXPORTS_RECOVERY_SECONDS`` while idle, the worker starts again
-    the jobs whose process died in the middle (:func:`recover_interrupted_jobs`).
+    the jobs whose process died in the middle (:func:`recover_interrupted_jobs`, and the
+    same for imports).
     """
     from rq import Worker
 
+    from consult_app.submissions import import_jobs
+
     recoveries: list[tuple[str, Callable[[Flask], Any]]] = [
         ("export", recover_interrupted_jobs),
+        ("import", import_jobs.recover_interrupted_jobs),
     ]
 
     class JobWorker(Worker):
