@@ -299,3 +299,23 @@ def test_with_redis_the_job_waits_for_the_worker_that_runs_exports(app, world):
         app.config.update(REDIS_URL=None, EXPORTS_QUEUE="exports")
         queue.empty()
         queue.delete(delete_jobs=True)
+
+
+def test_progress_is_written_per_stage_and_every_few_rows(monkeypatch):
+    writes: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        import_jobs,
+        "_set",
+        lambda job_id, **values: writes.append((values["stage"].value, values["rows_done"])),
+    )
+    monkeypatch.setattr(offline_import, "PROGRESS_EVERY", 10)
+    writer = import_jobs._ProgressWriter(1, while_writing=True)
+    writer(ImportStage.WRITING, 0, 25)
+    for done in range(1, 26):  # one submission of one comment at a time
+        writer(ImportStage.WRITING, done, 25)
+    assert writes == [("writing", 0), ("writing", 10), ("writing", 20), ("writing", 25)]
+    on_sqlite = import_jobs._ProgressWriter(1, while_writing=False)
+    writes.clear()
+    on_sqlite(ImportStage.WRITING, 0, 25)
+    on_sqlite(ImportStage.WRITING, 25, 25)
+    assert writes == [("writing", 0)]
