@@ -110,7 +110,7 @@ clean:
 
 # A production-like cluster on this machine (docs/operations.md): nginx from Debian's package
 # (installed here when missing, as root) on 127.0.0.1:8080 in front of two gunicorn instances
-# (8001, 8002) on the local PostgreSQL and Redis, with an RQ worker for exports. Configured
+# (8001, 8002) on the local PostgreSQL and Redis, with an RQ worker for exports and imports. Configured
 # only by environment variables (scripts/cluster.sh lists them); logs in instance/cluster/.
 # `make cluster-stop` stops it. The fault tests (tests/cluster) start their own cluster on
 # other ports: `make test-cluster` (run by .ci/run after the main suites).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A small production-like cluster on this machine (docs/operations.md):
 #   nginx on 127.0.0.1:$PROXY_PORT -> gunicorn app instances on $APP_PORTS,
-#   one PostgreSQL ($DATABASE_URL), one Redis ($REDIS_URL), an RQ worker for exports.
+#   one PostgreSQL ($DATABASE_URL), one Redis ($REDIS_URL), an RQ worker for exports and imports.
 #
 #   scripts/cluster.sh start | stop | status | kill-app PORT | start-app PORT
 #                      | kill-worker | start-worker
@@ -80,7 +80,7 @@ start_worker() {
   PROMETHEUS_MULTIPROC_DIR=$metrics setsid "$BIN/flask" --app consult_app exports worker \
     >>"$CLUSTER_DIR/worker.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
-  log "export worker (pid $(cat "$pidfile"), log $CLUSTER_DIR/worker.log)"
+  log "job worker: exports and imports (pid $(cat "$pidfile"), log $CLUSTER_DIR/worker.log)"
 }
 
 write_nginx_conf() {

@@ -76,7 +76,7 @@ def build_command(
 @exports_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
-    """Run an RQ worker for the exports queue (needs REDIS_URL)."""
+    """Run an RQ worker for the background jobs, exports and imports (needs REDIS_URL)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: jobs run inside the web process.")

@@ -2,10 +2,11 @@
 
 A job is dispatched only once the transaction that created it has committed (a session
 ``after_commit`` hook), so a worker never looks for a row that does not exist yet, and a
-rolled-back request starts nothing.
+rolled-back request starts nothing (the dispatch is :mod:`consult_app.core.background`'s,
+shared with import jobs):
 
 - ``REDIS_URL`` set: the job goes on the RQ queue ``EXPORTS_QUEUE`` ("exports"), run by
-  ``flask --app consult_app exports worker``.
+  ``flask --app consult_app exports worker`` (which runs import jobs too).
 - ``EXPORTS_SYNC`` true (tests): the job runs at once, in its own application context.
 - otherwise: a daemon thread of the process that received the request runs it.
 
@@ -20,9 +21,7 @@ page says so and stops refreshing, the secretariat can start it again, and
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -32,11 +31,11 @@ from typing import Any
 from flask import Flask, current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
 
 from consult_app.accounts.models import User
 from consult_app.consultations.models import Consultation
+from consult_app.core import background
 from consult_app.core.audit import log_action
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
@@ -54,20 +53,14 @@ from consult_app.extensions import db
 
 logger = logging.getLogger(__name__)
 
-PENDING_KEY = "consult_app.exports.pending_jobs"
-DEFAULT_QUEUE = "exports"
-DEFAULT_TIMEOUT = 3600
 DEFAULT_HEARTBEAT_SECONDS = 30
 DEFAULT_STALE_SECONDS = 300
 DEFAULT_RECOVERY_SECONDS = 60
 DEFAULT_MAX_ATTEMPTS = 3
 
-# The application RQ tasks run in (set by the worker command; created on demand otherwise).
 # The RQ task that runs a job: at the top of the layers, since it may build the application
 # (a worker started as a plain `rq worker`); it calls run_in_worker below.
 TASK = "consult_app.tasks.run_export_job"
-_worker_app: Flask | None = None
-_worker_pid: int | None = None
 
 
 # --- files -------------------------------------------------------------------------------
@@ -206,106 +199,65 @@ def request_export(
 
 
 def schedule_after_commit(job_id: int) -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    pending: list[tuple[Flask, int]] = db.session().info.setdefault(PENDING_KEY, [])
-    pending.append((app, job_id))
-
-
-@event.listens_for(Session, "after_commit")
-def _dispatch_committed(session: Session) -> None:
-    pending = session.info.pop(PENDING_KEY, None)
-    for app, job_id in pending or []:
-        dispatch(app, job_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+    background.schedule_after_commit(RUNNER, job_id)
 
 
 def dispatch(app: Flask, job_id: int) -> None:
     """Hand a committed job to the queue, a thread, or run it now (EXPORTS_SYNC)."""
-    try:
-        if app.config.get("REDIS_URL"):
-            enqueue(app, job_id)
-        elif app.config.get("EXPORTS_SYNC"):
-            run_in_app(app, job_id)
-        else:
-            thread = threading.Thread(
-                target=run_in_app, args=(app, job_id), name=f"export-{job_id}", daemon=True
-            )
-            thread.start()
-    except Exception as error:  # the queue is down: say so on the job rather than hang
-        logger.exception("could not start export job %s", job_id)
-        with app.app_context():
-            _mark_failed(job_id, _("The job could not be started: %(error)s", error=str(error)))
-
-
-def _queue(app: Flask) -> Any:
-    from redis import Redis
-    from rq import Queue
-
-    connection = Redis.from_url(app.config["REDIS_URL"])
-    return Queue(app.config.get("EXPORTS_QUEUE") or DEFAULT_QUEUE, connection=connection)
+    background.dispatch(app, RUNNER, job_id)
 
 
 def enqueue(app: Flask, job_id: int) -> None:
-    queue = _queue(app)
-    queue.enqueue(
-        TASK,
-        job_id,
-        job_timeout=app.config.get("EXPORTS_JOB_TIMEOUT", DEFAULT_TIMEOUT),
-        description=f"export job {job_id}",
-    )
+    background.enqueue(app, RUNNER, job_id)
 
 
-def set_worker_app(app: Flask) -> None:
-    global _worker_app, _worker_pid
-    _worker_app = app
-    _worker_pid = os.getpid()
-
-
-def worker_app() -> Flask | None:
-    """The application the worker of this process runs jobs in (None: not set yet)."""
-    return _worker_app
+# The worker's application: one for every kind of job (core.background).
+set_worker_app = background.set_worker_app
+worker_app = background.worker_app
 
 
 def run_in_worker(app: Flask, job_id: int) -> None:
     """Run the job in the worker's application (``consult_app.tasks.run_export_job``)."""
-    with app.app_context():
-        if _worker_pid != os.getpid():
-            # A forked work horse must not share the parent's database sockets.
-            db.engine.dispose(close=False)
-        run_job(job_id)
+    background.run_in_worker(app, RUNNER, job_id)
 
 
 def run_in_app(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        run_job(job_id)
+    background.run_in_app(app, RUNNER, job_id)
 
 
 def worker(app: Flask, *, burst: bool = False) -> bool:
-    """Run an RQ worker on the exports queue (``burst``: stop when the queue is empty).
+    """Run an RQ worker on the jobs queue (``burst``: stop when the queue is empty): export
+    jobs and import jobs (:mod:`consult_app.submissions.import_jobs`).
 
     Between jobs, and every ``EXPORTS_RECOVERY_SECONDS`` while idle, the worker starts again
-    the jobs whose process died in the middle (:func:`recover_interrupted_jobs`).
+    the jobs whose process died in the middle (:func:`recover_interrupted_jobs`, and the
+    same for imports).
     """
     from rq import Worker
 
-    class ExportWorker(Worker):
+    from consult_app.submissions import import_jobs
+
+    recoveries: list[tuple[str, Callable[[Flask], Any]]] = [
+        ("export", recover_interrupted_jobs),
+        ("import", import_jobs.recover_interrupted_jobs),
+    ]
+
+    class JobWorker(Worker):
         def run_maintenance_tasks(self) -> None:
             super().run_maintenance_tasks()
-            try:
-                with app.app_context():
-                    recover_interrupted_jobs(app)
-            except Exception:  # the database is away: try again at the next round
-                logger.warning("could not look for interrupted export jobs", exc_info=True)
+            for name, recover in recoveries:
+                try:
+                    with app.app_context():
+                        recover(app)
+                except Exception:  # the database is away: try again at the next round
+                    logger.warning("could not look for interrupted %s jobs", name,
+                                   exc_info=True)
 
     set_worker_app(app)
-    queue = _queue(app)
+    queue = background.queue(app)
     interval = max(1, int(app.config.get("EXPORTS_RECOVERY_SECONDS", DEFAULT_RECOVERY_SECONDS)))
     # RQ blocks on the queue for (worker_ttl - 15) seconds between maintenance rounds.
-    rq_worker = ExportWorker(
+    rq_worker = JobWorker(
         [queue], connection=queue.connection, maintenance_interval=interval,
         worker_ttl=interval + 15,
     )
@@ -408,27 +360,10 @@ class _ProgressWriter:
 @contextmanager
 def _heartbeat(job_id: int) -> Iterator[None]:
     """Touch the job's row every ``EXPORTS_HEARTBEAT_SECONDS`` while the block runs."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    interval = float(app.config.get("EXPORTS_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(interval):
-            try:
-                with app.app_context():
-                    _set(job_id)
-            except Exception:  # a missed beat is not worth failing the export for
-                logger.warning("export job %s: heartbeat not written", job_id, exc_info=True)
-
-    thread = threading.Thread(target=beat, name=f"export-{job_id}-heartbeat", daemon=True)
-    if interval > 0:
-        thread.start()
-    try:
+    interval = float(current_app.config.get("EXPORTS_HEARTBEAT_SECONDS",
+                                            DEFAULT_HEARTBEAT_SECONDS))
+    with background.heartbeat(f"export-{job_id}-heartbeat", interval, lambda: _set(job_id)):
         yield
-    finally:
-        stop.set()
-        if thread.is_alive():
-            thread.join()
 
 
 def run_job(job_id: int) -> ExportJob | None:
@@ -481,6 +416,9 @@ def run_job(job_id: int) -> ExportJob | None:
         EXPORT_JOBS.labels("done").inc()
     db.session.expire_all()
     return db.session.get(ExportJob, job_id)
+
+
+RUNNER = background.JobRunner("export", TASK, run_job, _mark_failed)
 
 
 # --- stale jobs ------------------------------------------------------------------------------

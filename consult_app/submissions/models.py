@@ -623,3 +623,119 @@ class SubmissionRevision(Model):
 def _copy_consultation(mapper: Any, connection: Any, comment: Comment) -> None:
     if comment.consultation_id is None:
         comment.consultation_id = comment.submission.consultation_id
+
+
+# --- import jobs -------------------------------------------------------------------------
+
+
+class ImportStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                ImportStatus.QUEUED: _l("Waiting to start"),
+                ImportStatus.RUNNING: _l("Running"),
+                ImportStatus.SUCCEEDED: _l("Finished"),
+                ImportStatus.FAILED: _l("Failed"),
+            }[self]
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class ImportStage(enum.Enum):
+    """Where a running import is: the rows are read, checked one by one, then written."""
+
+    WAITING = "waiting"
+    READING = "reading"
+    CHECKING = "checking"
+    WRITING = "writing"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                ImportStage.WAITING: _l("Waiting to start"),
+                ImportStage.READING: _l("Reading the file"),
+                ImportStage.CHECKING: _l("Checking the rows"),
+                ImportStage.WRITING: _l("Recording the submissions"),
+                ImportStage.DONE: _l("Done"),
+            }[self]
+        )
+
+
+class ImportJob(Model):
+    """One file of offline submissions imported in the background (all or nothing).
+
+    The uploaded bytes wait in the file storage (``file_key``) until the job ends. The
+    outcome is ``result`` (counts and receipts) when it succeeded, or ``errors`` (the
+    line-level problems of a rejected file, at most ``MAX_STORED_ERRORS`` of
+    ``error_count``) or ``error`` (why it could not run) when it failed. ``updated_at`` is
+    the heartbeat of a running job.
+    """
+
+    __tablename__ = "import_jobs"
+
+    MAX_STORED_ERRORS = 1000
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), nullable=False)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus), nullable=False, default=ImportStatus.QUEUED
+    )
+    stage: Mapped[ImportStage] = mapped_column(
+        enum_column(ImportStage), nullable=False, default=ImportStage.WAITING
+    )
+    dry_run: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    file_key: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    file_size: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rows_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    error_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    consultation: Mapped[Consultation] = relationship()
+    requested_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("rows_done >= 0 AND rows_total >= 0", name="rows_positive"),
+        CheckConstraint(
+            "(status != 'succeeded') OR (result IS NOT NULL AND finished_at IS NOT NULL)",
+            name="succeeded_has_result",
+        ),
+        CheckConstraint(
+            "(status != 'failed') OR ((error IS NOT NULL OR error_count > 0) "
+            "AND finished_at IS NOT NULL)",
+            name="failed_has_reason",
+        ),
+        # The import page: a consultation's recent jobs, newest first.
+        Index("ix_import_jobs_consultation", "consultation_id", "id"),
+        # The worker's look for silent running jobs.
+        Index("ix_import_jobs_status", "status", "updated_at"),
+    )
+
+    @property
+    def percent(self) -> int:
+        """Overall progress: reading 0-5 %, checking the rows 5-50 %, writing 50-100 %."""
+        if self.status is ImportStatus.SUCCEEDED or self.stage is ImportStage.DONE:
+            return 100
+        total = max(self.rows_total, 1)
+        share = min(self.rows_done, total) / total
+        if self.stage is ImportStage.CHECKING:
+            return 5 + int(45 * share)
+        if self.stage is ImportStage.WRITING:
+            return 50 + min(49, int(50 * share))
+        return 0

@@ -7,6 +7,7 @@ problem is rejected whole (:class:`ImportRejected`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from consult_app.core.models import utcnow
 from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
 from consult_app.extensions import db
 from consult_app.submissions.commenting import CommentFields, validated_comment
-from consult_app.submissions.models import Channel, OnBehalfKind
+from consult_app.submissions.models import Channel, ImportStage, OnBehalfKind
 from consult_app.submissions.offline import (
     check_offline_channel,
     check_received_at,
@@ -44,6 +45,11 @@ from consult_app.submissions.offline_values import (
 from consult_app.texts.models import Provision
 
 logger = logging.getLogger(__name__)
+
+#: ``progress(stage, rows done, rows in all)``: told where an import is (a background job
+#: shows it); called once per stage and every ``PROGRESS_EVERY`` rows while checking.
+Progress = Callable[[ImportStage, int, int], None]
+PROGRESS_EVERY = 500
 
 # --- bulk import -----------------------------------------------------------------------
 
@@ -214,10 +220,16 @@ def _header(row: TableRow) -> tuple[dict[str, int], list[RowError]]:
 
 
 def plan_import(
-    consultation: Consultation, data: bytes, *, now: datetime | None = None
+    consultation: Consultation,
+    data: bytes,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> list[PlannedSubmission]:
     """Check every row of the file; the submissions it describes, or :class:`ImportRejected`."""
     moment = now or utcnow()
+    if progress:
+        progress(ImportStage.READING, 0, 0)
     rows = read_table(data)
     if not rows:
         raise UserError(_("The file is empty."))
@@ -254,8 +266,13 @@ def plan_import(
     index = ProvisionIndex(consultation)
     probe = probe_submission(consultation)
     plans: dict[tuple[int, Channel, str], PlannedSubmission] = {}
+    total = len(body)
+    if progress:
+        progress(ImportStage.CHECKING, 0, total)
 
-    for row in body:
+    for number, row in enumerate(body, 1):
+        if progress and number % PROGRESS_EVERY == 0:
+            progress(ImportStage.CHECKING, number, total)
         row_errors: list[RowError] = []
 
         def check(
@@ -372,6 +389,8 @@ def plan_import(
                         )
                     )
         plan.comments.append((provision, fields))
+    if progress:
+        progress(ImportStage.CHECKING, total, total)
     if errors:
         raise ImportRejected(errors)
     return list(plans.values())
@@ -388,12 +407,25 @@ def import_offline_file(
     *,
     dry_run: bool = False,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Import every submission of a .csv or .xlsx file, or none of them (one savepoint)."""
+    """Import every submission of a .csv or .xlsx file, or none of them (one savepoint).
+
+    ``progress`` hears of the stages and the rows: checked (only reads: nothing is locked),
+    then written. The writes are one transaction, which on SQLite holds the database's
+    write lock until the caller commits: the first ``WRITING`` call (0 rows) comes before
+    the first write, the later ones (after each submission) while the lock is held, so a
+    listener writing through another connection on SQLite must leave those out
+    (``import_jobs`` does).
+    """
     if not consultation.can_manage(actor):
         raise NotAllowed(_("Only the secretariat records submissions received outside."))
-    plans = plan_import(consultation, data, now=now)
+    plans = plan_import(consultation, data, now=now, progress=progress)
     imported: list[ImportedSubmission] = []
+    rows = sum(len(plan.comments) for plan in plans)
+    written = 0
+    if progress:
+        progress(ImportStage.WRITING, 0, rows)
     savepoint = db.session.begin_nested()
     try:
         for plan in plans:
@@ -424,6 +456,9 @@ def import_offline_file(
                     comments=len(result.comments),
                 )
             )
+            written += len(plan.comments)
+            if progress:
+                progress(ImportStage.WRITING, written, rows)
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -15,10 +25,11 @@ from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
-from consult_app.submissions import offline, offline_import, offline_values
+from consult_app.submissions import import_jobs, offline, offline_import, offline_values
 from consult_app.submissions.models import (
     Channel,
     Comment,
+    ImportJob,
     OnBehalfKind,
     Submission,
     SubmissionStatus,
@@ -182,21 +193,20 @@ def new(consultation_id: int) -> tuple[str, int] | Response:
     return redirect(url_for("submissions.receipt", submission_id=submission.id))
 
 
-def _render_import(
-    consultation: Consultation,
-    form: ImportForm,
-    status: int,
-    errors: list[offline_import.RowError] | None = None,
-    result: offline_import.ImportResult | None = None,
-) -> tuple[str, int]:
+REFRESH_SECONDS = 2
+#: Problems of a rejected file shown on its job page (the job keeps up to
+#: ``ImportJob.MAX_STORED_ERRORS``; the page says how many there are in all).
+SHOWN_ERRORS = 200
+
+
+def _render_import(consultation: Consultation, form: ImportForm, status: int) -> tuple[str, int]:
     return (
         render_template(
             "offline/import.html",
             consultation=consultation,
             form=form,
             columns=offline_import.COLUMNS,
-            errors=errors or [],
-            result=result,
+            jobs=import_jobs.recent_jobs(consultation),
         ),
         status,
     )
@@ -205,6 +215,7 @@ def _render_import(
 @bp.route("/<int:consultation_id>/import", methods=["GET", "POST"])
 @login_required
 def import_file(consultation_id: int) -> tuple[str, int] | Response:
+    """The form; a file sent is imported in the background (its job page shows how)."""
     me, consultation = secretariat_consultation(consultation_id)
     form = ImportForm()
     if request.method == "GET":
@@ -218,31 +229,65 @@ def import_file(consultation_id: int) -> tuple[str, int] | Response:
             _("The file is too large: at most %(size)s MB.", size=f"{limit / 1024 / 1024:g}")
         ]
         return _render_import(consultation, form, 400)
-    try:
-        result = offline_import.import_offline_file(
-            me, consultation, data, dry_run=bool(form.dry_run.data)
-        )
-    except offline_import.ImportRejected as rejected:
-        db.session.rollback()
-        return _render_import(consultation, form, 400, errors=rejected.errors)
-    except UserError as error:
-        if error.status_code != 400:
-            raise
-        db.session.rollback()
-        form.file.errors = [error.message]
-        return _render_import(consultation, form, 400)
-    if result.dry_run:
-        return _render_import(consultation, ImportForm(formdata=None), 200, result=result)
-    flash(
-        _(
-            "Imported %(submissions)d submission(s) (%(created)d new, %(added)d added to an "
-            "existing submission) with %(comments)d comment(s). Receipts: %(receipts)s.",
-            submissions=len(result.submissions),
-            created=result.created_count,
-            added=result.added_count,
-            comments=result.comment_count,
-            receipts=", ".join(s.receipt_number for s in result.submissions),
-        ),
-        "success",
+    job = import_jobs.request_import(
+        me, consultation, data, form.file.data.filename, dry_run=bool(form.dry_run.data)
     )
-    return redirect(url_for("offline.index", consultation_id=consultation.id))
+    return redirect(
+        url_for("offline.import_job", consultation_id=consultation.id, job_id=job.id), 303
+    )
+
+
+def _import_job(consultation_id: int, job_id: int) -> tuple[Consultation, ImportJob]:
+    _me, consultation = secretariat_consultation(consultation_id)
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.consultation_id != consultation.id:
+        raise NotFound(_("This import does not exist."))
+    return consultation, job
+
+
+@bp.get("/<int:consultation_id>/imports/<int:job_id>")
+@login_required
+def import_job(consultation_id: int, job_id: int) -> Response:
+    """Where an import is: its progress while it runs (the page refreshes itself), then
+    what was imported, or the problems of the file."""
+    consultation, job = _import_job(consultation_id, job_id)
+    stale = import_jobs.is_stale(job)
+    active = job.status.is_active and not stale
+    # The page reloads itself (a ``Refresh`` header: no JavaScript, and not the <meta> that
+    # WCAG 2.2.1 refuses) unless the reader asked it to stop (``?auto=0``).
+    refresh = active and request.args.get("auto") != "0"
+    response = current_app.make_response(
+        render_template(
+            "offline/import_job.html",
+            consultation=consultation,
+            job=job,
+            stale=stale,
+            active=active,
+            refresh=refresh,
+            shown_errors=(job.errors or [])[:SHOWN_ERRORS],
+            format_number=format_number,
+        )
+    )
+    if refresh:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@bp.get("/<int:consultation_id>/imports/<int:job_id>/status")
+@login_required
+def import_job_status(consultation_id: int, job_id: int) -> Response:
+    """The job's progress as JSON, for the page's script (the page works without it)."""
+    _consultation, job = _import_job(consultation_id, job_id)
+    stale = import_jobs.is_stale(job)
+    return jsonify(
+        status=job.status.value,
+        status_label=_("Stopped without finishing") if stale else job.status.label,
+        stage=job.stage.value,
+        stage_label=job.stage.label,
+        rows_done=job.rows_done,
+        rows_total=job.rows_total,
+        percent=job.percent,
+        rows_label=_("%(done)s of %(total)s rows", done=format_number(job.rows_done),
+                     total=format_number(job.rows_total)),
+        active=job.status.is_active and not stale,
+    )

@@ -33,7 +33,7 @@ from consult_app.review.themes import create_theme
 from consult_app.revisions.operations import start_next_version
 from consult_app.submissions import commenting
 from consult_app.submissions import operations as sub_ops
-from consult_app.submissions.models import Comment, Position
+from consult_app.submissions.models import Comment, ImportJob, ImportStatus, Position
 from consult_app.texts.models import Provision
 from tests.conftest import login, make_consultation, make_org, make_user
 from tests.submissions.conftest import PDF_BYTES
@@ -130,6 +130,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("exports.start", "POST"): "SM",
     ("offline.import_file", "GET"): "SM",
     ("offline.import_file", "POST"): "SM",
+    ("offline.import_job", "GET"): "SM",
+    ("offline.import_job_status", "GET"): "SM",
     ("offline.index", "GET"): "SM",
     ("offline.new", "GET"): "SM",
     ("offline.new", "POST"): "SM",
@@ -279,7 +281,12 @@ def build_world(n: int) -> World:
         internal=True, status=JobStatus.FAILED, requested_by_id=secretariat.id,
         error="Stopped for the test.", finished_at=utcnow(),
     )
-    db.session.add_all([group, job])
+    import_job = ImportJob(
+        consultation_id=consultation.id, requested_by_id=secretariat.id,
+        status=ImportStatus.FAILED, file_name="letters.csv", error="Stopped for the test.",
+        finished_at=utcnow(),
+    )
+    db.session.add_all([group, job, import_job])
     draft = start_next_version(secretariat, version, f"Next version {n}")
     db.session.flush()
     draft_provision = db.session.scalars(
@@ -295,6 +302,7 @@ def build_world(n: int) -> World:
         "disposition_id": disposition.id,
         "group_id": group.id,
         "job_id": job.id,
+        "offline.job_id": import_job.id,
         "theme_id": theme.id,
         "version_id": version.id,
         "instrument_id": version.instrument_id,

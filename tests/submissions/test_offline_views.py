@@ -7,12 +7,22 @@ import io
 import pytest
 from sqlalchemy import select
 
+from consult_app.core.audit import AuditEntry
+from consult_app.core.storage import get_storage
 from consult_app.extensions import db
 from consult_app.submissions import commenting
 from consult_app.submissions import operations as ops
-from consult_app.submissions.models import Channel, Comment, Position, Submission
+from consult_app.submissions.models import (
+    Channel,
+    Comment,
+    ImportJob,
+    ImportStage,
+    ImportStatus,
+    Position,
+    Submission,
+)
 from tests.accounts.helpers import csrf_token_from
-from tests.conftest import login
+from tests.conftest import login, make_consultation
 from tests.submissions.conftest import count_submissions
 from tests.submissions.test_offline_import import HEADER, csv_bytes, good_rows
 
@@ -148,43 +158,91 @@ def test_import_page_documents_the_columns(client, world):
         assert f"<code>{column}</code>" in html
 
 
+def follow_job(client, response):
+    """The upload answers 303 to its job's page (jobs run inline in tests: it has ended)."""
+    assert response.status_code == 303, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    assert "/imports/" in location
+    return client.get(location)
+
+
+def latest_job() -> ImportJob:
+    db.session.expire_all()
+    return db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first()
+
+
 def test_import_a_csv(client, world):
     login(client, world.secretariat)
     response = upload(client, world, csv_bytes(good_rows(world)), "anything.txt")
-    assert response.status_code == 302
+    page = follow_job(client, response)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
     receipts = sorted(s.receipt_number for s in db.session.scalars(select(Submission)))
     assert len(receipts) == 2
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Imported 2 submission(s)" in page and "3 comment(s)" in page
+    assert "Imported 2 submission(s)" in html and "3 comment(s)" in html
     for receipt in receipts:
-        assert receipt in page
+        assert receipt in html
+    assert "Refresh" not in page.headers  # finished: the page stops refreshing
+    assert '<progress id="import-progress" max="100" value="100"' in html
+    job = latest_job()
+    assert job.status is ImportStatus.SUCCEEDED and job.stage is ImportStage.DONE
+    assert (job.rows_done, job.rows_total) == (3, 3)
+    assert job.result["comments"] == 3 and job.result["created"] == 2
+    assert job.file_name == "anything.txt" and not job.dry_run
+    assert job.file_key and not get_storage().exists(job.file_key)  # not kept once done
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "request_import")
+    ).one()
+    assert entry.object_id == job.id and entry.actor_id == world.secretariat.id
+    # The import page lists it.
+    listing = client.get(import_url(world)).get_data(as_text=True)
+    assert "Recent imports" in listing and "anything.txt" in listing
 
 
 def test_import_a_bad_file_reports_lines_and_imports_nothing(client, world):
     rows = good_rows(world)
     rows[2][HEADER.index("organisation")] = "Nobody Ltd"
     login(client, world.secretariat)
-    response = upload(client, world, csv_bytes(rows))
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    page = follow_job(client, upload(client, world, csv_bytes(rows)))
+    html = page.get_data(as_text=True)
     assert "Nothing was imported" in html
+    assert "1 problem was found in the file" in html
     assert '<th scope="row">4</th><td>organisation</td>' in html
+    assert count_submissions() == 0
+    job = latest_job()
+    assert job.status is ImportStatus.FAILED and job.error_count == 1
+    assert job.errors == [{"line": 4, "column": "organisation",
+                           "message": "No registered organisation is called “Nobody Ltd”."}]
+
+
+def test_import_page_caps_the_problems_it_lists(client, world):
+    rows = [[f"Nobody {n}", *good_rows(world)[0][1:]] for n in range(250)]
+    login(client, world.secretariat)
+    html = follow_job(client, upload(client, world, csv_bytes(rows))).get_data(as_text=True)
+    assert "250 problems were found in the file" in html
+    assert "The first 200 are listed here." in html
+    assert html.count('<td>organisation</td>') == 200
     assert count_submissions() == 0
 
 
 def test_import_dry_run(client, world):
     login(client, world.secretariat)
-    response = upload(client, world, csv_bytes(good_rows(world)), dry_run="y")
-    assert response.status_code == 200
-    assert "would record 2 submission(s)" in response.get_data(as_text=True)
+    page = follow_job(client, upload(client, world, csv_bytes(good_rows(world)), dry_run="y"))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "would record 2 submission(s)" in html and "Check only" in html
     assert count_submissions() == 0
+    job = latest_job()
+    assert job.status is ImportStatus.SUCCEEDED and job.dry_run
+    assert job.result["submissions"] == 2
 
 
 def test_import_refuses_a_file_that_is_not_a_table(client, world):
     login(client, world.secretariat)
-    response = upload(client, world, b"%PDF-1.4\x00\x00", "letters.csv")
-    assert response.status_code == 400
-    assert "neither a CSV file" in response.get_data(as_text=True)
+    page = follow_job(client, upload(client, world, b"%PDF-1.4\x00\x00", "letters.csv"))
+    html = page.get_data(as_text=True)
+    assert "Nothing was imported" in html and "neither a CSV file" in html
+    assert latest_job().status is ImportStatus.FAILED
     response = client.post(import_url(world), data={}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert count_submissions() == 0
@@ -201,6 +259,47 @@ def test_import_refuses_a_file_that_is_too_large(app, client, world):
     assert response.status_code == 400
     assert "too large" in response.get_data(as_text=True)
     assert count_submissions() == 0
+    assert latest_job() is None
+
+
+def test_a_queued_job_page_refreshes_and_shows_progress(app, client, world):
+    """While a job runs its page refreshes itself every 2 s (unless asked to stop) and shows
+    where the job is."""
+    login(client, world.secretariat)
+    job = ImportJob(
+        consultation_id=world.consultation.id, requested_by_id=world.secretariat.id,
+        status=ImportStatus.RUNNING, stage=ImportStage.CHECKING, file_name="big.csv",
+        file_size=2048, rows_total=20000, rows_done=12000,
+    )
+    db.session.add(job)
+    db.session.commit()
+    url = f"/secretariat/submissions/{world.consultation.id}/imports/{job.id}"
+    response = client.get(url)
+    assert response.headers["Refresh"] == "2"
+    html = response.get_data(as_text=True)
+    assert "Stop refreshing" in html
+    assert '<progress id="import-progress" max="100" value="32"' in html  # 5 + 45 * 0.6
+    assert "12,000 of 20,000 rows" in html and "Checking the rows" in html
+    status = client.get(url + "/status").get_json()
+    assert status["status"] == "running" and status["stage"] == "checking"
+    assert (status["rows_done"], status["rows_total"], status["percent"]) == (12000, 20000, 32)
+    assert status["active"] is True
+    stopped = client.get(url + "?auto=0")
+    assert "Refresh" not in stopped.headers
+    assert "no longer refreshes itself" in stopped.get_data(as_text=True)
+
+
+def test_another_consultations_job_is_404(client, world):
+    login(client, world.secretariat)
+    follow_job(client, upload(client, world, csv_bytes(good_rows(world))))
+    job = latest_job()
+    other = make_consultation()
+    db.session.commit()
+    for suffix in ("", "/status"):
+        url = f"/secretariat/submissions/{other.id}/imports/{job.id}{suffix}"
+        assert client.get(url).status_code == 404
+        assert client.get(f"/secretariat/submissions/{world.consultation.id}/imports/999999"
+                          f"{suffix}").status_code == 404
 
 
 # --- permissions and CSRF --------------------------------------------------------------
@@ -208,8 +307,15 @@ def test_import_refuses_a_file_that_is_too_large(app, client, world):
 
 def routes(world) -> list[tuple[str, str]]:
     base = f"/secretariat/submissions/{world.consultation.id}"
+    job = ImportJob(
+        consultation_id=world.consultation.id, requested_by_id=world.secretariat.id,
+        file_name="letters.csv",
+    )
+    db.session.add(job)
+    db.session.flush()
     return [("GET", base + "/"), ("GET", base + "/new"), ("POST", base + "/new"),
-            ("GET", base + "/import"), ("POST", base + "/import")]
+            ("GET", base + "/import"), ("POST", base + "/import"),
+            ("GET", f"{base}/imports/{job.id}"), ("GET", f"{base}/imports/{job.id}/status")]
 
 
 def test_contributor_gets_403_on_every_route(client, world):
@@ -243,7 +349,7 @@ def test_posts_without_csrf_token_are_refused(csrf_app, world):
     login(client, world.secretariat)
     assert client.post(new_url(world), data=form_data(world)).status_code == 400
     assert upload(client, world, csv_bytes(good_rows(world))).status_code == 400
-    assert count_submissions() == 0
+    assert count_submissions() == 0 and latest_job() is None
     token = csrf_token_from(client.get(new_url(world)))
     response = client.post(new_url(world), data=form_data(world, csrf_token=token))
     assert response.status_code == 302

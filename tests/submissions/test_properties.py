@@ -12,9 +12,16 @@ import pytest
 from flask.testing import FlaskClient
 from hypothesis import event, example, given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from consult_app.extensions import db
-from consult_app.submissions.models import Position, Submission, SubmissionStatus
+from consult_app.submissions.models import (
+    ImportJob,
+    ImportStatus,
+    Position,
+    Submission,
+    SubmissionStatus,
+)
 from tests.conftest import login
 from tests.properties import BOUNDED, hostile_text, row_counts
 from tests.submissions.conftest import PDF_BYTES, World, docx_bytes
@@ -227,7 +234,18 @@ def test_offline_import(
     )
     event(f"answered {response.status_code}")
     assert response.status_code < 500
-    if dry_run or response.status_code != 302:
+    if response.status_code != 303:  # refused by the form: nothing at all
         assert row_counts() == before
-    else:  # accepted: the rows are recorded
-        assert row_counts()["comments"] > before["comments"]
+        return
+    # Accepted for a job (run inline in tests), which has ended: recorded all or nothing.
+    db.session.expire_all()
+    job = db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first()
+    assert job is not None and job.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+    event(f"job {job.status.value}")
+    after = row_counts()
+    if dry_run or job.status is ImportStatus.FAILED:
+        # Only the job and the audit entry of its request.
+        assert after == {**before, "import_jobs": before["import_jobs"] + 1,
+                         "audit_entries": before["audit_entries"] + 1}
+    else:  # imported: the rows are recorded
+        assert after["comments"] > before["comments"]
