@@ -1,7 +1,7 @@
 """import_jobs: files of offline submissions imported in the background
 
 Revision ID: f4c2a8e61b37
-Revises: 1be271572efd
+Revises: a7c3e91b5d02
 Create Date: 2026-12-05 00:20:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f4c2a8e61b37'
-down_revision = '1be271572efd'
+down_revision = 'a7c3e91b5d02'
 branch_labels = None
 depends_on = None
 
