@@ -141,6 +141,42 @@ class Probe:
         self.thread.join()
 
 
+class StatementTimer:
+    """Counts and times every SQL statement run through ``engine``, grouped by its text."""
+
+    def __init__(self, engine: object) -> None:
+        from sqlalchemy import event
+
+        self.engine = engine
+        self.count = 0
+        self.totals: dict[str, list[float]] = {}
+        self.started: list[float] = []
+        event.listen(engine, "before_cursor_execute", self.before)
+        event.listen(engine, "after_cursor_execute", self.after)
+
+    def before(self, conn, cursor, statement, parameters, context, executemany):
+        self.started.append(time.perf_counter())
+
+    def after(self, conn, cursor, statement, parameters, context, executemany):
+        spent = time.perf_counter() - self.started.pop()
+        self.count += 1
+        key = " ".join(statement.split())[:160]
+        total = self.totals.setdefault(key, [0, 0.0])
+        total[0] += 1
+        total[1] += spent
+
+    def stop(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self.before)
+        event.remove(self.engine, "after_cursor_execute", self.after)
+
+    def report(self) -> None:
+        ranked = sorted(self.totals.items(), key=lambda item: -item[1][1])
+        for text, (count, spent) in ranked[:15]:
+            print(f"{spent:8.3f} s {count:7d} x  {text}")
+
+
 def import_result(summary: dict, dry_run: bool) -> object:
     """The figures of a finished job, shaped like an ImportResult for the report."""
     from types import SimpleNamespace
@@ -159,6 +195,11 @@ def main() -> None:
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--job", action="store_true", help="import through a background job")
     parser.add_argument("--probe", action="store_true", help="time another writer meanwhile")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="count and time the SQL statements of the import, top 15 by time",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
@@ -189,6 +230,7 @@ def main() -> None:
         checked = time.perf_counter() - started
         db.session.rollback()
 
+        statements = StatementTimer(db.engine) if args.statements else None
         profile = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
         if profile:
@@ -212,6 +254,8 @@ def main() -> None:
         if profile:
             profile.disable()
         elapsed = time.perf_counter() - started
+        if statements:
+            statements.stop()
         figures = {
             "rows": args.rows,
             "shape": args.shape,
@@ -227,7 +271,11 @@ def main() -> None:
         }
         if probe:
             figures["other_writer_longest_wait_seconds"] = round(probe.longest, 2)
+        if statements:
+            figures["statements"] = statements.count
         print(json.dumps(figures))
+        if statements:
+            statements.report()
         if profile:
             pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(25)
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, event, false, inspect, select, true, update
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from consult_app.accounts.models import Role, User, VerificationStatus
 from consult_app.consultations.models import Consultation, Phase
@@ -258,9 +259,20 @@ def refresh_public_flags(submission: Submission) -> None:
         if visible
         else false()
     )
-    db.session.execute(
-        update(table).where(table.c.submission_id == submission.id).values(is_public=value)
-    )
+    statement = update(table).where(table.c.submission_id == submission.id).values(is_public=value)
+    if db.session.get_bind().dialect.update_returning:
+        # Expire the flag of the comments the UPDATE touched, found by their ids: looking
+        # through the whole identity map instead costs a bulk import (thousands of
+        # submissions in one session, tens of thousands of objects) time that grows with
+        # the square of its rows.
+        ids = db.session.scalars(statement.returning(table.c.id)).all()
+        identities = db.session.identity_map
+        for comment_id in ids:
+            known = identities.get(identity_key(Comment, comment_id))
+            if known is not None:
+                db.session.expire(known, ["is_public"])
+        return
+    db.session.execute(statement)
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Comment) and obj.submission_id == submission.id:
             db.session.expire(obj, ["is_public"])
