@@ -22,6 +22,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult_app.accounts.models import (
     Organisation,
@@ -66,6 +67,8 @@ OFFLINE_CHANNELS = (Channel.EMAIL, Channel.LETTER, Channel.NOTE_VERBALE, Channel
 MAX_DETAIL = 300
 # A clock a few minutes ahead of the server's is not "the future".
 CLOCK_SKEW = timedelta(minutes=5)
+#: An audit entry to append: ``(action, object, before, after)``, as :func:`log_actions` takes.
+AuditItem = tuple[str, Any, dict[str, Any] | None, dict[str, Any] | None]
 
 
 # --- recording one submission ----------------------------------------------------------
@@ -134,7 +137,9 @@ def _merge_remarks(current: str | None, new: str | None) -> str | None:
     return f"{current}\n\n{new}"
 
 
-def _insert_comments(submission: Submission, rows: list[dict[str, Any]]) -> list[Comment]:
+def _insert_comments(
+    submission: Submission, rows: list[dict[str, Any]], *, created: bool
+) -> list[Comment]:
     """Insert the comments of ``submission`` in one statement; the new Comment objects."""
     if not rows:
         return []
@@ -152,8 +157,12 @@ def _insert_comments(submission: Submission, rows: list[dict[str, Any]]) -> list
         .order_by(Comment.id)
     ).all()
     assert len(added) == len(rows)
-    # The submission's comments (the revision's snapshot reads them) now include them.
-    db.session.expire(submission, ["comments"])
+    # The submission's comments (the revision's snapshot reads them) now include them: a
+    # new submission's are exactly those (no SELECT to know it), others are read again.
+    if created:
+        set_committed_value(submission, "comments", list(added))
+    else:
+        db.session.expire(submission, ["comments"])
     return list(added)
 
 
@@ -173,8 +182,13 @@ def record_offline_submission(
     on_behalf_name: str | None = None,
     cosigner_ids: Sequence[int] = (),
     now: datetime | None = None,
+    audit: list[AuditItem] | None = None,
 ) -> RecordResult:
-    """Record a submission received by e-mail, letter, note verbale or orally, submitted."""
+    """Record a submission received by e-mail, letter, note verbale or orally, submitted.
+
+    ``audit``: a list to append the audit entries to instead of logging them here (a bulk
+    import logs those of all its submissions with one :func:`log_actions` at its end).
+    """
     if not consultation.can_manage(actor):
         raise NotAllowed(_("Only the secretariat records submissions received outside."))
     moment = now or utcnow()
@@ -229,6 +243,10 @@ def record_offline_submission(
                 _("A submission of %(name)s was recorded at the same moment. Reload the page.",
                   name=organisation.name)
             ) from None
+        # A row just inserted has no comments, co-signers or attachments yet: known as
+        # loaded and empty, nothing is read back for them.
+        for collection in ("comments", "cosigners", "attachments"):
+            set_committed_value(submission, collection, [])
     else:
         lock_submission(submission)
         if submission.channel is Channel.ONLINE and (
@@ -300,7 +318,7 @@ def record_offline_submission(
     submission.has_unsubmitted_changes = False
     try:
         db.session.flush()
-        added = _insert_comments(submission, new_rows)
+        added = _insert_comments(submission, new_rows, created=created)
         received = {
             "channel": channel.value,
             "channel_detail": detail,
@@ -323,23 +341,24 @@ def record_offline_submission(
     refresh_public_flags(submission)
     # One INSERT for the entries of every comment and of the submission (a file of 20,000
     # rows would otherwise append them one statement at a time).
-    log_actions(
-        actor,
-        [
-            *(("add_comment", comment, None, comment_state(comment)) for comment in added),
-            (
-                "record_offline_submission",
-                submission,
-                before,
-                {
-                    **submission_state(submission),
-                    **received,
-                    "revision": revision.number,
-                    "comments_added": len(added),
-                },
-            ),
-        ],
-    )
+    items: list[AuditItem] = [
+        *(("add_comment", comment, None, comment_state(comment)) for comment in added),
+        (
+            "record_offline_submission",
+            submission,
+            before,
+            {
+                **submission_state(submission),
+                **received,
+                "revision": revision.number,
+                "comments_added": len(added),
+            },
+        ),
+    ]
+    if audit is None:
+        log_actions(actor, items)
+    else:
+        audit.extend(items)
     logger.info(
         "offline submission %s (%s) recorded by user %s: revision %s, %d comments",
         submission.id,

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 
 from consult_app.accounts.models import Organisation, RegionalGroup, User
 from consult_app.consultations.models import Consultation
+from consult_app.core.audit import log_actions
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
@@ -25,6 +26,7 @@ from consult_app.extensions import db
 from consult_app.submissions.commenting import CommentFields, validated_comment
 from consult_app.submissions.models import Channel, ImportStage, OnBehalfKind
 from consult_app.submissions.offline import (
+    AuditItem,
     check_offline_channel,
     check_received_at,
     organisation_refusal,
@@ -426,6 +428,9 @@ def import_offline_file(
     written = 0
     if progress:
         progress(ImportStage.WRITING, 0, rows)
+    # The audit entries of all the submissions, appended with one INSERT at the end (the
+    # chain's lock and head read once, not once a submission).
+    audit: list[AuditItem] = []
     savepoint = db.session.begin_nested()
     try:
         for plan in plans:
@@ -444,6 +449,7 @@ def import_offline_file(
                     on_behalf_group=group,
                     on_behalf_name=name,
                     now=now,
+                    audit=audit,
                 )
             except UserError as error:
                 raise ImportRejected([RowError(plan.line, None, error.message)]) from None
@@ -459,6 +465,7 @@ def import_offline_file(
             written += len(plan.comments)
             if progress:
                 progress(ImportStage.WRITING, written, rows)
+        log_actions(actor, audit)
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()

@@ -145,15 +145,19 @@ def validated_details(author: Organisation, details: SubmissionDetails) -> Valid
     wanted_ids = sorted(set(details.cosigner_ids))
     if author.id in wanted_ids:
         raise UserError(_("Your own organisation cannot co-sign its submission."))
-    organisations = {
-        o.id: o
-        for o in db.session.scalars(
-            select(Organisation).where(
-                Organisation.id.in_(wanted_ids),
-                Organisation.verification_status != VerificationStatus.REJECTED,
+    organisations = (
+        {
+            o.id: o
+            for o in db.session.scalars(
+                select(Organisation).where(
+                    Organisation.id.in_(wanted_ids),
+                    Organisation.verification_status != VerificationStatus.REJECTED,
+                )
             )
-        )
-    }
+        }
+        if wanted_ids
+        else {}
+    )
     if len(organisations) != len(wanted_ids):
         raise UserError(_("One of the co-signing organisations chosen does not exist."))
     return ValidDetails(remarks, group, name, organisations)
