@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum, func, insert, select
+from sqlalchemy import DateTime, Dialect, Enum, func
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -56,28 +56,6 @@ class Model(db.Model):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id}>"
-
-
-M = TypeVar("M", bound=Model)
-
-
-def insert_loaded(model: type[M], values: dict[str, Any]) -> M:
-    """Insert one row of ``model`` with one ``INSERT ... RETURNING`` and return it as an
-    object of the session, as if loaded (about half the cost of flushing a new object).
-
-    For the busiest writes only: the row is written at once, with the defaults the table
-    gives (the id, server and Python defaults, read back by RETURNING), but no mapper event
-    runs (``before_insert`` listeners included) and no relationship is set: give ids.
-    """
-    statement = _INSERT_LOADED.get(model)
-    if statement is None:
-        table = model.__table__
-        statement = select(model).from_statement(insert(table).returning(*table.columns))
-        _INSERT_LOADED[model] = statement
-    return db.session.scalars(statement, values).one()
-
-
-_INSERT_LOADED: dict[type[Any], Any] = {}
 
 
 def enum_column(enum_cls: type[enum.Enum], **kwargs: Any) -> Any:

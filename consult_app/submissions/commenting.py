@@ -16,7 +16,7 @@ from consult_app.accounts.models import User
 from consult_app.consultations.models import PublicationMode
 from consult_app.core.audit import log_action
 from consult_app.core.errors import Conflict, UserError
-from consult_app.core.models import insert_loaded, utcnow
+from consult_app.core.models import utcnow
 from consult_app.extensions import db
 from consult_app.submissions.editing import (
     MAX_BODY,
@@ -156,19 +156,19 @@ def add_comment(
         if existing is None:
             raise
         return existing
-    # One INSERT of the row (the defaults the unit of work would give, written out), the
-    # comment then joining the session as if loaded: a flush of a new object costs about
-    # twice as much (a comment post is the busiest write of a consultation).
-    row = {
-        "submission_id": submission.id,
-        "consultation_id": submission.consultation_id,
-        "created_by_id": user.id,
-        "moderation_status": ModerationStatus.PENDING,
-        "is_public": False,
-        "lock_version": 1,
+    # Ids rather than relationships: the flush then only inserts the comment. (Through the
+    # unit of work: a rolled back transaction then forgets the new comment; one inserted
+    # with a bare INSERT would stay in the session as a row that no longer exists.)
+    comment = Comment(
+        submission_id=submission.id,
+        consultation_id=submission.consultation_id,
+        created_by_id=user.id,
+        moderation_status=ModerationStatus.PENDING,
+        is_public=False,
         **values,
-    }
-    comment = insert_loaded(Comment, row)
+    )
+    db.session.add(comment)
+    flush()
     log_action(user, "add_comment", comment, after=comment_state(comment))
     return comment
 
