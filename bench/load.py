@@ -587,22 +587,27 @@ def count_written(database_url: str, submission_ids: list[int]) -> dict[str, int
 SERVER_PID: list[int] = []  # the gunicorn master, when one runs
 
 
+RUNNING_SERVER: list[bool] = []  # --running: a server of this machine started elsewhere
+
+
 def server_cpu_seconds() -> float | None:
-    """User + system CPU of the gunicorn master and its workers (from /proc)."""
-    if not SERVER_PID:
+    """User + system CPU of the gunicorn master and its workers (from /proc); with
+    ``--running``, of every gunicorn and nginx process of the machine (a cluster's)."""
+    if not SERVER_PID and not RUNNING_SERVER:
         return None
     tick = os.sysconf("SC_CLK_TCK")
-    master = SERVER_PID[0]
+    master = SERVER_PID[0] if SERVER_PID else -1
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes() if RUNNING_SERVER else b""
         except OSError:
             continue
         pid, ppid = int(entry.name), int(fields[1])
-        if pid == master or ppid == master:
+        if pid == master or ppid == master or b"gunicorn" in command or b"nginx" in command:
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / tick
 
@@ -1130,6 +1135,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra gunicorn argument (repeatable), e.g. sync workers: "
                         "--gunicorn-arg=--worker-class=sync --gunicorn-arg=--threads=1")
     parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--running", action="store_true",
+                        help="load the server already answering on --port (e.g. make cluster's "
+                        "nginx on 8080, with --database-url its database) instead of starting "
+                        "gunicorn; the server CPU is that of every gunicorn and nginx process")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--accounts", type=int, default=None,
                         help="contributor accounts for the submission phase (default: clients)")
@@ -1160,10 +1169,16 @@ def main(argv: list[str] | None = None) -> int:
         log(f"queries: {results['queries']}")
     served = [p for p in phases if p in ("provision", "api", "figures", "submit")]
     if served:
-        server = Server(database_url, args.port, args.workers, args.gunicorn_arg)
-        results["gunicorn"] = {"workers": args.workers, "command": server.command}
+        server: Server | None = None
+        if args.running:
+            RUNNING_SERVER.append(True)
+            results["gunicorn"] = {"running": f"127.0.0.1:{args.port}"}
+        else:
+            server = Server(database_url, args.port, args.workers, args.gunicorn_arg)
+            results["gunicorn"] = {"workers": args.workers, "command": server.command}
         try:
-            server.wait_ready()
+            if server is not None:
+                server.wait_ready()
             for phase in served:
                 log(f"phase {phase} (load average {os.getloadavg()[0]:.2f})")
                 load_before = os.getloadavg()[0]
@@ -1177,7 +1192,8 @@ def main(argv: list[str] | None = None) -> int:
                     results[phase] = phase_submit(args.port, database_url, data, args)
                 results[phase]["loadavg_1min_before"] = round(load_before, 2)
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
     if "exports" in phases:
         log("phase exports")
         results["exports"] = phase_exports(database_url, data)

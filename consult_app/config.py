@@ -46,6 +46,9 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
     MAX_IMPORT_BYTES = 5 * 1024 * 1024
+    # A file of offline submissions: 20,000 rows of long comments (one of 14.6 MB was met).
+    # Its upload page alone takes a body this large (core.guards.allow_larger_body).
+    MAX_SUBMISSIONS_IMPORT_BYTES = 40 * 1024 * 1024
     MAX_ATTACHMENTS_PER_SUBMISSION = 10
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -215,7 +218,8 @@ class Config:
         if os.environ.get("PUBLIC_MIN_CELL_SIZE", "").strip().isdigit():
             values["PUBLIC_MIN_CELL_SIZE"] = max(1, int(os.environ["PUBLIC_MIN_CELL_SIZE"]))
         for name in ("EXPORTS_HEARTBEAT_SECONDS", "EXPORTS_STALE_SECONDS",
-                     "EXPORTS_RECOVERY_SECONDS", "EXPORTS_MAX_ATTEMPTS"):
+                     "EXPORTS_RECOVERY_SECONDS", "EXPORTS_MAX_ATTEMPTS",
+                     "MAX_SUBMISSIONS_IMPORT_BYTES"):
             if os.environ.get(name, "").strip().isdigit():
                 values[name] = int(os.environ[name])
         if os.environ.get("FIGURES_CACHE_SECONDS", "").strip().isdigit():

@@ -108,7 +108,7 @@ http {
         '"status":\$status,"bytes":\$body_bytes_sent,"duration":\$request_time,'
         '"upstream":"\$upstream_addr","upstream_status":"\$upstream_status"}';
     access_log $CLUSTER_DIR/nginx-access.log json;
-    client_max_body_size 25m;
+    client_max_body_size 41m;  # the largest body: a file of offline submissions (40 MB)
     upstream consult_app {
 $servers        keepalive 16;
     }

@@ -1,4 +1,5 @@
-"""A short-lived, per-process cache of list totals.
+"""A short-lived cache of list totals (in Redis with ``REDIS_URL``, shared by every host;
+otherwise in the process: ``core.cache``).
 
 Counting 100,000 public comments costs more than serving a page of 20, and the totals
 change only when the secretariat publishes. Answers already say ``Cache-Control: public,

@@ -271,12 +271,16 @@ def log_action(
     if connection.dialect.name == "postgresql":
         entry = _append_in_database(connection, fields)
     else:
-        # The last hash is one lookup on the primary key index.
+        # The last hash is one lookup on the primary key index; the row goes in with one
+        # INSERT (not through the unit of work) and joins the session as if loaded.
         last = connection.execute(_LAST_HASH).scalar_one_or_none()
-        entry = AuditEntry(**fields, prev_hash=last or GENESIS_HASH)
-        entry.hash = entry.compute_hash()
+        fields["prev_hash"] = last or GENESIS_HASH
+        fields["hash"] = hashlib.sha256(_payload(**fields).encode()).hexdigest()
+        key = connection.execute(insert(_table), fields).inserted_primary_key
+        assert key is not None
+        entry = AuditEntry(id=key[0], **fields)
+        make_transient_to_detached(entry)
         db.session.add(entry)
-        db.session.flush()
     logger.info(
         "audit %s by %s on %s %s", action, entry.actor_id, entry.object_type, entry.object_id
     )

@@ -19,7 +19,7 @@ import builtins
 import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
 
@@ -65,6 +65,27 @@ def _has_nul(values: Any) -> bool:
     return any("\x00" in key or any("\x00" in v for v in items) for key, items in values.lists())
 
 
+#: Endpoints that receive larger bodies than ``MAX_CONTENT_LENGTH``: endpoint -> the setting
+#: (bytes) of the largest file they take. Filled by the capabilities (:func:`allow_larger_body`).
+_LARGER_BODIES: dict[str, str] = {}
+#: What a multipart body holds besides its file (boundaries, headers, the CSRF token...).
+_FORM_SLACK = 64 * 1024
+
+
+def allow_larger_body(endpoint: str, setting: str) -> None:
+    """Let ``endpoint`` receive a file of up to ``config[setting]`` bytes, above the
+    application's ``MAX_CONTENT_LENGTH`` (e.g. a file of 20,000 rows of offline submissions)."""
+    _LARGER_BODIES[endpoint] = setting
+
+
+def apply_body_limit() -> None:
+    """Raise this request's body limit where its endpoint takes a larger file (before any
+    form is read: the guard below and CSRF read it)."""
+    setting = _LARGER_BODIES.get(request.endpoint or "")
+    if setting:
+        request.max_content_length = int(current_app.config[setting]) + _FORM_SLACK
+
+
 def refuse_nul_bytes() -> None:
     """Refuse (400) a request with a NUL byte in its query string or form fields.
 
@@ -84,4 +105,5 @@ def refuse_nul_bytes() -> None:
 def register_input_guards(app: Flask) -> None:
     """Install the bounded ``int`` converter (before any route is added) and the NUL check."""
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(apply_body_limit)
     app.before_request(refuse_nul_bytes)

@@ -40,7 +40,7 @@ def import_command(file: Path, consultation_id: int, recorded_by: str, dry_run: 
     actor = db.session.scalar(select(User).where(User.email == normalise_email(recorded_by)))
     if actor is None or not actor.active or not consultation.can_manage(actor):
         raise click.ClickException(f"{recorded_by} is not an active secretariat account.")
-    limit = int(current_app.config["MAX_IMPORT_BYTES"])
+    limit = int(current_app.config["MAX_SUBMISSIONS_IMPORT_BYTES"])
     if file.stat().st_size > limit:
         raise click.ClickException(f"The file is too large (at most {limit} bytes).")
     data = file.read_bytes()

@@ -156,7 +156,9 @@ def add_comment(
         if existing is None:
             raise
         return existing
-    # Ids rather than relationships: the flush then only inserts the comment.
+    # Ids rather than relationships: the flush then only inserts the comment. (Through the
+    # unit of work: a rolled back transaction then forgets the new comment; one inserted
+    # with a bare INSERT would stay in the session as a row that no longer exists.)
     comment = Comment(
         submission_id=submission.id,
         consultation_id=submission.consultation_id,

@@ -32,7 +32,7 @@ from consult_app.submissions.models import (
     OnBehalfKind,
     Position,
 )
-from consult_app.texts.models import TEXT_LANGUAGES, language_name
+from consult_app.texts.models import LANGUAGE_NAMES, TEXT_LANGUAGES
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -92,12 +92,17 @@ class CommentForm(AppForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         # Language is chosen per request: the labels stay lazy, translated when the form is
-        # shown (a posted form that is valid never translates them).
-        self.position.choices = choices(
-            [("", _l("Choose a position"))] + [(p.value, POSITION_LABELS[p]) for p in Position]
-        )
-        self.kind.choices = choices((k.value, COMMENT_KIND_LABELS[k]) for k in CommentKind)
-        self.language.choices = choices((code, language_name(code)) for code in TEXT_LANGUAGES)
+        # shown (a posted form that is valid never translates them). Built once, copied.
+        self.position.choices = list(_POSITION_CHOICES)
+        self.kind.choices = list(_KIND_CHOICES)
+        self.language.choices = list(_LANGUAGE_CHOICES)
+
+
+_POSITION_CHOICES = choices(
+    [("", _l("Choose a position"))] + [(p.value, POSITION_LABELS[p]) for p in Position]
+)
+_KIND_CHOICES = choices((k.value, COMMENT_KIND_LABELS[k]) for k in CommentKind)
+_LANGUAGE_CHOICES = choices((code, LANGUAGE_NAMES[code]) for code in TEXT_LANGUAGES)
 
 
 class DetailsForm(AppForm):

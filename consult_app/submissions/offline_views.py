@@ -23,6 +23,7 @@ from consult_app.accounts.models import Organisation, RegionalGroup, User, Verif
 from consult_app.accounts.util import signed_in_user
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.guards import allow_larger_body
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
 from consult_app.submissions import import_jobs, offline, offline_import, offline_values
@@ -41,6 +42,8 @@ from consult_app.submissions.offline_forms import (
 )
 
 bp = Blueprint("offline", __name__, url_prefix="/secretariat/submissions")
+# A file of up to 20,000 rows is larger than other forms' bodies (MAX_CONTENT_LENGTH).
+allow_larger_body("offline.import_file", "MAX_SUBMISSIONS_IMPORT_BYTES")
 
 
 def secretariat_consultation(consultation_id: int) -> tuple[User, Consultation]:
@@ -222,7 +225,7 @@ def import_file(consultation_id: int) -> tuple[str, int] | Response:
         return _render_import(consultation, form, 200)
     if not form.validate_on_submit():
         return _render_import(consultation, form, 400)
-    limit = int(current_app.config["MAX_IMPORT_BYTES"])
+    limit = int(current_app.config["MAX_SUBMISSIONS_IMPORT_BYTES"])
     data = form.file.data.stream.read(limit + 1)
     if len(data) > limit:
         form.file.errors = [

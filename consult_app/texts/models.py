@@ -21,18 +21,20 @@ TEXT_LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
 RTL_TEXT_LANGUAGES = ("ar",)
 
 
+# The six languages' names, translated when shown (in the interface language).
+LANGUAGE_NAMES = {
+    "en": _l("English"),
+    "fr": _l("French"),
+    "es": _l("Spanish"),
+    "ar": _l("Arabic"),
+    "zh": _l("Chinese"),
+    "ru": _l("Russian"),
+}
+
+
 def language_name(code: str) -> str:
     """The language's name in the interface language ("French" / "français"...)."""
-    return str(
-        {
-            "en": _l("English"),
-            "fr": _l("French"),
-            "es": _l("Spanish"),
-            "ar": _l("Arabic"),
-            "zh": _l("Chinese"),
-            "ru": _l("Russian"),
-        }.get(code, code)
-    )
+    return str(LANGUAGE_NAMES.get(code, code))
 
 
 class VersionStatus(enum.Enum):

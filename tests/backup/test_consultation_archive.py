@@ -443,7 +443,7 @@ def test_which_rows_belong_to_a_consultation_and_to_a_text(app: Flask) -> None:
         "themes", "theme_translations", "submissions", "submission_cosigners",
         "submission_revisions", "attachments", "comments", "comment_themes", "change_comments",
         "dispositions", "duplicate_groups", "provision_assignments", "summary_drafts",
-        "summary_translations", "export_jobs",
+        "summary_translations", "export_jobs", "import_jobs",
     }  # fmt: skip
     assert found["instruments"] == {
         "instruments", "text_versions", "text_version_translations", "text_changes",
