@@ -22,13 +22,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from consult_app.core.audit import AuditEntry
 from consult_app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,10 @@ logger = logging.getLogger(__name__)
 PENDING_KEY = "consult_app.background.pending_jobs"
 DEFAULT_QUEUE = "exports"
 DEFAULT_TIMEOUT = 3600
+# Every kind of job shares these settings (EXPORTS_*: the exports came first).
+DEFAULT_HEARTBEAT_SECONDS = 30
+DEFAULT_STALE_SECONDS = 300
+DEFAULT_MAX_ATTEMPTS = 3
 
 # The application RQ tasks run in (set by the worker command; created on demand otherwise).
 _worker_app: Flask | None = None
@@ -162,3 +168,39 @@ def heartbeat(name: str, interval: float, touch: Callable[[], None]) -> Iterator
         stop.set()
         if thread.is_alive():
             thread.join()
+
+
+# --- jobs whose process died --------------------------------------------------------------
+
+
+def heartbeat_seconds(app: Flask | None = None) -> float:
+    """How often a running job touches its row (``EXPORTS_HEARTBEAT_SECONDS``)."""
+    app = app or current_app
+    return float(app.config.get("EXPORTS_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
+
+
+def stale_after(app: Flask | None = None) -> timedelta:
+    """The silence after which a job is taken for dead (``EXPORTS_STALE_SECONDS``)."""
+    app = app or current_app
+    return timedelta(seconds=float(app.config.get("EXPORTS_STALE_SECONDS", DEFAULT_STALE_SECONDS)))
+
+
+def max_attempts(app: Flask) -> int:
+    """Runs of a job at most before it is recorded as failed (``EXPORTS_MAX_ATTEMPTS``)."""
+    return max(1, int(app.config.get("EXPORTS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+
+
+def requeue_count(action: str, object_type: str, job_id: int) -> int:
+    """How many times job ``job_id`` was queued again (its ``action`` audit entries)."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.action == action,
+                AuditEntry.object_type == object_type,
+                AuditEntry.object_id == job_id,
+            )
+        )
+        or 0
+    )

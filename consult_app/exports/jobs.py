@@ -24,7 +24,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +53,7 @@ from consult_app.extensions import db
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HEARTBEAT_SECONDS = 30
-DEFAULT_STALE_SECONDS = 300
 DEFAULT_RECOVERY_SECONDS = 60
-DEFAULT_MAX_ATTEMPTS = 3
 
 # The RQ task that runs a job: at the top of the layers, since it may build the application
 # (a worker started as a plain `rq worker`); it calls run_in_worker below.
@@ -264,18 +261,6 @@ def worker(app: Flask, *, burst: bool = False) -> bool:
     return bool(rq_worker.work(burst=burst))
 
 
-def _requeue_count(job_id: int) -> int:
-    from consult_app.core.audit import AuditEntry
-
-    return int(db.session.scalar(
-        select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "requeue_export_job",
-            AuditEntry.object_type == ExportJob.__name__,
-            AuditEntry.object_id == job_id,
-        )
-    ) or 0)
-
-
 def recover_interrupted_jobs(app: Flask, now: datetime | None = None) -> list[int]:
     """Queue again the running jobs that have shown no sign of life (their process died).
 
@@ -286,8 +271,8 @@ def recover_interrupted_jobs(app: Flask, now: datetime | None = None) -> list[in
     Commits; returns the ids queued again.
     """
     now = now or utcnow()
-    limit = now - stale_after(app)
-    attempts = max(1, int(app.config.get("EXPORTS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+    limit = now - background.stale_after(app)
+    attempts = background.max_attempts(app)
     requeued: list[int] = []
     silent = db.session.scalars(
         select(ExportJob).where(ExportJob.status == JobStatus.RUNNING, ExportJob.updated_at < limit)
@@ -295,7 +280,8 @@ def recover_interrupted_jobs(app: Flask, now: datetime | None = None) -> list[in
     ).all()
     for job in silent:
         before = {"status": job.status.value, "updated_at": job.updated_at}
-        if _requeue_count(job.id) + 1 >= attempts:
+        runs = background.requeue_count("requeue_export_job", ExportJob.__name__, job.id) + 1
+        if runs >= attempts:
             job.status = JobStatus.FAILED
             job.error = _stale_message(job)
             job.message = _("The export failed.")
@@ -360,8 +346,7 @@ class _ProgressWriter:
 @contextmanager
 def _heartbeat(job_id: int) -> Iterator[None]:
     """Touch the job's row every ``EXPORTS_HEARTBEAT_SECONDS`` while the block runs."""
-    interval = float(current_app.config.get("EXPORTS_HEARTBEAT_SECONDS",
-                                            DEFAULT_HEARTBEAT_SECONDS))
+    interval = background.heartbeat_seconds()
     with background.heartbeat(f"export-{job_id}-heartbeat", interval, lambda: _set(job_id)):
         yield
 
@@ -424,12 +409,6 @@ RUNNER = background.JobRunner("export", TASK, run_job, _mark_failed)
 # --- stale jobs ------------------------------------------------------------------------------
 
 
-def stale_after(app: Flask | None = None) -> timedelta:
-    app = app or current_app
-    return timedelta(seconds=float(app.config.get("EXPORTS_STALE_SECONDS",
-                                                  DEFAULT_STALE_SECONDS)))
-
-
 def _waits_for_nobody(app: Flask) -> bool:
     """Queued jobs are started by the process that queued them (no queue, no worker)."""
     return not app.config.get("REDIS_URL") and not app.config.get("EXPORTS_SYNC")
@@ -447,7 +426,7 @@ def is_stale(job: ExportJob, now: datetime | None = None) -> bool:
     if not job.status.is_active:
         return False
     now = now or utcnow()
-    return job.updated_at < now - stale_after(app)
+    return job.updated_at < now - background.stale_after(app)
 
 
 def _stale_message(job: ExportJob) -> str:
@@ -473,7 +452,7 @@ def expire_stale_jobs(
     if _waits_for_nobody(app):
         statuses.append(JobStatus.QUEUED)
     query = select(ExportJob).where(
-        ExportJob.status.in_(statuses), ExportJob.updated_at < now - stale_after(app)
+        ExportJob.status.in_(statuses), ExportJob.updated_at < now - background.stale_after(app)
     )
     if consultation_id is not None:
         query = query.where(ExportJob.consultation_id == consultation_id)

@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from consult_app.accounts.models import User
 from consult_app.consultations.models import Consultation
 from consult_app.core import background
-from consult_app.core.audit import AuditEntry, log_action
+from consult_app.core.audit import log_action
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.core.storage import get_storage
@@ -50,9 +50,6 @@ logger = logging.getLogger(__name__)
 # The RQ task that runs a job: at the top of the layers (it may build the application).
 TASK = "consult_app.tasks.run_import_job"
 FILE_PREFIX = "offline"
-DEFAULT_HEARTBEAT_SECONDS = 30
-DEFAULT_STALE_SECONDS = 300
-DEFAULT_MAX_ATTEMPTS = 3
 #: Receipts kept on a finished job (the offline index lists every submission).
 MAX_STORED_SUBMISSIONS = 200
 
@@ -232,7 +229,7 @@ def run_job(job_id: int) -> ImportJob | None:
     if not started.rowcount:
         logger.info("import job %s was taken by another runner", job_id)
         return db.session.get(ImportJob, job_id)
-    interval = float(current_app.config.get("EXPORTS_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
+    interval = background.heartbeat_seconds()
     ended = True
     try:
         # The outcome commits inside the block: on SQLite a beat waits for the import's
@@ -317,11 +314,6 @@ RUNNER = background.JobRunner("import", TASK, run_job, _mark_failed)
 # --- stale jobs ------------------------------------------------------------------------------
 
 
-def stale_after(app: Flask | None = None) -> timedelta:
-    app = app or current_app
-    return timedelta(seconds=float(app.config.get("EXPORTS_STALE_SECONDS", DEFAULT_STALE_SECONDS)))
-
-
 def is_stale(job: ImportJob, now: datetime | None = None) -> bool:
     """Has this job shown no sign of life for ``EXPORTS_STALE_SECONDS``? (A queued job only
     when no queue holds it: without ``REDIS_URL`` the thread that would run it is gone.)"""
@@ -332,22 +324,7 @@ def is_stale(job: ImportJob, now: datetime | None = None) -> bool:
         app.config.get("REDIS_URL") or app.config.get("EXPORTS_SYNC")
     ):
         return False
-    return job.updated_at < (now or utcnow()) - stale_after(app)
-
-
-def _requeue_count(job_id: int) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(
-                AuditEntry.action == "requeue_import_job",
-                AuditEntry.object_type == ImportJob.__name__,
-                AuditEntry.object_id == job_id,
-            )
-        )
-        or 0
-    )
+    return job.updated_at < (now or utcnow()) - background.stale_after(app)
 
 
 def recover_interrupted_jobs(app: Flask, now: datetime | None = None) -> list[int]:
@@ -356,8 +333,8 @@ def recover_interrupted_jobs(app: Flask, now: datetime | None = None) -> list[in
     ``EXPORTS_MAX_ATTEMPTS`` runs a job is recorded as failed. Commits; the ids queued
     again."""
     now = now or utcnow()
-    limit = now - stale_after(app)
-    attempts = max(1, int(app.config.get("EXPORTS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+    limit = now - background.stale_after(app)
+    attempts = background.max_attempts(app)
     requeued: list[int] = []
     silent = db.session.scalars(
         select(ImportJob)
@@ -366,7 +343,8 @@ def recover_interrupted_jobs(app: Flask, now: datetime | None = None) -> list[in
     ).all()
     for job in silent:
         before = {"status": job.status.value, "updated_at": job.updated_at}
-        if _requeue_count(job.id) + 1 >= attempts:
+        runs = background.requeue_count("requeue_import_job", ImportJob.__name__, job.id) + 1
+        if runs >= attempts:
             job.status = ImportStatus.FAILED
             job.error = _(
                 "The process importing this file stopped before it finished, %(n)d times; "
