@@ -41,11 +41,6 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "consult_app.sqlite"
         )
-    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
-        # A file on this host cannot drop a connection: no ping before each checkout.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -140,6 +135,12 @@ def _init_extensions(app: Flask) -> None:
     import consult_app.models  # noqa: F401  (registers every model with the metadata)
 
     db.init_app(app)
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A server's connection can drop (a file on this host cannot): pinged after a rest.
+        from consult_app.core.pool import ping_when_idle
+
+        with app.app_context():
+            ping_when_idle(db.engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     from consult_app.core.storage import make_storage
 
     app.extensions["file_storage"] = make_storage(app)

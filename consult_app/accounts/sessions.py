@@ -16,7 +16,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from consult_app.accounts.models import User, UserSession
 from consult_app.core.audit import log_action
@@ -56,19 +56,26 @@ def start_session(user: User, *, remember: bool = False) -> str:
     return token
 
 
+#: The user of an unexpired session (every request of a signed-in user runs it: built
+#: once, its values bound per call).
+_SESSION_USER = (
+    select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+    )
+)
+
+
 def load_session_user(cookie_value: str) -> User | None:
     """The active user whose unexpired session this cookie value names, or None."""
     user_id, sep, token = cookie_value.partition(":")
     if not sep or not user_id.isdigit() or len(user_id) > 18 or not 20 <= len(token) <= 100:
         return None
     user = db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            UserSession.token_hash == _hash(token),
-            UserSession.expires_at > utcnow(),
-        )
+        _SESSION_USER, {"user_id": int(user_id), "token_hash": _hash(token), "now": utcnow()}
     )
     if user is None or not user.active:
         return None

@@ -10,11 +10,13 @@ import hashlib
 import heapq
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Connection,
     ForeignKey,
@@ -24,8 +26,8 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    literal_column,
     select,
+    text,
 )
 from sqlalchemy.orm import (
     Mapped,
@@ -35,7 +37,6 @@ from sqlalchemy.orm import (
     make_transient_to_detached,
     mapped_column,
 )
-from sqlalchemy.sql.dml import ReturningInsert
 
 from consult_app.core.models import UTCDateTime
 from consult_app.extensions import db
@@ -86,7 +87,7 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
 
 def _payload(
     *,
-    at: datetime,
+    at: datetime | str,
     actor_id: int | None,
     action: str,
     object_type: str,
@@ -98,10 +99,11 @@ def _payload(
     """The text an entry's hash covers: its content and the previous entry's hash.
 
     Keys are sorted, so ``prev_hash`` comes last (:func:`_append_in_database` relies on it).
+    ``at`` may be given as the text it becomes (the database fills it in there).
     """
     return json.dumps(
         {
-            "at": at.astimezone(UTC).isoformat(),
+            "at": at if isinstance(at, str) else at.astimezone(UTC).isoformat(),
             "actor_id": actor_id,
             "action": action,
             "object_type": object_type,
@@ -192,54 +194,90 @@ def _lock_chain() -> Connection:
     return connection
 
 
-def _append_statement() -> ReturningInsert[tuple[int, str, str]]:
-    """INSERT ... SELECT of one entry whose previous hash, and its own hash, the database
-    computes: ``sha256(prefix || previous hash || suffix)``, the prefix and suffix being
-    :func:`_payload` around an empty ``prev_hash``. Built once; values bound per call."""
-    previous = select(
-        func.coalesce(_LAST_HASH.scalar_subquery(), GENESIS_HASH).label("hash")
-    ).subquery("previous")
-    text_type = String()
-    content = ["at", "actor_id", "action", "object_type", "object_id", "before", "after"]
-    digest = func.encode(
-        func.sha256(
-            func.convert_to(
-                bindparam("prefix", type_=text_type)
-                + previous.c.hash
-                + bindparam("suffix", type_=text_type),
-                literal_column("'UTF8'"),
-            )
-        ),
-        literal_column("'hex'"),
-    )
-    return (
-        insert(_table)
-        .from_select(
-            [*content, "prev_hash", "hash"],
-            select(
-                *(bindparam(name, type_=_table.c[name].type) for name in content),
-                previous.c.hash,
-                digest,
-            ),
-        )
-        .returning(_table.c.id, _table.c.prev_hash, _table.c.hash)
-    )
+#: PostgreSQL: one call appends an entry: takes the chain's lock, then reads the time and
+#: the last hash and inserts the entry with its hash, ``sha256(head || at || middle ||
+#: previous hash || tail)``, the three parts being :func:`_payload` around ``at`` and an empty
+#: ``prev_hash``. A VOLATILE function runs each statement on a snapshot of its own, so the
+#: last hash is read after the lock is held (one round trip, where a lock in a statement of
+#: its own and then the INSERT took two); the time is read then too, so that entries' times
+#: follow the chain's order. ``at`` is formatted as Python's ``isoformat`` writes it.
+APPEND_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION audit_append(
+    p_actor_id integer, p_action varchar, p_object_type varchar, p_object_id integer,
+    p_before json, p_after json, p_head text, p_middle text, p_tail text)
+RETURNS TABLE (entry_id integer, entry_at timestamptz, entry_prev_hash varchar,
+               entry_hash varchar)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    previous varchar;
+    now_at timestamptz;
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+    now_at := date_trunc('second', clock_timestamp());
+    SELECT a.hash INTO previous FROM audit_entries a ORDER BY a.id DESC LIMIT 1;
+    previous := coalesce(previous, '{GENESIS_HASH}');
+    RETURN QUERY
+    INSERT INTO audit_entries AS e
+        (at, actor_id, action, object_type, object_id, before, after, prev_hash, hash)
+    VALUES (
+        now_at, p_actor_id, p_action, p_object_type, p_object_id, p_before, p_after, previous,
+        encode(sha256(convert_to(
+            p_head
+            || to_char(now_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00'
+            || p_middle || previous || p_tail, 'UTF8')), 'hex'))
+    RETURNING e.id, e.at, e.prev_hash, e.hash;
+END $$
+"""  # noqa: S608 (formatted with two constants of this module, no outside value)
+DROP_APPEND_FUNCTION_SQL = (
+    "DROP FUNCTION IF EXISTS audit_append(integer, varchar, varchar, integer, json, json, "
+    "text, text, text)"
+)
 
+# The schema made from the models (tests, ``db.create_all()``) gets the function too.
+event.listen(
+    AuditEntry.__table__,
+    "after_create",
+    DDL(APPEND_FUNCTION_SQL).execute_if(dialect="postgresql"),
+)
 
-_APPEND = _append_statement()
+_APPEND = (
+    text(
+        "SELECT entry_id, entry_at, entry_prev_hash, entry_hash FROM audit_append("
+        ":actor_id, :action, :object_type, :object_id, :before, :after, :head, :middle, :tail)"
+    )
+    .bindparams(
+        bindparam("before", type_=JSON()),
+        bindparam("after", type_=JSON()),
+    )
+    .columns(
+        entry_id=_table.c.id.type,
+        entry_at=_table.c.at.type,
+        entry_prev_hash=_table.c.prev_hash.type,
+        entry_hash=_table.c.hash.type,
+    )
+)
 
 
 def _append_in_database(connection: Connection, fields: dict[str, Any]) -> AuditEntry:
-    """PostgreSQL: read the last hash and append the entry in one statement, so that the
-    chain's lock is held for the INSERT and the COMMIT only (no round trip in between)."""
-    payload = _payload(**fields, prev_hash="")
-    cut = len(payload) - len('"}')
-    assert payload[cut:] == '"}' and payload[:cut].endswith('"prev_hash": "')
+    """PostgreSQL: lock, read the last hash and append the entry in one call of
+    ``audit_append``; the chain's lock is then held for that call and the COMMIT only."""
+    marker = f"@{uuid.uuid4().hex}@"  # where the time goes; found once, in ``at``'s place
+    payload = _payload(**fields, at=marker, prev_hash="")
+    head, found, rest = payload.partition(marker)
+    assert found and marker not in rest
+    cut = len(rest) - len('"}')
+    assert rest[cut:] == '"}' and rest[:cut].endswith('"prev_hash": "')
     row = connection.execute(
-        _APPEND, {**fields, "prefix": payload[:cut], "suffix": payload[cut:]}
+        _APPEND, {**fields, "head": head, "middle": rest[:cut], "tail": rest[cut:]}
     ).one()
     # The row exists: the entry joins the session as if loaded, not as a new object.
-    entry = AuditEntry(id=row.id, prev_hash=row.prev_hash, hash=row.hash, **fields)
+    entry = AuditEntry(
+        id=row.entry_id,
+        at=row.entry_at,
+        prev_hash=row.entry_prev_hash,
+        hash=row.entry_hash,
+        **fields,
+    )
     make_transient_to_detached(entry)
     db.session.add(entry)
     return entry
@@ -266,11 +304,12 @@ def log_action(
         "before": _jsonable(before),
         "after": _jsonable(after),
     }
-    connection = _lock_chain()
-    fields["at"] = datetime.now(UTC).replace(microsecond=0)  # in chain order
+    connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        entry = _append_in_database(connection, fields)
+        entry = _append_in_database(connection, fields)  # locks the chain itself
     else:
+        _lock_chain()
+        fields["at"] = datetime.now(UTC).replace(microsecond=0)  # in chain order
         # The last hash is one lookup on the primary key index; the row goes in with one
         # INSERT (not through the unit of work) and joins the session as if loaded.
         last = connection.execute(_LAST_HASH).scalar_one_or_none()

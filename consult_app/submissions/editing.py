@@ -7,10 +7,11 @@ states written to the audit log, and the comments' public flags.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, event, false, inspect, select, true, update
+from sqlalchemy import Select, and_, bindparam, case, event, false, inspect, select, true, update
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -120,6 +121,22 @@ def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_LOCKED, None)
 
 
+@cache
+def _for_update() -> Select[Any]:
+    """:func:`load_submission_for_update`'s query, built once (the models all mapped), the
+    id bound per call."""
+    return (
+        select(Submission)
+        .where(Submission.id == bindparam("submission_id"))
+        .options(
+            joinedload(Submission.consultation, innerjoin=True),
+            joinedload(Submission.organisation, innerjoin=True),
+        )
+        .with_for_update(of=Submission)
+        .execution_options(populate_existing=True)
+    )
+
+
 def load_submission_for_update(submission_id: int) -> Submission | None:
     """Load a submission FOR UPDATE, with its consultation and organisation, in one query.
 
@@ -128,16 +145,7 @@ def load_submission_for_update(submission_id: int) -> Submission | None:
     """
     flush()
     submission = (
-        db.session.execute(
-            select(Submission)
-            .where(Submission.id == submission_id)
-            .options(
-                joinedload(Submission.consultation, innerjoin=True),
-                joinedload(Submission.organisation, innerjoin=True),
-            )
-            .with_for_update(of=Submission)
-            .execution_options(populate_existing=True)
-        )
+        db.session.execute(_for_update(), {"submission_id": submission_id})
         .unique()
         .scalar_one_or_none()
     )
@@ -179,20 +187,44 @@ def touch_now(submission: Submission, now: datetime) -> None:
     What the unit of work would emit for :func:`touch` followed by a flush, without its
     cost; the submission must have no other pending change (it was just locked).
     """
-    table = Submission.__table__
     version = submission.lock_version
     values: dict[str, Any] = {"updated_at": now, "lock_version": version + 1}
     if submission.is_submitted:
         values["has_unsubmitted_changes"] = True
     result = db.session.execute(
-        update(table)
-        .where(table.c.id == submission.id, table.c.lock_version == version)
-        .values(values)
+        _TOUCH[submission.is_submitted],
+        {
+            "submission_id": submission.id,
+            "version": version,
+            "new_version": version + 1,
+            "now": now,
+        },
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise changed_meanwhile()
     for key, value in values.items():
         set_committed_value(submission, key, value)
+
+
+def _touch_statement(submitted: bool) -> Any:
+    table = Submission.__table__
+    values: dict[str, Any] = {
+        "updated_at": bindparam("now", type_=table.c.updated_at.type),
+        "lock_version": bindparam("new_version", type_=table.c.lock_version.type),
+    }
+    if submitted:
+        values["has_unsubmitted_changes"] = True
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("submission_id"), table.c.lock_version == bindparam("version")
+        )
+        .values(values)
+    )
+
+
+#: :func:`touch_now`'s UPDATE, for a draft and for a submitted submission (built once).
+_TOUCH = {False: _touch_statement(False), True: _touch_statement(True)}
 
 
 def clean_text(value: str | None, limit: int | None = None) -> str | None:

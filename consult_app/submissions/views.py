@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from flask import (
@@ -25,7 +26,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload, undefer
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
@@ -113,15 +114,24 @@ def _load_comment(submission: Submission, comment_id: int) -> Comment:
     return comment
 
 
+@cache
+def _provision_query() -> Select[Any]:
+    """A provision of a given version, with its paragraphs (built once, values bound)."""
+    return (
+        select(Provision)
+        .where(
+            Provision.id == bindparam("provision_id"),
+            Provision.version_id == bindparam("version_id"),
+        )
+        .options(joinedload(Provision.paragraphs))
+    )
+
+
 def _load_provision(submission: Submission, provision_id: int) -> Provision:
     provision = (
         db.session.execute(
-            select(Provision)
-            .where(
-                Provision.id == provision_id,
-                Provision.version_id == submission.consultation.version_id,
-            )
-            .options(joinedload(Provision.paragraphs))
+            _provision_query(),
+            {"provision_id": provision_id, "version_id": submission.consultation.version_id},
         )
         .unique()
         .scalar_one_or_none()
@@ -156,9 +166,7 @@ def my_submissions() -> str:
         pagination = paginate(
             select(Submission)
             .where(Submission.organisation_id == organisation.id)
-            .options(
-                joinedload(Submission.consultation).selectinload(Consultation.translations)
-            )
+            .options(joinedload(Submission.consultation).selectinload(Consultation.translations))
             .order_by(Submission.created_at.desc(), Submission.id.desc()),
             current_app.config["PER_PAGE"],
         )

@@ -240,15 +240,3 @@ def test_gunicorn_workers_and_threads_from_environment(monkeypatch):
     monkeypatch.setenv("GUNICORN_THREADS", "8")
     settings = _gunicorn_settings()
     assert (settings["workers"], settings["threads"]) == (3, 8)
-
-
-@pytest.mark.parametrize(
-    ("url", "pings"),
-    [
-        ("sqlite:////tmp/consult-ping-test.sqlite", False),
-        ("postgresql+psycopg://root@127.0.0.1:5432/test", True),
-    ],
-)
-def test_connections_are_pinged_before_use_only_where_they_can_drop(url, pings, tmp_path):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(tmp_path))
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping", False) is pings

@@ -206,6 +206,8 @@ def test_concurrent_writers_keep_one_chain(app):
     assert len(entries) == 32
     assert len({e.prev_hash for e in entries}) == 32
     assert verify_chain() == []
+    # Each entry's time is read once the chain is locked: times follow the chain's order.
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
 
 
 def test_links_stand_for_elided_entries_and_appends_follow_the_head(app):
