@@ -16,7 +16,8 @@ The figure is the time of ``import_offline_file`` plus the commit; the file's ch
 ``--job``: the import as the browser starts it, a background job (``request_import``, run
 inline at the commit, with its progress written), timed from the request to the outcome;
 ``--probe`` adds another writer that touches a row every 50 ms meanwhile and reports its
-longest wait (the time the import holds SQLite's write lock).
+longest wait (the time the import holds SQLite's write lock) and how many of its writes
+gave up (SQLite's busy timeout, 15 s, passed).
 """
 
 from __future__ import annotations
@@ -117,23 +118,28 @@ class Probe:
         self.app = app
         self.consultation_id = consultation_id
         self.longest = 0.0
+        self.failures = 0  # writes given up ("database is locked" after the busy timeout)
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
     def run(self) -> None:
         from sqlalchemy import text
+        from sqlalchemy.exc import OperationalError
 
         from consult_app.extensions import db
 
         with self.app.app_context():  # type: ignore[attr-defined]
             while not self.done.wait(0.05):
                 started = time.perf_counter()
-                with db.engine.begin() as connection:
-                    connection.execute(
-                        text("UPDATE consultations SET updated_at = updated_at WHERE id = :id"),
-                        {"id": self.consultation_id},
-                    )
+                try:
+                    with db.engine.begin() as connection:
+                        connection.execute(
+                            text("UPDATE consultations SET updated_at = updated_at WHERE id = :id"),
+                            {"id": self.consultation_id},
+                        )
+                except OperationalError:
+                    self.failures += 1
                 self.longest = max(self.longest, time.perf_counter() - started)
 
     def stop(self) -> None:
@@ -271,6 +277,7 @@ def main() -> None:
         }
         if probe:
             figures["other_writer_longest_wait_seconds"] = round(probe.longest, 2)
+            figures["other_writer_failures"] = probe.failures
         if statements:
             figures["statements"] = statements.count
         print(json.dumps(figures))
