@@ -27,7 +27,7 @@ from consult_app.summaries.counts import compare
 from tests.conftest import make_org
 from tests.submissions.test_offline_import import MEETING, csv_bytes
 
-NOW = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+NOW = datetime.now(UTC).replace(microsecond=0)  # one moment for both imports compared
 
 
 def rows_for(names: list[str], tag: str) -> list[list[str]]:
@@ -309,10 +309,9 @@ def test_each_comment_of_a_file_is_checked_once(world, monkeypatch):
     import_offline_file(world.secretariat, world.consultation, csv_bytes(first))
     calls = 0
     names = [world.org.name, *(make_org(f"Once {n}").name for n in range(3))]
-    rows = rows_for(names[1:], "Once") + [
-        [world.org.name, "letter", "Ref. B", "2023-01-20", "Article 2", "", "oppose", "",
-         "Again.", "", "", "yes", ""]
-    ]
+    again = [world.org.name, "letter", "Ref. B", "2023-01-20", "Article 2", "", "oppose", "",
+             "Again.", "", "", "yes", ""]
+    rows = [*rows_for(names[1:], "Once"), again]
     import_offline_file(world.secretariat, world.consultation, csv_bytes(rows))
     assert calls == len(rows)
 
@@ -354,3 +353,61 @@ def test_a_file_of_new_submissions_writes_with_a_few_statements(world):
     large = writing_statements(30, "Large")
     assert large == small
     assert large <= 12
+
+
+def test_ids_taken_by_another_writer_before_the_write(world, monkeypatch, caplog):
+    """Between the preparation and the write, another writer records a submission: the
+    rows prepared for the ids it took are made again (SQLite), or never used them (ids
+    reserved from the sequences on PostgreSQL)."""
+    from consult_app.submissions import offline_bulk
+    from consult_app.submissions.commenting import CommentFields
+    from consult_app.submissions.models import Position
+    from consult_app.submissions.offline import record_offline_submission
+
+    names = [make_org(f"Meanwhile {n}").name for n in range(3)]
+    db.session.commit()
+    original = offline_bulk.take_write_lock
+
+    def another_writer_first() -> None:
+        record_offline_submission(
+            world.secretariat,
+            world.consultation,
+            world.other_org,
+            channel=offline_import.Channel.LETTER,
+            channel_detail="Meanwhile",
+            received_at=datetime(2023, 1, 20, tzinfo=UTC),
+            now=NOW,
+            comments=[(world.articles[0], CommentFields(Position.SUPPORT, "Meanwhile."))],
+        )
+        original()
+
+    monkeypatch.setattr(offline_bulk, "take_write_lock", another_writer_first)
+    with caplog.at_level("INFO", logger=offline_bulk.__name__):
+        result = import_offline_file(
+            world.secretariat, world.consultation, csv_bytes(rows_for(names, "M")), now=NOW
+        )
+    made_again = "made again" in caplog.text
+    assert made_again == (db.engine.dialect.name != "postgresql")
+    db.session.commit()
+    db.session.expire_all()
+    assert len(result.submissions) == 8
+    submissions = db.session.scalars(select(Submission)).all()
+    assert len(submissions) == 4
+    for submission in submissions:
+        assert submission.receipt_number == receipt_number_for(submission)
+        ids = [c.id for c in submission.comments]
+        assert submission.revisions[-1].snapshot["comments"] == [
+            {**entry, "id": ids[n]}
+            for n, entry in enumerate(submission.revisions[-1].snapshot["comments"])
+        ]
+        assert {e["body"] for e in submission.revisions[-1].snapshot["comments"]} == {
+            c.body for c in submission.comments
+        }
+    bodies = {c.id: c.body for c in db.session.scalars(select(Comment))}
+    added = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "add_comment").order_by(AuditEntry.id)
+    ).all()
+    assert [bodies[e.object_id] for e in added] == [e.after["body"] for e in added]
+    assert len(added) == len(bodies) == 8
+    assert verify_chain() == []
+    assert compare(world.consultation.id) == []
