@@ -1,19 +1,24 @@
-"""Recording in bulk the submissions a file creates (issue 12: files of many submissions).
+"""Recording a file's submissions in bulk (issue 12: files of many submissions).
 
-An organisation with no submission in the consultation before the file gets one from the
-file's first group of its rows, and a new revision from each further group: what
+Each group of rows of the file (one organisation, channel and reference) gives the
+organisation's submission, or a new revision of it: what
 :func:`~consult_app.submissions.offline.record_offline_submission` would record group by
-group, worked out here in Python from the checked plans (nothing of these submissions is
-in the database yet, so nothing needs reading back) and written with a few set-based
-statements: the submissions' rows in their final state, the comments (with their final
-``is_public``), the revisions with their snapshots, and the audit entries made ready for
-the chain (:class:`~consult_app.core.audit.AuditRecord`).
+group is worked out here in Python from the checked plans, the submissions recorded
+before the file being read once (with their comments, co-signers and attachments), and
+written with a few set-based statements: the new submissions' rows in their final state,
+the new state of the others (one version-checked UPDATE each, as one ``executemany``), the
+comments with their final ``is_public`` (and one UPDATE of the flag for the comments
+recorded before), the revisions with their snapshots, and the audit entries made ready
+for the chain (:class:`~consult_app.core.audit.AuditRecord`). A submission with edits of
+its authors waiting, or not submitted, is left to record_offline_submission.
 
 Everything is prepared before the write (:func:`prepare`), with the ids the rows will
-take: reserved from the sequences on PostgreSQL, the next ones after the tables' largest
-on SQLite, where :func:`write` checks them again once it holds the write lock (and
-prepares again in the rare case another writer inserted rows meanwhile). So on SQLite the
-write lock is held for the INSERTs only.
+take: reserved from the sequences on PostgreSQL (where the submissions read are locked
+``FOR UPDATE``, as record_offline_submission locks them), the next ones after the tables'
+largest on SQLite, where :func:`write` checks them again once it holds the write lock (and
+prepares again in the rare case another writer inserted rows meanwhile; a submission
+changed meanwhile fails its version check). So on SQLite the write lock is held for the
+writes only.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, bindparam, case, false, func, select, text, true, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation, PublicationMode
@@ -36,6 +42,7 @@ from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.submissions.models import (
     Comment,
+    Cosigner,
     ModerationStatus,
     OnBehalfKind,
     Submission,
@@ -60,9 +67,23 @@ class PlanError(Exception):
         self.message = message
 
 
+#: The keys of validated_comment's dict: what a comment says (a repeated one is left out).
+VALUE_KEYS = (
+    "provision_id",
+    "paragraph_id",
+    "quoted_text",
+    "position",
+    "kind",
+    "body",
+    "proposed_wording",
+    "rationale",
+    "language",
+)
+
+
 @dataclass
 class _Comment:
-    values: dict[str, Any]  # validated_comment's dict
+    values: dict[str, Any] | None  # validated_comment's dict (None: recorded before)
     entry: dict[str, Any]  # its entry in the snapshots (the id added once known)
 
 
@@ -86,6 +107,10 @@ class _Submission:
     revisions: list[_Revision] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)  # plans that recorded nothing
     lines: list[int] = field(default_factory=list)
+    # A submission recorded before the file (None: created by it), as it was read.
+    existing: Submission | None = None
+    cosigners: list[dict[str, Any]] = field(default_factory=list)  # snapshot entries
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # snapshot entries
 
 
 @dataclass(frozen=True)
@@ -111,11 +136,73 @@ class Prepared:
     first_ids: tuple[int, int] | None = None
     drafts: list[_Submission] = field(default_factory=list)
     context: tuple[Any, ...] = ()
+    #: Submissions recorded before the file: their new state (``b_id``: the row,
+    #: ``b_version``: its lock version as read), and whose comments are public.
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    visible: list[int] = field(default_factory=list)
+    hidden: list[int] = field(default_factory=list)
+    indexes: list[int] = field(default_factory=list)  # the plans recorded here
 
 
-def _state(row: dict[str, Any]) -> dict[str, Any]:
-    """:func:`~consult_app.submissions.editing.submission_state` of a submission row, less
-    the receipt number (known with the id)."""
+def _existing_draft(submission: Submission) -> _Submission:
+    """The draft of a submission recorded before the file, from what is read of it."""
+    active = sorted(submission.active_comments, key=lambda c: c.id)
+    draft = _Submission(
+        submission.organisation,
+        {
+            "general_remarks": submission.general_remarks,
+            "on_behalf_kind": submission.on_behalf_kind,
+            "on_behalf_group": submission.on_behalf_group,
+            "on_behalf_name": submission.on_behalf_name,
+            "publishable": submission.publishable,
+            "revision_count": submission.revision_count,
+            "lock_version": submission.lock_version,
+            "last_submitted_at": submission.last_submitted_at,
+            "receipt_number": submission.receipt_number,
+        },
+        comments=[_Comment(None, _entry_of(c)) for c in active],
+        keys={tuple(getattr(c, k) for k in VALUE_KEYS) for c in active},
+        existing=submission,
+        cosigners=sorted(
+            ({"id": c.organisation.id, "name": c.organisation.name} for c in submission.cosigners),
+            key=lambda item: item["id"],
+        ),
+        attachments=[
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "display_name": a.display_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in sorted(submission.attachments, key=lambda a: a.id)
+            if not a.is_withdrawn
+        ],
+    )
+    return draft
+
+
+def _entry_of(comment: Comment) -> dict[str, Any]:
+    """A recorded comment's entry in a snapshot (:func:`build_snapshot`)."""
+    values = {k: getattr(comment, k) for k in VALUE_KEYS}
+    return {**_entry(comment.provision, comment.paragraph, values), "id": comment.id}
+
+
+def _eligible(submission: Submission) -> bool:
+    """Recorded in bulk: submitted, with no edit of its authors waiting to be submitted
+    (record_offline_submission would put them in place, or refuse)."""
+    return (
+        submission.is_submitted
+        and not submission.has_unsubmitted_changes
+        and not any(c.unsubmitted_edit for c in submission.comments)
+    )
+
+
+def _state(draft: _Submission) -> dict[str, Any]:
+    """:func:`~consult_app.submissions.editing.submission_state` of a draft (the receipt
+    number of a new one is set with its id)."""
+    row = draft.row
     group = row["on_behalf_group"]
     return {
         "status": SubmissionStatus.SUBMITTED.value,
@@ -124,8 +211,8 @@ def _state(row: dict[str, Any]) -> dict[str, Any]:
         "on_behalf_group": group.value if group is not None else None,
         "on_behalf_name": row["on_behalf_name"],
         "publishable": row["publishable"],
-        "cosigners": [],
-        "receipt_number": None,
+        "cosigners": [c["id"] for c in draft.cosigners],
+        "receipt_number": row.get("receipt_number"),
         "revision_count": row["revision_count"],
         "has_unsubmitted_changes": False,
     }
@@ -157,10 +244,11 @@ def _simulate(
     plans: Sequence[PlannedSubmission],
     indexes: Sequence[int],
     moment: datetime,
+    drafts: dict[int, _Submission],
 ) -> list[_Submission]:
     """Record the plans ``indexes`` in memory, as record_offline_submission would one by
-    one (:class:`PlanError` where it would refuse one)."""
-    drafts: dict[int, _Submission] = {}
+    one (:class:`PlanError` where it would refuse one), after ``drafts`` (by organisation
+    id: the submissions recorded before the file)."""
     for index in indexes:
         plan = plans[index]
         organisation = plan.organisation
@@ -206,14 +294,14 @@ def _simulate(
             )
         else:
             row = draft.row
-            before = _state(row)
+            before = _state(draft)
             # Never publish what anyone asked to keep unpublished.
             row["publishable"] = row["publishable"] and bool(plan.publishable)
             if row["on_behalf_kind"] is OnBehalfKind.NONE and kind is not OnBehalfKind.NONE:
                 row["on_behalf_kind"] = kind
                 row["on_behalf_group"] = valid.on_behalf_group
                 row["on_behalf_name"] = valid.on_behalf_name
-            if _state(row) != before:
+            if _state(draft) != before:
                 # record_offline_submission's changes are flushed (an UPDATE) when it reads
                 # the comments, before the revision's UPDATE.
                 row["lock_version"] += 1
@@ -228,7 +316,7 @@ def _simulate(
             draft.comments.append(_Comment(values, _entry(provision, fields.paragraph, values)))
         added = range(start, len(draft.comments))
         row = draft.row
-        if before is not None and not added and _state(row) == before:
+        if before is not None and not added and _state(draft) == before:
             draft.unchanged.append(index)
             continue
         row["revision_count"] += 1
@@ -245,7 +333,7 @@ def _simulate(
                     "recorded_by_id": actor.id,
                 },
                 before=before,
-                after=_state(row),
+                after=_state(draft),
                 shown=len(draft.comments),
                 added=added,
             )
@@ -261,22 +349,45 @@ def _build(
     submission_ids: Sequence[int],
     comment_ids: Sequence[int],
 ) -> Prepared:
-    """The rows of ``drafts`` with the ids given, in the order the plans would take them
-    one by one (submissions by their first plan, comments and revisions by plan)."""
+    """The rows of ``drafts`` with the ids given (to the new submissions and comments), in
+    the order the plans would take them one by one (new submissions by their first plan,
+    comments and revisions by plan)."""
     moderation = (
         ModerationStatus.PUBLISHED
         if consultation.publication_mode is PublicationMode.IMMEDIATE
         else ModerationStatus.PENDING
     )
     submissions: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    visible: list[int] = []
+    hidden: list[int] = []
     outcomes: dict[int, Outcome] = {}
     receipts: list[str] = []
-    for draft, submission_id in zip(drafts, submission_ids, strict=True):
-        receipt = receipt_number(consultation.id, submission_id)
+    ids: list[int] = []
+    new_ids = iter(submission_ids)
+    for draft in drafts:
+        row, existing = draft.row, draft.existing
+        if existing is None:
+            submission_id = next(new_ids)
+            receipt = receipt_number(consultation.id, submission_id)
+            submissions.append({**row, "id": submission_id, "receipt_number": receipt})
+        else:
+            submission_id, receipt = existing.id, row["receipt_number"]
+            if draft.revisions:
+                updates.append(
+                    {
+                        "b_id": submission_id,
+                        "b_version": existing.lock_version,
+                        **{k: row[k] for k in _UPDATED},
+                    }
+                )
+                public = row["publishable"] and consultation.publish_submissions
+                (visible if public else hidden).append(submission_id)
+        ids.append(submission_id)
         receipts.append(receipt)
-        submissions.append({**draft.row, "id": submission_id, "receipt_number": receipt})
         for index in draft.unchanged:
             outcomes[index] = Outcome(receipt, False, None, 0)
+    assert next(new_ids, None) is None
     ordered = sorted(
         (
             (revision.plan, position, revision)
@@ -304,8 +415,8 @@ def _build(
                     "created_by_id": actor.id,
                     "moderation_status": moderation,
                     "is_public": public,
-                    **comment.values,
-                    "submission_id": submission_ids[position],
+                    **(comment.values or {}),
+                    "submission_id": ids[position],
                     "id": comment_id,
                 }
             )
@@ -314,7 +425,7 @@ def _build(
     audit: dict[int, list[AuditRecord]] = {}
     for plan, position, revision in ordered:
         draft = drafts[position]
-        submission_id, receipt = submission_ids[position], receipts[position]
+        submission_id, receipt = ids[position], receipts[position]
         state = {**revision.after, "receipt_number": receipt}
         revisions.append(
             {
@@ -334,9 +445,9 @@ def _build(
                         "on_behalf_group": state["on_behalf_group"],
                         "on_behalf_name": state["on_behalf_name"],
                         "publishable": state["publishable"],
-                        "cosigners": [],
+                        "cosigners": draft.cosigners,
                         "comments": [c.entry for c in draft.comments[: revision.shown]],
-                        "attachments": [],
+                        "attachments": draft.attachments,
                         "received": revision.received,
                     }
                 ),
@@ -352,7 +463,7 @@ def _build(
                     Comment.__name__,
                     c.entry["id"],
                     None,
-                    _comment_state(c.values, moderation),
+                    _comment_state(c.values or {}, moderation),
                 )
                 for c in added
             ),
@@ -371,7 +482,29 @@ def _build(
             ),
         ]
         outcomes[plan] = Outcome(receipt, before is None, revision.number, len(added))
-    return Prepared(submissions, comments, revisions, audit, outcomes)
+    return Prepared(
+        submissions,
+        comments,
+        revisions,
+        audit,
+        outcomes,
+        updates=updates,
+        visible=visible,
+        hidden=hidden,
+    )
+
+
+#: The columns a revision recorded in bulk changes in a submission recorded before the file.
+_UPDATED = (
+    "general_remarks",
+    "on_behalf_kind",
+    "on_behalf_group",
+    "on_behalf_name",
+    "publishable",
+    "revision_count",
+    "lock_version",
+    "last_submitted_at",
+)
 
 
 def _comment_state(values: dict[str, Any], moderation: ModerationStatus) -> dict[str, Any]:
@@ -418,20 +551,59 @@ def prepare(
     actor: User,
     consultation: Consultation,
     plans: Sequence[PlannedSubmission],
-    indexes: Sequence[int],
     moment: datetime,
-) -> Prepared:
-    """The rows that recording the plans ``indexes`` (of organisations without a
-    submission) adds, before anything is written; :class:`PlanError` as
-    record_offline_submission would refuse one."""
-    drafts = _simulate(actor, consultation, plans, indexes, moment)
-    submissions = len(drafts)
-    comments = sum(len(d.comments) for d in drafts)
-    if db.session.get_bind().dialect.name == "postgresql":
+) -> Prepared | None:
+    """The rows that recording the plans adds, worked out before anything is written, for
+    every plan but those of organisations whose submission has edits of its authors
+    waiting (or is not submitted): those are left to record_offline_submission
+    (``Prepared.indexes``: the plans done here; None: none). :class:`PlanError` as
+    record_offline_submission would refuse a plan."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    known = set(
+        db.session.scalars(
+            select(Submission.organisation_id).where(Submission.consultation_id == consultation.id)
+        )
+    )
+    wanted = {plan.organisation.id for plan in plans} & known
+    drafts: dict[int, _Submission] = {}
+    if wanted:
+        query = (
+            select(Submission)
+            .where(
+                Submission.consultation_id == consultation.id,
+                Submission.organisation_id.in_(wanted),
+            )
+            .options(
+                selectinload(Submission.comments).joinedload(Comment.provision),
+                selectinload(Submission.comments).joinedload(Comment.paragraph),
+                selectinload(Submission.cosigners).joinedload(Cosigner.organisation),
+                selectinload(Submission.attachments),
+                joinedload(Submission.organisation),
+            )
+            .execution_options(populate_existing=True)
+        )
+        if postgresql:  # as lock_submission does: held until the import commits
+            query = query.with_for_update(of=Submission)
+        for submission in db.session.scalars(query).unique():
+            if _eligible(submission):
+                drafts[submission.organisation_id] = _existing_draft(submission)
+    indexes = [
+        i
+        for i, plan in enumerate(plans)
+        if plan.organisation.id not in known or plan.organisation.id in drafts
+    ]
+    if not indexes:
+        return None
+    ordered = _simulate(actor, consultation, plans, indexes, moment, drafts)
+    ordered = [d for d in ordered if d.revisions or d.unchanged or d.existing is None]
+    new = [d for d in ordered if d.existing is None]
+    submissions = len(new)
+    comments = sum(len(r.added) for d in ordered for r in d.revisions)
+    if postgresql:
         prepared = _build(
             actor,
             consultation,
-            drafts,
+            ordered,
             moment,
             _reserve(Submission.__tablename__, submissions),
             _reserve(Comment.__tablename__, comments),
@@ -441,14 +613,15 @@ def prepare(
         prepared = _build(
             actor,
             consultation,
-            drafts,
+            ordered,
             moment,
             range(first[0], first[0] + submissions),
             range(first[1], first[1] + comments),
         )
         prepared.first_ids = first
-    prepared.drafts = drafts
+    prepared.drafts = ordered
     prepared.context = (actor, consultation, moment)
+    prepared.indexes = indexes
     return prepared
 
 
@@ -471,6 +644,7 @@ def write(prepared: Prepared) -> Prepared:
         first = _next_ids()
         if first != prepared.first_ids:
             submissions, comments = len(prepared.submissions), len(prepared.comments)
+            indexes = prepared.indexes
             logger.info("bulk import: ids taken meanwhile, the rows are made again")
             rebuilt = _build(
                 actor,
@@ -485,6 +659,7 @@ def write(prepared: Prepared) -> Prepared:
                 prepared.drafts,
                 prepared.context,
             )
+            rebuilt.indexes = indexes
             prepared = rebuilt
     # Another writer may have recorded a submission of one of these organisations since
     # the file was checked (SQLite: not any more, the write lock is held).
@@ -494,24 +669,79 @@ def write(prepared: Prepared) -> Prepared:
         )
     )
     for draft in prepared.drafts:
-        if draft.organisation.id in taken:
+        if draft.existing is None and draft.organisation.id in taken:
             raise PlanError(draft.lines[0], _conflict(draft.organisation))
     dbapi = db.session.get_bind().dialect.dbapi
     driver_error: Any = getattr(dbapi, "IntegrityError", IntegrityError)
     try:
         insert_rows(Submission.__table__, prepared.submissions)
     except (IntegrityError, driver_error):
-        draft = prepared.drafts[0]
+        draft = next(d for d in prepared.drafts if d.existing is None)
         raise PlanError(draft.lines[0], _conflict(draft.organisation)) from None
+    if prepared.updates:
+        _update_existing(prepared)
     insert_rows(Comment.__table__, prepared.comments)
     insert_rows(SubmissionRevision.__table__, prepared.revisions, json_text=("snapshot",))
+    if prepared.visible or prepared.hidden:
+        _refresh_public_flags(prepared.visible, prepared.hidden)
+    for draft in prepared.drafts:
+        if draft.existing is not None:  # read before: changed above
+            for comment in draft.existing.comments:
+                db.session.expire(comment)
+            db.session.expire(draft.existing)
     logger.info(
-        "offline import: %d new submissions recorded by user %s in bulk, %d comments",
+        "offline import: %d new submissions and %d revisions recorded by user %s in bulk, "
+        "%d comments",
         len(prepared.submissions),
+        len(prepared.revisions),
         actor.id,
         len(prepared.comments),
     )
     return prepared
+
+
+def _update_existing(prepared: Prepared) -> None:
+    """The new state of the submissions recorded before the file, one UPDATE each with
+    their lock version as read (SQLite read them before the write lock)."""
+    table = Submission.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.lock_version == bindparam("b_version"))
+        .values({name: bindparam(name) for name in _UPDATED})
+    )
+    result = db.session.connection().execute(statement, prepared.updates)
+    if result.rowcount != len(prepared.updates):
+        draft = next(d for d in prepared.drafts if d.existing is not None)
+        raise PlanError(
+            draft.lines[0],
+            str(
+                _(
+                    "This submission was being changed at the same moment elsewhere. "
+                    "Reload the page."
+                )
+            ),
+        )
+
+
+def _refresh_public_flags(visible: list[int], hidden: list[int]) -> None:
+    """refresh_public_flags of the submissions recorded before the file, together."""
+    table = Comment.__table__
+    shown = case(
+        (
+            and_(
+                table.c.moderation_status == ModerationStatus.PUBLISHED,
+                table.c.withdrawn_at.is_(None),
+            ),
+            true(),
+        ),
+        else_=false(),
+    )
+    connection = db.session.connection()
+    for ids, value in ((visible, shown), (hidden, false())):
+        if ids:
+            connection.execute(
+                update(table).where(table.c.submission_id.in_(ids)).values(is_public=value)
+            )
 
 
 def _conflict(organisation: Organisation) -> str:

@@ -25,7 +25,7 @@ from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
 from consult_app.extensions import db
 from consult_app.submissions import offline_bulk
 from consult_app.submissions.commenting import CommentFields, validated_comment
-from consult_app.submissions.models import Channel, ImportStage, OnBehalfKind, Submission
+from consult_app.submissions.models import Channel, ImportStage, OnBehalfKind
 from consult_app.submissions.offline import (
     AuditItem,
     check_offline_channel,
@@ -422,18 +422,18 @@ def import_offline_file(
 ) -> ImportResult:
     """Import every submission of a .csv or .xlsx file, or none of them (one savepoint).
 
-    The submissions of organisations that had none (their first group of rows and its
-    further groups) are worked out before anything is written and inserted in bulk
-    (:mod:`~consult_app.submissions.offline_bulk`); each group of rows of an organisation
-    that already had a submission is then recorded by :func:`record_offline_submission`.
-    Same rows, ids and audit entries (in the same order) as recording group by group,
-    except that, in a file mixing both kinds, the comments of the new submissions take
-    their ids first.
+    What each group of rows records (a new submission, or a new revision of the
+    organisation's submission) is worked out before anything is written and written in
+    bulk (:mod:`~consult_app.submissions.offline_bulk`): the same rows, ids and audit
+    entries (in the same order) as :func:`record_offline_submission` group by group. The
+    groups of an organisation whose submission has edits of its authors waiting (or is
+    not submitted) are left to :func:`record_offline_submission`, after the bulk write
+    (their comments then take their ids after the others').
 
     ``progress`` hears of the stages and the rows: checked (only reads: nothing is locked),
     then written. The writes are one transaction, which on SQLite holds the database's
     write lock until the caller commits: the first ``WRITING`` call (0 rows) comes before
-    the lock is taken, the later ones (after the bulk and after each further submission)
+    the lock is taken, the later ones (after the bulk write and after each group left)
     while it is held, so a listener writing through another connection on SQLite must
     leave those out (``import_jobs`` does).
     """
@@ -445,18 +445,10 @@ def import_offline_file(
         raise ImportRejected(
             [RowError(plans[0].line, None, _("This consultation is not open yet."))]
         )
-    # Organisations with a submission already: recorded one group at a time (their
-    # comments, co-signers and unsubmitted edits are read); the others in bulk.
-    existing = set(
-        db.session.scalars(
-            select(Submission.organisation_id).where(Submission.consultation_id == consultation.id)
-        )
-    )
-    fresh = [i for i, plan in enumerate(plans) if BULK and plan.organisation.id not in existing]
+    # Worked out before anything is written and recorded in bulk, but the groups of rows
+    # of submissions with edits of their authors waiting (record_offline_submission).
     try:
-        prepared = (
-            offline_bulk.prepare(actor, consultation, plans, fresh, moment) if fresh else None
-        )
+        prepared = offline_bulk.prepare(actor, consultation, plans, moment) if BULK else None
     except offline_bulk.PlanError as error:
         raise ImportRejected([RowError(error.line, None, error.message)]) from None
     rows = sum(len(plan.comments) for plan in plans)
@@ -484,10 +476,10 @@ def import_offline_file(
                     revision=outcome.revision,
                     comments=outcome.comments,
                 )
-            written += sum(len(plans[i].comments) for i in fresh)
+            written += sum(len(plans[i].comments) for i in prepared.indexes)
             if progress:
                 progress(ImportStage.WRITING, written, rows)
-        done = set(fresh)
+        done = set(prepared.indexes) if prepared is not None else set()
         for index, plan in enumerate(plans):
             if index in done:
                 continue

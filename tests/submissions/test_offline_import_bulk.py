@@ -172,24 +172,60 @@ def import_file(world, names: list[str], tag: str, *, bulk: bool, monkeypatch) -
     ]
 
 
+def record_before(world, names: list[str]) -> None:
+    """A submission of each organisation before the file (a letter co-signed by one)."""
+    from consult_app.accounts.models import Organisation
+    from consult_app.submissions.commenting import CommentFields
+    from consult_app.submissions.models import Channel, Position
+    from consult_app.submissions.offline import record_offline_submission
+
+    for n, name in enumerate(names):
+        organisation = db.session.scalars(
+            select(Organisation).where(Organisation.name == name)
+        ).one()
+        record_offline_submission(
+            world.secretariat,
+            world.consultation,
+            organisation,
+            channel=Channel.LETTER,
+            channel_detail=f"Earlier {n}",
+            received_at=datetime(2023, 1, 10, tzinfo=UTC),
+            comments=[(world.articles[0], CommentFields(Position.SUPPORT, f"Earlier {n}."))],
+            publishable=n != 1,
+            cosigner_ids=[world.other_org.id] if n == 0 else [],
+            now=NOW,
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("before_the_file", [False, True], ids=["new", "existing"])
 @pytest.mark.parametrize("mode", list(PublicationMode))
 def test_a_file_recorded_in_bulk_gives_what_recording_group_by_group_gives(
-    world, monkeypatch, mode
+    world, monkeypatch, mode, before_the_file
 ):
     world.consultation.publication_mode = mode
     one_by_one = [make_org(f"One by one {n}").name for n in range(3)]
     in_bulk = [make_org(f"In bulk {n}").name for n in range(3)]
     db.session.commit()
+    if before_the_file:  # every group of the file is then a revision of a submission
+        record_before(world, one_by_one)
+        record_before(world, in_bulk)
 
     before = import_file(world, one_by_one, "One by one", bulk=False, monkeypatch=monkeypatch)
     after = import_file(world, in_bulk, "In bulk", bulk=True, monkeypatch=monkeypatch)
 
     # Same outcomes, group by group: created, revision (None: nothing new), comments.
     assert after == before
-    assert [(created, revision, count) for _o, created, revision, count in after] == [
-        (True, 1, 2), (True, 1, 1), (False, 2, 1), (True, 1, 1), (False, 2, 1),
-        (False, None, 0), (False, 2, 0), (False, 3, 1),
-    ]
+    if not before_the_file:
+        assert [(created, revision, count) for _o, created, revision, count in after] == [
+            (True, 1, 2), (True, 1, 1), (False, 2, 1), (True, 1, 1), (False, 2, 1),
+            (False, None, 0), (False, 2, 0), (False, 3, 1),
+        ]
+    else:
+        assert [(created, revision, count) for _o, created, revision, count in after] == [
+            (False, 2, 2), (False, 2, 1), (False, 3, 1), (False, 2, 1), (False, 3, 1),
+            (False, None, 0), (False, 3, 0), (False, 4, 1),
+        ]
     expected = normalised(world.consultation.id, one_by_one, "One by one")
     found = normalised(world.consultation.id, in_bulk, "In bulk")
     assert found["submissions"] == expected["submissions"]
@@ -411,3 +447,30 @@ def test_ids_taken_by_another_writer_before_the_write(world, monkeypatch, caplog
     assert len(added) == len(bodies) == 8
     assert verify_chain() == []
     assert compare(world.consultation.id) == []
+
+
+def test_a_submission_changed_before_the_write_rejects_the_file(world, monkeypatch):
+    """A submission read for the file and changed before the write (SQLite reads before
+    taking the write lock) fails its version check: nothing of the file is kept."""
+    from sqlalchemy import update
+
+    from consult_app.submissions import offline_bulk
+
+    names = [make_org(f"Changed {n}").name for n in range(3)]
+    db.session.commit()
+    record_before(world, names)
+    original = offline_bulk.take_write_lock
+
+    def changed_meanwhile() -> None:
+        table = Submission.__table__
+        db.session.execute(update(table).values(lock_version=table.c.lock_version + 1))
+        original()
+
+    monkeypatch.setattr(offline_bulk, "take_write_lock", changed_meanwhile)
+    with pytest.raises(offline_import.ImportRejected) as caught:
+        import_offline_file(
+            world.secretariat, world.consultation, csv_bytes(rows_for(names, "C")), now=NOW
+        )
+    assert "changed at the same moment" in caught.value.errors[0].message
+    db.session.rollback()
+    assert len(db.session.scalars(select(SubmissionRevision)).all()) == 3  # the earlier ones
