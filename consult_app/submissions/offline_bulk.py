@@ -309,7 +309,7 @@ def _simulate(
         start = len(draft.comments)
         for (provision, fields), values in zip(plan.comments, plan.values, strict=True):
             # What each comment says, to leave out those already recorded.
-            key = tuple(values.values())
+            key = tuple(values[k] for k in VALUE_KEYS)
             if key in draft.keys:
                 continue
             draft.keys.add(key)
