@@ -11,7 +11,8 @@ import heapq
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Table,
+    Text,
     bindparam,
     event,
     func,
@@ -326,8 +328,14 @@ def log_action(
     return entry
 
 
-def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(
+    table: Table, rows: Sequence[dict[str, Any]], *, json_text: Collection[str] = ()
+) -> None:
     """INSERT ``rows`` (all with the same keys) in list order, with few statements.
+
+    ``json_text``: JSON columns whose values are given serialised already (the text
+    ``json.dumps`` makes of them, as the column's type would), or None: the work of
+    serialising them can then be done before a lock is taken.
 
     SQLite: one ``executemany`` (without RETURNING, which would make one statement a row).
     PostgreSQL: one ``COPY`` (psycopg's ``executemany`` is one INSERT a row, each firing
@@ -340,7 +348,18 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     connection = db.session.connection()
     dialect = connection.dialect
     if dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
+        statement = insert(table)
+        if json_text:
+            # Bound as text; None as the column's type would store it (JSON null).
+            nulls = {
+                name: table.c[name].type._cached_bind_processor(dialect)(None)  # type: ignore[misc]
+                for name in json_text
+            }
+            statement = statement.values(
+                {name: bindparam(name, type_=Text()) for name in json_text}
+            )
+            rows = [{**row, **{n: v for n, v in nulls.items() if row[n] is None}} for row in rows]
+        connection.execute(statement, rows)
         return
     given = list(rows[0])
     defaults = {
@@ -350,11 +369,13 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     }
     names = [*given, *defaults]
     columns = [table.c[name] for name in names]
-    processors = [c.type._cached_bind_processor(dialect) for c in columns]
+    processors = [
+        None if c.name in json_text else c.type._cached_bind_processor(dialect) for c in columns
+    ]
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     raw = connection.connection.driver_connection
-    statement = f"COPY {table.name} ({quoted}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+    copy_sql = f"COPY {table.name} ({quoted}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
         for row in rows:
             values = [row[name] for name in given] + list(defaults.values())
             copy.write_row(
@@ -363,6 +384,62 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
                     for p, v in zip(processors, values, strict=True)
                 ]
             )
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """An entry to append, made ready before the chain's lock is taken: its content as JSON
+    (``before``/``after`` as stored) and the text its hash covers, less ``at`` and
+    ``prev_hash``, known only once the lock is held (:func:`append_records`)."""
+
+    action: str
+    object_type: str
+    object_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    head: str  # the payload up to the value of "at"
+    middle: str  # the payload between "at" and the value of "prev_hash"
+    before_text: str | None  # ``before`` and ``after`` as the JSON column stores them
+    after_text: str | None
+
+
+def audit_record(
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """The entry ``actor`` appends for ``action`` on an object named by its type and id."""
+    before, after = _jsonable(before), _jsonable(after)
+    actor_id = actor.id if actor is not None else None
+    # _payload's text cut around its two late values (keys sorted: action, actor_id,
+    # after, at, before, object_id, object_type, prev_hash); json.dumps of each part gives
+    # the same text as within the whole (sort_keys applies at every level).
+    dump = _dump
+    head = (
+        f'{{"action": {dump(action)}, "actor_id": {dump(actor_id)}, "after": {dump(after)}, "at": '
+    )
+    middle = (
+        f', "before": {dump(before)}, "object_id": {dump(object_id)}, '
+        f'"object_type": {dump(object_type)}, "prev_hash": '
+    )
+    return AuditRecord(
+        action,
+        object_type,
+        object_id,
+        before,
+        after,
+        head,
+        middle,
+        None if before is None else json.dumps(before),
+        None if after is None else json.dumps(after),
+    )
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def log_actions(
@@ -375,28 +452,45 @@ def log_actions(
     at once): the chain's lock is taken once, the hashes are chained here, and the rows go in
     with one multi-row INSERT in chain order. Flushed, not committed; returns the count.
     """
-    if not items:
+    return append_records(
+        actor,
+        [
+            audit_record(actor, action, type(obj).__name__, getattr(obj, "id", None), b, a)
+            for action, obj, b, a in items
+        ],
+    )
+
+
+def append_records(actor: Actor | None, records: Sequence[AuditRecord]) -> int:
+    """Append ``records`` (made by :func:`audit_record` for ``actor``) in order, with one
+    INSERT: under the chain's lock only their time, previous hashes and hashes are added."""
+    if not records:
         return 0
     db.session.flush()
     connection = _lock_chain()
     at = datetime.now(UTC).replace(microsecond=0)
+    at_text = _dump(at.astimezone(UTC).isoformat())
     previous = connection.execute(_LAST_HASH).scalar_one_or_none() or GENESIS_HASH
     actor_id = actor.id if actor is not None else None
     rows = []
-    for action, obj, before, after in items:
-        fields: dict[str, Any] = {
-            "at": at,
-            "actor_id": actor_id,
-            "action": action,
-            "object_type": type(obj).__name__,
-            "object_id": getattr(obj, "id", None),
-            "before": _jsonable(before),
-            "after": _jsonable(after),
-        }
-        digest = hashlib.sha256(_payload(**fields, prev_hash=previous).encode()).hexdigest()
-        rows.append({**fields, "prev_hash": previous, "hash": digest})
+    for record in records:
+        payload = f'{record.head}{at_text}{record.middle}"{previous}"}}'
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        rows.append(
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "action": record.action,
+                "object_type": record.object_type,
+                "object_id": record.object_id,
+                "before": record.before_text,
+                "after": record.after_text,
+                "prev_hash": previous,
+                "hash": digest,
+            }
+        )
         previous = digest
-    insert_rows(_table, rows)
+    insert_rows(_table, rows, json_text=("before", "after"))
     logger.info("audit: %d entries by %s", len(rows), actor_id)
     return len(rows)
 

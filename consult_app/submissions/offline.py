@@ -176,6 +176,7 @@ def record_offline_submission(
     received_at: datetime,
     general_remarks: str | None = None,
     comments: Sequence[tuple[Provision, CommentFields]] = (),
+    values: Sequence[dict[str, Any]] | None = None,
     publishable: bool = True,
     on_behalf_kind: OnBehalfKind = OnBehalfKind.NONE,
     on_behalf_group: RegionalGroup | None = None,
@@ -188,6 +189,8 @@ def record_offline_submission(
 
     ``audit``: a list to append the audit entries to instead of logging them here (a bulk
     import logs those of all its submissions with one :func:`log_actions` at its end).
+    ``values``: instead of ``comments``, comments already checked by
+    :func:`validated_comment` (a file's rows, checked when the file was).
     """
     if not consultation.can_manage(actor):
         raise NotAllowed(_("Only the secretariat records submissions received outside."))
@@ -210,8 +213,9 @@ def record_offline_submission(
             cosigner_ids=cosigner_ids,
         ),
     )
-    probe = probe_submission(consultation)
-    values = [validated_comment(probe, provision, fields) for provision, fields in comments]
+    if values is None:
+        probe = probe_submission(consultation)
+        values = [validated_comment(probe, provision, fields) for provision, fields in comments]
     if not values and not valid.general_remarks:
         raise UserError(_("Nothing to record: add at least one comment or general remarks."))
 

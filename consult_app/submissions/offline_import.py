@@ -18,11 +18,12 @@ from sqlalchemy import func, or_, select
 
 from consult_app.accounts.models import Organisation, RegionalGroup, User
 from consult_app.consultations.models import Consultation
-from consult_app.core.audit import log_actions
+from consult_app.core.audit import AuditRecord, append_records, audit_record
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
 from consult_app.extensions import db
+from consult_app.submissions import offline_bulk
 from consult_app.submissions.commenting import CommentFields, validated_comment
 from consult_app.submissions.models import Channel, ImportStage, OnBehalfKind
 from consult_app.submissions.offline import (
@@ -52,6 +53,9 @@ logger = logging.getLogger(__name__)
 #: shows it); called once per stage and every ``PROGRESS_EVERY`` rows while checking.
 Progress = Callable[[ImportStage, int, int], None]
 PROGRESS_EVERY = 500
+#: Record the submissions a file creates in bulk (False: every group of rows through
+#: record_offline_submission, as before; the tests compare the two).
+BULK = True
 
 # --- bulk import -----------------------------------------------------------------------
 
@@ -159,6 +163,8 @@ class PlannedSubmission:
     publishable: bool
     on_behalf: tuple[OnBehalfKind, RegionalGroup | None, str | None]
     comments: list[tuple[Provision, CommentFields]] = field(default_factory=list)
+    #: What validated_comment made of each comment (checked once, recorded as it is).
+    values: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -342,6 +348,7 @@ def plan_import(
         if organisation is not None:
             on_behalf = check("on_behalf", parse_on_behalf, organisation)
         fields = None
+        value: dict[str, Any] | None = None
         if provision is not None and position is not None and kind is not None:
             fields = CommentFields(
                 position=position,
@@ -352,7 +359,7 @@ def plan_import(
                 rationale=cell(row, "rationale") or None,
             )
             try:
-                validated_comment(probe, provision, fields)
+                value = validated_comment(probe, provision, fields)
             except UserError as error:
                 row_errors.append(RowError(row.line, "comment", error.message))
         if row_errors:
@@ -360,6 +367,7 @@ def plan_import(
             continue
         assert organisation is not None and channel is not None and received_at is not None
         assert provision is not None and fields is not None and on_behalf is not None
+        assert value is not None
         key = (organisation.id, channel, (detail or "").casefold())
         plan = plans.get(key)
         if plan is None:
@@ -391,6 +399,7 @@ def plan_import(
                         )
                     )
         plan.comments.append((provision, fields))
+        plan.values.append(value)
     if progress:
         progress(ImportStage.CHECKING, total, total)
     if errors:
@@ -413,28 +422,69 @@ def import_offline_file(
 ) -> ImportResult:
     """Import every submission of a .csv or .xlsx file, or none of them (one savepoint).
 
+    What each group of rows records (a new submission, or a new revision of the
+    organisation's submission) is worked out before anything is written and written in
+    bulk (:mod:`~consult_app.submissions.offline_bulk`): the same rows, ids and audit
+    entries (in the same order) as :func:`record_offline_submission` group by group. The
+    groups of an organisation whose submission has edits of its authors waiting (or is
+    not submitted) are left to :func:`record_offline_submission`, after the bulk write
+    (their comments then take their ids after the others').
+
     ``progress`` hears of the stages and the rows: checked (only reads: nothing is locked),
     then written. The writes are one transaction, which on SQLite holds the database's
     write lock until the caller commits: the first ``WRITING`` call (0 rows) comes before
-    the first write, the later ones (after each submission) while the lock is held, so a
-    listener writing through another connection on SQLite must leave those out
-    (``import_jobs`` does).
+    the lock is taken, the later ones (after the bulk write and after each group left)
+    while it is held, so a listener writing through another connection on SQLite must
+    leave those out (``import_jobs`` does).
     """
     if not consultation.can_manage(actor):
         raise NotAllowed(_("Only the secretariat records submissions received outside."))
     plans = plan_import(consultation, data, now=now, progress=progress)
-    imported: list[ImportedSubmission] = []
+    moment = now or utcnow()
+    if not consultation.has_opened(moment):
+        raise ImportRejected(
+            [RowError(plans[0].line, None, _("This consultation is not open yet."))]
+        )
+    # Worked out before anything is written and recorded in bulk, but the groups of rows
+    # of submissions with edits of their authors waiting (record_offline_submission).
+    try:
+        prepared = offline_bulk.prepare(actor, consultation, plans, moment) if BULK else None
+    except offline_bulk.PlanError as error:
+        raise ImportRejected([RowError(error.line, None, error.message)]) from None
     rows = sum(len(plan.comments) for plan in plans)
     written = 0
     if progress:
         progress(ImportStage.WRITING, 0, rows)
+    offline_bulk.take_write_lock()
     # The audit entries of all the submissions, appended with one INSERT at the end (the
-    # chain's lock and head read once, not once a submission).
-    audit: list[AuditItem] = []
+    # chain's lock and head read once, not once a submission), in the order of the plans.
+    audit: dict[int, list[AuditRecord]] = {}
+    outcomes: dict[int, ImportedSubmission] = {}
     savepoint = db.session.begin_nested()
     try:
-        for plan in plans:
+        if prepared is not None:
+            try:
+                prepared = offline_bulk.write(prepared)
+            except offline_bulk.PlanError as error:
+                raise ImportRejected([RowError(error.line, None, error.message)]) from None
+            audit.update(prepared.audit)
+            for index, outcome in prepared.outcomes.items():
+                outcomes[index] = ImportedSubmission(
+                    organisation=plans[index].organisation.name,
+                    receipt_number=outcome.receipt_number,
+                    created=outcome.created,
+                    revision=outcome.revision,
+                    comments=outcome.comments,
+                )
+            written += sum(len(plans[i].comments) for i in prepared.indexes)
+            if progress:
+                progress(ImportStage.WRITING, written, rows)
+        done = set(prepared.indexes) if prepared is not None else set()
+        for index, plan in enumerate(plans):
+            if index in done:
+                continue
             kind, group, name = plan.on_behalf
+            items: list[AuditItem] = []
             try:
                 result = record_offline_submission(
                     actor,
@@ -443,33 +493,36 @@ def import_offline_file(
                     channel=plan.channel,
                     channel_detail=plan.channel_detail,
                     received_at=plan.received_at,
-                    comments=plan.comments,
+                    values=plan.values,
                     publishable=plan.publishable,
                     on_behalf_kind=kind,
                     on_behalf_group=group,
                     on_behalf_name=name,
-                    now=now,
-                    audit=audit,
+                    now=moment,
+                    audit=items,
                 )
             except UserError as error:
                 raise ImportRejected([RowError(plan.line, None, error.message)]) from None
-            imported.append(
-                ImportedSubmission(
-                    organisation=plan.organisation.name,
-                    receipt_number=result.submission.receipt_number or "",
-                    created=result.created,
-                    revision=result.revision.number if result.revision else None,
-                    comments=len(result.comments),
-                )
+            audit[index] = [
+                audit_record(actor, action, type(obj).__name__, obj.id, before, after)
+                for action, obj, before, after in items
+            ]
+            outcomes[index] = ImportedSubmission(
+                organisation=plan.organisation.name,
+                receipt_number=result.submission.receipt_number or "",
+                created=result.created,
+                revision=result.revision.number if result.revision else None,
+                comments=len(result.comments),
             )
             written += len(plan.comments)
             if progress:
                 progress(ImportStage.WRITING, written, rows)
-        log_actions(actor, audit)
+        append_records(actor, [record for index in sorted(audit) for record in audit[index]])
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
         raise
+    imported = [outcomes[index] for index in range(len(plans))]
     if dry_run:
         savepoint.rollback()
     else:

@@ -97,7 +97,11 @@ def _same_snapshot(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def receipt_number_for(submission: Submission) -> str:
-    return f"{RECEIPT_PREFIX}-{submission.consultation_id:03d}-{submission.id:06d}"
+    return receipt_number(submission.consultation_id, submission.id)
+
+
+def receipt_number(consultation_id: int, submission_id: int) -> str:
+    return f"{RECEIPT_PREFIX}-{consultation_id:03d}-{submission_id:06d}"
 
 
 @dataclass(frozen=True)
