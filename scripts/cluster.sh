@@ -111,6 +111,11 @@ http {
     client_max_body_size 41m;  # the largest body: a file of offline submissions (40 MB)
     upstream consult_app {
 $servers        keepalive 16;
+        # Idle connections to an instance are closed by nginx before gunicorn closes them
+        # (its keepalive is 5 s, gunicorn.conf.py): a request sent on a connection the
+        # instance is closing at that moment would otherwise come back as a 502, and a
+        # POST is never resent.
+        keepalive_timeout 4s;
     }
     server {
         listen 127.0.0.1:$PROXY_PORT;

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -81,6 +82,50 @@ def _make_contributors(cluster: Cluster, tag: str, clients: int = CLIENTS) -> li
     return accounts
 
 
+def _logs(cluster: Cluster, lines: int = 30) -> str:
+    """The last lines of the proxy's error log and of each instance's log, for a failure's
+    message (the logs themselves stay in the cluster folder)."""
+    parts = []
+    for name in ["nginx-error.log", *(f"app-{port}.log" for port in cluster.app_ports)]:
+        path = cluster.directory / name
+        text = path.read_text("utf-8", "replace") if path.exists() else ""
+        parts.append(f"--- {name} ---\n" + "\n".join(text.splitlines()[-lines:]))
+    return "\n".join(parts)
+
+
+def _ready_client(cluster: Cluster, account: dict[str, Any]) -> tuple[Client, dict[str, str], str]:
+    """A client signed in through the proxy, with the comment form's fields and a position.
+
+    Getting ready is not what the fault tests test: a sign-in that fails before any fault is
+    tried again (three times at most), and each failure is reported as a warning with the
+    proxy's and the instances' logs, so that CI's output says what happened."""
+    sid = account["submission_id"]
+    path = f"/submissions/{sid}/provisions/{account['provision_ids'][0]}/comment"
+    for attempt in range(3):
+        client = Client(cluster.proxy_port)
+        try:
+            sign_in(client, account["email"])
+            status, _, page = client.request("GET", path)
+            assert status == 200, f"the comment form answered {status}"
+        except Exception as error:
+            client.close()
+            warnings.warn(
+                f"getting ready (attempt {attempt + 1}) failed: {type(error).__name__}: "
+                f"{error}\n{_logs(cluster)}",
+                stacklevel=1,
+            )
+            if attempt == 2:
+                raise
+            time.sleep(1)
+            continue
+        client.frozen = True  # keep the sign-in session (flash messages would pile up)
+        parsed = parse_forms(page)
+        fields = next(f for a, f in parsed.forms.items() if a.endswith("/comment"))
+        position = next(v for v in parsed.options.get("position", []) if v)
+        return client, fields, position
+    raise AssertionError("unreachable")
+
+
 def _post_comments(
     cluster: Cluster,
     account: dict[str, Any],
@@ -88,17 +133,12 @@ def _post_comments(
     outcome: Outcome,
     started: threading.Barrier,
 ) -> None:
-    client = Client(cluster.proxy_port)
-    sign_in(client, account["email"])
+    try:
+        client, fields, position = _ready_client(cluster, account)
+    except BaseException:
+        started.abort()  # the test fails at once, with this thread's error (not a timeout)
+        raise
     sid = account["submission_id"]
-    status, _, page = client.request(
-        "GET", f"/submissions/{sid}/provisions/{account['provision_ids'][0]}/comment"
-    )
-    assert status == 200, status
-    client.frozen = True  # keep the sign-in session (flash messages would pile up)
-    parsed = parse_forms(page)
-    fields = next(f for a, f in parsed.forms.items() if a.endswith("/comment"))
-    position = next(v for v in parsed.options.get("position", []) if v)
     started.wait()
     for n in range(POSTS_PER_CLIENT):
         pid = account["provision_ids"][n % len(account["provision_ids"])]
@@ -140,7 +180,14 @@ def _load_with_faults(
     ]
     for thread in threads:
         thread.start()
-    started.wait(timeout=120)
+    try:
+        started.wait(timeout=120)
+    except threading.BrokenBarrierError:
+        for thread in threads:
+            thread.join(timeout=60)
+        raise AssertionError(
+            f"a client could not get ready (see the warnings)\n{_logs(cluster)}"
+        ) from None
     times = []
     for threshold, fault in faults:
         while len(outcome.accepted) < threshold and any(t.is_alive() for t in threads):
@@ -449,16 +496,12 @@ def _at_the_deadline(
 ) -> None:
     """Post comments without pause across the deadline; submit once, at a moment near it
     (the clients' moments spread from 0.6 s before to 0.45 s after)."""
-    client = Client(cluster.proxy_port)
-    sign_in(client, account["email"])
+    try:
+        client, fields, position = _ready_client(cluster, account)
+    except BaseException:
+        started.abort()
+        raise
     sid = account["submission_id"]
-    pid = account["provision_ids"][0]
-    status, _, page = client.request("GET", f"/submissions/{sid}/provisions/{pid}/comment")
-    assert status == 200, status
-    client.frozen = True
-    parsed = parse_forms(page)
-    fields = next(f for a, f in parsed.forms.items() if a.endswith("/comment"))
-    position = next(v for v in parsed.options.get("position", []) if v)
     started.wait()
     deadline = closes[0]
     submit_at = deadline - 0.6 + index * 0.15
@@ -469,9 +512,7 @@ def _at_the_deadline(
             submitted = True
             _, _, page = client.request("GET", f"/submissions/{sid}")
             # The Submit button belongs to the details form (what it holds is submitted too).
-            form = next(
-                (f for a, f in parse_forms(page).forms.items() if "/details" in a), None
-            )
+            form = next((f for a, f in parse_forms(page).forms.items() if "/details" in a), None)
             sent = time.time()
             if form is None:  # the page no longer offers Submit: the deadline passed
                 attempts_status, location = 403, ""
@@ -547,7 +588,12 @@ def test_the_deadline_under_load(cluster: Cluster) -> None:
         consultation.closes_at = deadline
         db.session.commit()
     closes.append(deadline.timestamp())
-    started.wait(timeout=120)
+    try:
+        started.wait(timeout=120)
+    except threading.BrokenBarrierError:
+        raise AssertionError(
+            f"a client could not get ready (see the warnings)\n{_logs(cluster)}"
+        ) from None
     for thread in threads:
         thread.join(timeout=600)
     assert not any(t.is_alive() for t in threads)
