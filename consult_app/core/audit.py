@@ -23,7 +23,6 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Table,
-    Text,
     bindparam,
     event,
     func,
@@ -328,62 +327,110 @@ def log_action(
     return entry
 
 
-def insert_rows(
+@dataclass(frozen=True)
+class BoundRows:
+    """Rows of one table bound for the driver (:func:`bind_rows`): the columns, and each
+    row's values already through the columns' types, so that inserting them
+    (:func:`insert_bound`) is the driver's work only, and can follow a lock taken later."""
+
+    table: Table
+    names: tuple[str, ...]
+    values: list[tuple[Any, ...]]
+
+
+def bind_rows(
     table: Table, rows: Sequence[dict[str, Any]], *, json_text: Collection[str] = ()
-) -> None:
-    """INSERT ``rows`` (all with the same keys) in list order, with few statements.
+) -> BoundRows:
+    """The values ``rows`` (all with the same keys) give, as an INSERT of the rows would
+    bind them: the column defaults of the model for the columns not given, each value
+    through its column's type (SQLite: the text, integers and numbers sqlite3 stores).
 
     ``json_text``: JSON columns whose values are given serialised already (the text
-    ``json.dumps`` makes of them, as the column's type would), or None: the work of
-    serialising them can then be done before a lock is taken.
-
-    SQLite: one ``executemany`` (without RETURNING, which would make one statement a row).
-    PostgreSQL: one ``COPY`` (psycopg's ``executemany`` is one INSERT a row, each firing
-    the counts' statement triggers; multi-row INSERTs of thousands of values cost more to
-    build than to run). Column defaults of the model are applied, values go through the
-    columns' types as any INSERT would.
+    ``json.dumps`` makes of them, as the column's type would), or None.
     """
     if not rows:
-        return
-    connection = db.session.connection()
-    dialect = connection.dialect
-    if dialect.name != "postgresql":
-        statement = insert(table)
-        if json_text:
-            # Bound as text; None as the column's type would store it (JSON null).
-            nulls = {
-                name: table.c[name].type._cached_bind_processor(dialect)(None)  # type: ignore[misc]
-                for name in json_text
-            }
-            statement = statement.values(
-                {name: bindparam(name, type_=Text()) for name in json_text}
-            )
-            rows = [{**row, **{n: v for n, v in nulls.items() if row[n] is None}} for row in rows]
-        connection.execute(statement, rows)
-        return
+        return BoundRows(table, (), [])
+    dialect = db.session.get_bind().dialect
     given = list(rows[0])
     defaults = {
         c.name: c.default.arg  # type: ignore[attr-defined]
         for c in table.columns
         if c.name not in given and c.default is not None and c.default.is_scalar
     }
-    names = [*given, *defaults]
-    columns = [table.c[name] for name in names]
-    processors = [
-        None if c.name in json_text else c.type._cached_bind_processor(dialect) for c in columns
-    ]
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    raw = connection.connection.driver_connection
-    copy_sql = f"COPY {table.name} ({quoted}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            values = [row[name] for name in given] + list(defaults.values())
-            copy.write_row(
-                [
-                    p(v) if p is not None and v is not None else v
-                    for p, v in zip(processors, values, strict=True)
-                ]
+    names = (*given, *defaults)
+    extra = tuple(defaults.values())
+    if dialect.name == "postgresql":
+        # COPY: None is NULL; the driver adapts the rest once the types have made it.
+        postgresql = [
+            None if name in json_text else table.c[name].type._cached_bind_processor(dialect)
+            for name in names
+        ]
+        values = [
+            tuple(
+                p(v) if p is not None and v is not None else v
+                for p, v in zip(postgresql, (*(row[n] for n in given), *extra), strict=True)
             )
+            for row in rows
+        ]
+        return BoundRows(table, names, values)
+    # As SQLAlchemy binds an INSERT: every value through its type's processor (None too);
+    # JSON given as text is bound as text, None as the JSON type stores it (JSON null).
+    processors: list[Any] = []
+    for name in names:
+        column_type = table.c[name].type
+        if name in json_text:
+            null = column_type._cached_bind_processor(dialect)(None)  # type: ignore[misc]
+            processors.append(lambda v, null=null: null if v is None else v)
+        else:
+            processors.append(column_type._cached_bind_processor(dialect))
+    if all(p is None for p in processors):
+        values = [(*(row[n] for n in given), *extra) for row in rows]
+    else:
+        steps = [(i, p) for i, p in enumerate(processors) if p is not None]
+        values = []
+        for row in rows:
+            value = [*(row[n] for n in given), *extra]
+            for i, p in steps:
+                value[i] = p(value[i])
+            values.append(tuple(value))
+    return BoundRows(table, names, values)
+
+
+def insert_bound(rows: BoundRows) -> None:
+    """INSERT rows bound by :func:`bind_rows`, in their order, with one statement.
+
+    SQLite: one ``executemany`` of the driver (without RETURNING, which would make one
+    statement a row). PostgreSQL: one ``COPY`` (psycopg's ``executemany`` is one INSERT a
+    row, each firing the counts' statement triggers; multi-row INSERTs of thousands of
+    values cost more to build than to run). The counts' triggers fire as for any insert.
+    """
+    if not rows.values:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    quoted = ", ".join(quote(name) for name in rows.names)
+    table = dialect.identifier_preparer.format_table(rows.table)
+    if dialect.name != "postgresql":
+        assert dialect.paramstyle == "qmark", dialect.paramstyle
+        marks = ", ".join("?" for _ in rows.names)
+        sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608 (quoted names)
+        connection.exec_driver_sql(sql, rows.values)
+        return
+    raw = connection.connection.driver_connection
+    copy_sql = f"COPY {table} ({quoted}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+        for value in rows.values:
+            copy.write_row(value)
+
+
+def insert_rows(
+    table: Table, rows: Sequence[dict[str, Any]], *, json_text: Collection[str] = ()
+) -> None:
+    """INSERT ``rows`` (all with the same keys) in list order, with one statement
+    (:func:`bind_rows`, then :func:`insert_bound`: the binding can also be done before a
+    lock is taken, and the insert after)."""
+    insert_bound(bind_rows(table, rows, json_text=json_text))
 
 
 @dataclass(frozen=True)
@@ -461,17 +508,24 @@ def log_actions(
     )
 
 
-def append_records(actor: Actor | None, records: Sequence[AuditRecord]) -> int:
-    """Append ``records`` (made by :func:`audit_record` for ``actor``) in order, with one
-    INSERT: under the chain's lock only their time, previous hashes and hashes are added."""
-    if not records:
-        return 0
-    db.session.flush()
-    connection = _lock_chain()
+@dataclass(frozen=True)
+class ChainDraft:
+    """Entries chained before the chain's lock is taken (:func:`draft_chain`): bound for
+    the driver after the head read then, with the time then. :func:`append_records` uses
+    them if the head is still the same once it holds the lock."""
+
+    records: Sequence[AuditRecord]
+    actor_id: int | None
+    previous: str  # the head the entries follow
+    rows: BoundRows
+
+
+def _chained(
+    actor_id: int | None, records: Sequence[AuditRecord], previous: str
+) -> list[dict[str, Any]]:
+    """The rows of ``records`` after the entry whose hash is ``previous``, at this second."""
     at = datetime.now(UTC).replace(microsecond=0)
     at_text = _dump(at.astimezone(UTC).isoformat())
-    previous = connection.execute(_LAST_HASH).scalar_one_or_none() or GENESIS_HASH
-    actor_id = actor.id if actor is not None else None
     rows = []
     for record in records:
         payload = f'{record.head}{at_text}{record.middle}"{previous}"}}'
@@ -490,9 +544,52 @@ def append_records(actor: Actor | None, records: Sequence[AuditRecord]) -> int:
             }
         )
         previous = digest
-    insert_rows(_table, rows, json_text=("before", "after"))
-    logger.info("audit: %d entries by %s", len(rows), actor_id)
-    return len(rows)
+    return rows
+
+
+def draft_chain(actor: Actor | None, records: Sequence[AuditRecord]) -> ChainDraft:
+    """``records`` chained after the head read now, without the chain's lock, and bound
+    for the driver: once the lock is held, :func:`append_records` only checks the head.
+
+    The entries' time is now: if the head is still the same then, no entry was appended
+    meanwhile, so times still follow the chain's order.
+    """
+    actor_id = actor.id if actor is not None else None
+    previous = db.session.execute(_LAST_HASH).scalar_one_or_none() or GENESIS_HASH
+    rows = bind_rows(_table, _chained(actor_id, records, previous), json_text=_JSON_TEXT)
+    return ChainDraft(records, actor_id, previous, rows)
+
+
+_JSON_TEXT = ("before", "after")
+
+
+def append_records(
+    actor: Actor | None, records: Sequence[AuditRecord], *, draft: ChainDraft | None = None
+) -> int:
+    """Append ``records`` (made by :func:`audit_record` for ``actor``) in order, with one
+    INSERT: under the chain's lock only their time, previous hashes and hashes are added,
+    or nothing when ``draft`` (the same records, :func:`draft_chain`) follows the head."""
+    if not records:
+        return 0
+    db.session.flush()
+    connection = _lock_chain()
+    previous = connection.execute(_LAST_HASH).scalar_one_or_none() or GENESIS_HASH
+    actor_id = actor.id if actor is not None else None
+    if (
+        draft is not None
+        and draft.previous == previous
+        and draft.actor_id == actor_id
+        and len(draft.records) == len(records)
+        and all(a is b for a, b in zip(draft.records, records, strict=True))
+    ):
+        rows = draft.rows
+    else:
+        if draft is not None:
+            logger.info("audit: entries appended meanwhile, %d chained again", len(records))
+        rows = bind_rows(_table, _chained(actor_id, records, previous), json_text=_JSON_TEXT)
+    insert_bound(rows)
+    logger.info("audit: %d entries by %s", len(rows.values), actor_id)
+    return len(rows.values)
 
 
 def chain_head(connection: Connection) -> tuple[int, str] | None:

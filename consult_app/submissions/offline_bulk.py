@@ -37,7 +37,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from consult_app.accounts.models import Organisation, User
 from consult_app.consultations.models import Consultation, PublicationMode
-from consult_app.core.audit import AuditRecord, audit_record, insert_rows
+from consult_app.core.audit import AuditRecord, BoundRows, audit_record, bind_rows, insert_bound
 from consult_app.core.errors import UserError
 from consult_app.extensions import db
 from consult_app.submissions.models import (
@@ -142,6 +142,10 @@ class Prepared:
     visible: list[int] = field(default_factory=list)
     hidden: list[int] = field(default_factory=list)
     indexes: list[int] = field(default_factory=list)  # the plans recorded here
+    #: The rows of the submissions, comments and revisions bound for the driver
+    #: (:func:`~consult_app.core.audit.bind_rows`), so that the write lock is held for
+    #: the driver's inserts only.
+    bound: tuple[BoundRows, ...] = ()
 
 
 def _existing_draft(submission: Submission) -> _Submission:
@@ -433,7 +437,7 @@ def _build(
                 "number": revision.number,
                 "submitted_at": moment,
                 "submitted_by_id": actor.id,
-                # Serialised here, not while the write lock is held (insert_rows).
+                # Serialised here, not while the write lock is held (bind_rows).
                 "snapshot": json.dumps(
                     {
                         "organisation": {
@@ -491,6 +495,11 @@ def _build(
         updates=updates,
         visible=visible,
         hidden=hidden,
+        bound=(
+            bind_rows(Submission.__table__, submissions),
+            bind_rows(Comment.__table__, comments),
+            bind_rows(SubmissionRevision.__table__, revisions, json_text=("snapshot",)),
+        ),
     )
 
 
@@ -673,21 +682,24 @@ def write(prepared: Prepared) -> Prepared:
             raise PlanError(draft.lines[0], _conflict(draft.organisation))
     dbapi = db.session.get_bind().dialect.dbapi
     driver_error: Any = getattr(dbapi, "IntegrityError", IntegrityError)
+    submission_rows, comment_rows, revision_rows = prepared.bound
     try:
-        insert_rows(Submission.__table__, prepared.submissions)
+        insert_bound(submission_rows)
     except (IntegrityError, driver_error):
         draft = next(d for d in prepared.drafts if d.existing is None)
         raise PlanError(draft.lines[0], _conflict(draft.organisation)) from None
     if prepared.updates:
         _update_existing(prepared)
-    insert_rows(Comment.__table__, prepared.comments)
-    insert_rows(SubmissionRevision.__table__, prepared.revisions, json_text=("snapshot",))
+    insert_bound(comment_rows)
+    insert_bound(revision_rows)
     if prepared.visible or prepared.hidden:
         _refresh_public_flags(prepared.visible, prepared.hidden)
     for draft in prepared.drafts:
         if draft.existing is not None:  # read before: changed above
             for comment in draft.existing.comments:
-                db.session.expire(comment)
+                # Only these (_refresh_public_flags): a whole object's expiry walks its
+                # relationships, which thousands of comments make long under the lock.
+                db.session.expire(comment, _REFRESHED)
             db.session.expire(draft.existing)
     logger.info(
         "offline import: %d new submissions and %d revisions recorded by user %s in bulk, "
@@ -721,6 +733,10 @@ def _update_existing(prepared: Prepared) -> None:
                 )
             ),
         )
+
+
+#: The columns of the comments recorded before the file that :func:`write` changes.
+_REFRESHED = ("is_public", "updated_at")
 
 
 def _refresh_public_flags(visible: list[int], hidden: list[int]) -> None:

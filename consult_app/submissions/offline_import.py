@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 
 from consult_app.accounts.models import Organisation, RegionalGroup, User
 from consult_app.consultations.models import Consultation
-from consult_app.core.audit import AuditRecord, append_records, audit_record
+from consult_app.core.audit import AuditRecord, append_records, audit_record, draft_chain
 from consult_app.core.errors import NotAllowed, UserError
 from consult_app.core.models import utcnow
 from consult_app.core.spreadsheets import FORMULA_STARTS, TableRow, read_table
@@ -455,6 +455,14 @@ def import_offline_file(
     written = 0
     if progress:
         progress(ImportStage.WRITING, 0, rows)
+    # Every group in bulk: the audit entries are chained and bound now, after the head
+    # read now; once the write lock is held only the head is checked (chained again if
+    # another writer appended an entry meanwhile, or if the rows were made again).
+    chain = (
+        draft_chain(actor, [r for i in sorted(prepared.audit) for r in prepared.audit[i]])
+        if prepared is not None and len(prepared.indexes) == len(plans)
+        else None
+    )
     offline_bulk.take_write_lock()
     # The audit entries of all the submissions, appended with one INSERT at the end (the
     # chain's lock and head read once, not once a submission), in the order of the plans.
@@ -464,9 +472,12 @@ def import_offline_file(
     try:
         if prepared is not None:
             try:
-                prepared = offline_bulk.write(prepared)
+                written_rows = offline_bulk.write(prepared)
             except offline_bulk.PlanError as error:
                 raise ImportRejected([RowError(error.line, None, error.message)]) from None
+            if written_rows is not prepared:  # made again: other ids in the entries
+                chain = None
+            prepared = written_rows
             audit.update(prepared.audit)
             for index, outcome in prepared.outcomes.items():
                 outcomes[index] = ImportedSubmission(
@@ -517,7 +528,9 @@ def import_offline_file(
             written += len(plan.comments)
             if progress:
                 progress(ImportStage.WRITING, written, rows)
-        append_records(actor, [record for index in sorted(audit) for record in audit[index]])
+        append_records(
+            actor, [record for index in sorted(audit) for record in audit[index]], draft=chain
+        )
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()

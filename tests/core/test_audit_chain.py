@@ -255,3 +255,91 @@ def test_links_are_append_only(app):
     with pytest.raises(AuditLogAppendOnly):
         db.session.execute(delete(AuditLink))
     db.session.rollback()
+
+
+def test_rows_bound_before_a_lock_are_stored_as_an_insert_stores_them(app):
+    """insert_rows (bind_rows, then insert_bound: the driver's executemany or COPY) stores
+    what SQLAlchemy's INSERT of the same rows stores: enums, booleans, times, the model's
+    column defaults for the columns not given, JSON given as text."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from consult_app.core.audit import bind_rows, insert_bound
+    from consult_app.submissions.models import (
+        Channel,
+        OnBehalfKind,
+        SubmissionRevision,
+        SubmissionStatus,
+    )
+
+    consultation = make_consultation()
+    actor = make_user(role=Role.SECRETARIAT)
+    first, second = make_org(), make_org()
+    db.session.commit()
+    at = datetime(2023, 1, 20, 9, 30, tzinfo=UTC)
+
+    def row(organisation_id: int, submission_id: int) -> dict:
+        return {
+            "id": submission_id,
+            "consultation_id": consultation.id,
+            "organisation_id": organisation_id,
+            "created_by_id": actor.id,
+            "status": SubmissionStatus.SUBMITTED,
+            "channel": Channel.LETTER,
+            "received_at": at,
+            "on_behalf_kind": OnBehalfKind.NONE,
+            "on_behalf_name": None,
+            "publishable": False,
+            "submitted_at": at,
+            "receipt_number": f"R-{submission_id}",
+            "revision_count": 1,
+            "recorded_by_id": actor.id,
+        }
+
+    snapshot = {"comments": [{"body": "é", "id": 1}], "none": None}
+    connection = db.session.connection()
+    connection.execute(insert(Submission.__table__), [row(first.id, 9001)])
+    connection.execute(
+        insert(SubmissionRevision.__table__),
+        [{"submission_id": 9001, "number": 1, "submitted_at": at, "snapshot": snapshot}],
+    )
+    bound = bind_rows(Submission.__table__, [row(second.id, 9002)])
+    insert_bound(bound)
+    insert_bound(
+        bind_rows(
+            SubmissionRevision.__table__,
+            [
+                {
+                    "submission_id": 9002,
+                    "number": 1,
+                    "submitted_at": at,
+                    "snapshot": json.dumps(snapshot),
+                }
+            ],
+            json_text=("snapshot",),
+        )
+    )
+    assert "lock_version" in bound.names  # a default of the model, not given
+
+    def stored(table, key: str, value: int, skip: set[str]) -> dict:
+        found = connection.execute(select(table).where(table.c[key] == value)).one()
+        return {k: v for k, v in found._mapping.items() if k not in skip}
+
+    skip = {"id", "organisation_id", "receipt_number", "created_at", "updated_at"}
+    assert stored(Submission.__table__, "id", 9002, skip) == stored(
+        Submission.__table__, "id", 9001, skip
+    )
+    skip = {"id", "submission_id", "created_at", "updated_at"}
+    table = SubmissionRevision.__table__
+    assert stored(table, "submission_id", 9002, skip) == stored(table, "submission_id", 9001, skip)
+    # The raw text too: what another reader (or a dump) sees.
+    columns = "status, channel, on_behalf_kind, publishable, received_at, lock_version"
+    raw = [
+        connection.execute(
+            text(f"SELECT {columns} FROM submissions WHERE id = :id"), {"id": number}
+        ).one()
+        for number in (9001, 9002)
+    ]
+    assert raw[0] == raw[1]

@@ -474,3 +474,112 @@ def test_a_submission_changed_before_the_write_rejects_the_file(world, monkeypat
     assert "changed at the same moment" in caught.value.errors[0].message
     db.session.rollback()
     assert len(db.session.scalars(select(SubmissionRevision)).all()) == 3  # the earlier ones
+
+
+@pytest.mark.parametrize("before_the_file", [False, True], ids=["new", "existing"])
+def test_under_the_write_lock_only_the_writes(world, monkeypatch, before_the_file):
+    """Once the write lock is taken (SQLite; the same code runs on PostgreSQL), the rows and
+    the audit entries are not bound again: they were bound before, and the import runs its
+    checks and one statement a table."""
+    from consult_app.core import audit
+    from consult_app.submissions import offline_bulk
+
+    names = [make_org(f"Locked {n}").name for n in range(3)]
+    db.session.commit()
+    if before_the_file:
+        record_before(world, names)
+    locked = False
+    bound_under_lock = 0
+    statements: list[tuple[str, bool]] = []
+    original_lock = offline_bulk.take_write_lock
+
+    def take_write_lock() -> None:
+        nonlocal locked
+        original_lock()
+        locked = True
+
+    def counting(original: Any) -> Any:
+        def bind_rows(*args: Any, **kwargs: Any) -> Any:
+            nonlocal bound_under_lock
+            bound_under_lock += locked
+            return original(*args, **kwargs)
+
+        return bind_rows
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if locked:
+            statements.append((" ".join(statement.split()[:3]), executemany))
+
+    monkeypatch.setattr(offline_bulk, "take_write_lock", take_write_lock)
+    monkeypatch.setattr(offline_bulk, "bind_rows", counting(offline_bulk.bind_rows))
+    monkeypatch.setattr(audit, "bind_rows", counting(audit.bind_rows))
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        import_offline_file(
+            world.secretariat, world.consultation, csv_bytes(rows_for(names, "L")), now=NOW
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert bound_under_lock == 0
+    inserts = [(s, many) for s, many in statements if s.startswith("INSERT")]
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's COPY goes around the events
+        assert (
+            inserts
+            == [
+                ("INSERT INTO submissions", True),
+                ("INSERT INTO comments", True),
+                ("INSERT INTO submission_revisions", True),
+                ("INSERT INTO audit_entries", True),
+            ][before_the_file:]
+        )
+    updates = [s for s, _many in statements if s.startswith("UPDATE")]
+    assert updates == (
+        ["UPDATE submissions SET", "UPDATE comments SET", "UPDATE comments SET"]
+        if before_the_file
+        else []
+    )
+    db.session.commit()
+    assert verify_chain() == []
+    assert compare(world.consultation.id) == []
+
+
+def test_audit_entries_appended_between_the_preparation_and_the_write(world, monkeypatch, caplog):
+    """The file's audit entries are chained before the write lock, after the head read
+    then: another writer's entry appended meanwhile makes them chained again, after it."""
+    from consult_app.core.audit import log_action
+    from consult_app.submissions import offline_bulk
+
+    names = [make_org(f"Chained {n}").name for n in range(3)]
+    db.session.commit()
+    original = offline_bulk.take_write_lock
+    meanwhile: list[AuditEntry] = []
+
+    def another_writer_first() -> None:
+        meanwhile.append(log_action(world.secretariat, "meanwhile", world.consultation))
+        original()
+
+    monkeypatch.setattr(offline_bulk, "take_write_lock", another_writer_first)
+    with caplog.at_level("INFO", logger="consult_app.core.audit"):
+        import_offline_file(
+            world.secretariat, world.consultation, csv_bytes(rows_for(names, "H")), now=NOW
+        )
+    assert "chained again" in caplog.text
+    db.session.commit()
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    position = [e.id for e in entries].index(meanwhile[0].id)
+    assert entries[position + 1].prev_hash == meanwhile[0].hash
+    assert entries[position + 1].action == "add_comment"
+    assert len(entries) - position - 1 == 14  # the file's entries, after it
+    assert verify_chain() == []
+
+
+def test_audit_entries_chained_before_the_write_when_nothing_came_between(world, caplog):
+    names = [make_org(f"Straight {n}").name for n in range(3)]
+    db.session.commit()
+    with caplog.at_level("INFO", logger="consult_app.core.audit"):
+        import_offline_file(
+            world.secretariat, world.consultation, csv_bytes(rows_for(names, "S")), now=NOW
+        )
+    assert "chained again" not in caplog.text
+    db.session.commit()
+    assert verify_chain() == []
