@@ -181,50 +181,49 @@ def touch(submission: Submission, now: datetime) -> None:
         submission.has_unsubmitted_changes = True
 
 
+def _touched(submission: Submission, now: datetime) -> dict[str, Any]:
+    """The columns :func:`touch_now` writes, with their new values (:func:`touch`'s changes
+    and the version the unit of work would count up)."""
+    values: dict[str, Any] = {"updated_at": now, "lock_version": submission.lock_version + 1}
+    if submission.is_submitted:
+        values["has_unsubmitted_changes"] = True
+    return values
+
+
+@cache
+def _touch_statement(columns: frozenset[str]) -> Any:
+    """The version-checked UPDATE of ``columns`` (bound as ``new_<column>``), built once."""
+    table = Submission.__table__
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("submission_id"), table.c.lock_version == bindparam("version")
+        )
+        .values(
+            {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in sorted(columns)}
+        )
+    )
+
+
 def touch_now(submission: Submission, now: datetime) -> None:
     """:func:`touch` written at once: one version-checked UPDATE of the submission row.
 
     What the unit of work would emit for :func:`touch` followed by a flush, without its
     cost; the submission must have no other pending change (it was just locked).
     """
-    version = submission.lock_version
-    values: dict[str, Any] = {"updated_at": now, "lock_version": version + 1}
-    if submission.is_submitted:
-        values["has_unsubmitted_changes"] = True
+    values = _touched(submission, now)
     result = db.session.execute(
-        _TOUCH[submission.is_submitted],
+        _touch_statement(frozenset(values)),
         {
             "submission_id": submission.id,
-            "version": version,
-            "new_version": version + 1,
-            "now": now,
+            "version": submission.lock_version,
+            **{f"new_{name}": value for name, value in values.items()},
         },
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise changed_meanwhile()
-    for key, value in values.items():
-        set_committed_value(submission, key, value)
-
-
-def _touch_statement(submitted: bool) -> Any:
-    table = Submission.__table__
-    values: dict[str, Any] = {
-        "updated_at": bindparam("now", type_=table.c.updated_at.type),
-        "lock_version": bindparam("new_version", type_=table.c.lock_version.type),
-    }
-    if submitted:
-        values["has_unsubmitted_changes"] = True
-    return (
-        update(table)
-        .where(
-            table.c.id == bindparam("submission_id"), table.c.lock_version == bindparam("version")
-        )
-        .values(values)
-    )
-
-
-#: :func:`touch_now`'s UPDATE, for a draft and for a submitted submission (built once).
-_TOUCH = {False: _touch_statement(False), True: _touch_statement(True)}
+    for name, value in values.items():
+        set_committed_value(submission, name, value)
 
 
 def clean_text(value: str | None, limit: int | None = None) -> str | None:
