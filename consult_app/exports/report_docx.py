@@ -33,8 +33,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from consult_app.core.invisible import strip_invisible
 from consult_app.core.templating import RTL_LANGUAGES
@@ -513,8 +513,9 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
             mark.italic = True
             _set_language(None, data.language, mark)
     document.add_paragraph(
-        _("Comments: %(comments)d; organisations: %(orgs)d. Consensus indicator: %(level)s.",
-          comments=section.comments, orgs=section.organisations, level=section.consensus.label)
+        _("Comments: %(comments)s; organisations: %(orgs)s. Consensus indicator: %(level)s.",
+          comments=format_number(section.comments), orgs=format_number(section.organisations),
+          level=section.consensus.label)
     )
     reasons = document.add_paragraph()
     reasons.paragraph_format.space_before = Pt(6)
@@ -524,10 +525,12 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
         document.add_heading(_("Proposed amendments"), level=5)
         for amendment in section.amendments:
             document.add_paragraph(
-                _("Proposed by organisations: %(orgs)d (States: %(states)d); "
-                  "comments: %(comments)d; similar wordings: %(variants)d.",
-                  orgs=amendment.organisations, states=amendment.states,
-                  comments=amendment.comments, variants=amendment.variants)
+                _("Proposed by organisations: %(orgs)s (States: %(states)s); "
+                  "comments: %(comments)s; similar wordings: %(variants)s.",
+                  orgs=format_number(amendment.organisations),
+                  states=format_number(amendment.states),
+                  comments=format_number(amendment.comments),
+                  variants=format_number(amendment.variants))
             )
             _redline(document, amendment)
         if section.amendments_total > len(section.amendments):
@@ -751,9 +754,9 @@ def write_docx(data: ReportData, path: Path) -> None:
         document.add_paragraph(_("No disposition has been published yet."))
     if data.dispositions_total > len(data.dispositions):
         document.add_paragraph(
-            _("The first %(shown)d of %(total)d dispositions are shown; the full table is "
-              "published separately.", shown=len(data.dispositions),
-              total=data.dispositions_total)
+            _("The first %(shown)s of %(total)s dispositions are shown; the full table is "
+              "published separately.", shown=format_number(len(data.dispositions)),
+              total=format_number(data.dispositions_total))
         )
     if data.language[:2] in RTL_LANGUAGES:
         _right_to_left(document)

@@ -14,7 +14,7 @@ import docx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -129,7 +129,6 @@ def test_report_settings_are_for_the_secretariat_and_stale_forms_conflict(
     browser.submit(stale, symbol="A/HRC/2")  # the form of before the first save
     assert browser.status == 409
     assert db.session.scalars(select(ReportSettings)).one().symbol == "A/HRC/1"
-
 
 
 def test_a_contributor_cannot_change_the_report_settings(
@@ -438,3 +437,63 @@ def _body_words(path: Path, fmt: ExportFormat) -> int:
     body = html[html.index("<body>") : html.index('<section class="annex participants"')]
     text = re.sub(r"<[^>]+>", " ", body).replace("&nbsp;", " ")
     return count_words(text)
+
+
+@pytest.mark.parametrize("fmt", [ExportFormat.DOCX, ExportFormat.HTML])
+@pytest.mark.parametrize(
+    ("locale", "comments", "organisations"),
+    [("en", "1,234", "1,001"), ("fr", "1\u202f234", "1\u202f001")],
+)
+def test_counts_are_written_with_the_languages_digit_grouping(
+    app: Flask, tmp_path: Path, fmt: ExportFormat, locale: str, comments: str, organisations: str
+) -> None:
+    """A provision's counts in the report as a UN document writes them: 1,234 in English,
+    1 234 in French (not 1234)."""
+    from sqlalchemy import insert
+
+    from consult_app.submissions.models import Comment, ModerationStatus, Submission
+
+    consultation = make_consultation()
+    provision = db.session.scalars(
+        select(Provision)
+        .where(Provision.version_id == consultation.version_id)
+        .order_by(Provision.position)
+    ).first()
+    assert provision is not None
+    submissions = [
+        make_submission(consultation, make_org(f"Stakeholder {i:04d}", OrgCategory.NGO))
+        for i in range(1001)
+    ]
+    db.session.execute(
+        insert(Comment),
+        [
+            {
+                "submission_id": submissions[n % len(submissions)].id,
+                "consultation_id": consultation.id,
+                "provision_id": provision.id,
+                "position": Position.SUPPORT,
+                "body": f"Comment {n}.",
+                "is_public": True,
+                "moderation_status": ModerationStatus.PUBLISHED,
+            }
+            for n in range(1234)
+        ],
+    )
+    db.session.commit()
+    assert db.session.get(Submission, submissions[0].id) is not None
+    path = tmp_path / f"report-{locale}.{fmt.value}"
+    with force_locale(locale):
+        build_report(consultation, fmt, path)
+        line = gettext(
+            "Comments: %(comments)s; organisations: %(orgs)s. Consensus indicator: %(level)s.",
+            comments=comments,
+            orgs=organisations,
+            level="@",
+        )
+    expected = line.split("@")[0]
+    if fmt is ExportFormat.DOCX:
+        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    else:
+        text = path.read_text(encoding="utf-8")
+    assert expected in text
+    assert "1234" not in text
