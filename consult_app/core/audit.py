@@ -10,7 +10,6 @@ import hashlib
 import heapq
 import json
 import logging
-import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,7 +98,7 @@ def _payload(
 ) -> str:
     """The text an entry's hash covers: its content and the previous entry's hash.
 
-    Keys are sorted, so ``prev_hash`` comes last (:func:`_append_in_database` relies on it).
+    Keys are sorted, so ``prev_hash`` comes last (:func:`_payload_parts` relies on it).
     ``at`` may be given as the text it becomes (the database fills it in there).
     """
     return json.dumps(
@@ -262,14 +261,11 @@ _APPEND = (
 def _append_in_database(connection: Connection, fields: dict[str, Any]) -> AuditEntry:
     """PostgreSQL: lock, read the last hash and append the entry in one call of
     ``audit_append``; the chain's lock is then held for that call and the COMMIT only."""
-    marker = f"@{uuid.uuid4().hex}@"  # where the time goes; found once, in ``at``'s place
-    payload = _payload(**fields, at=marker, prev_hash="")
-    head, found, rest = payload.partition(marker)
-    assert found and marker not in rest
-    cut = len(rest) - len('"}')
-    assert rest[cut:] == '"}' and rest[:cut].endswith('"prev_hash": "')
+    head, middle = _payload_parts(**fields)
+    # The function writes the time and the previous hash without their quotes.
+    head, middle, tail = f'{head}"', f'"{middle}"', '"}'
     row = connection.execute(
-        _APPEND, {**fields, "head": head, "middle": rest[:cut], "tail": rest[cut:]}
+        _APPEND, {**fields, "head": head, "middle": middle, "tail": tail}
     ).one()
     # The row exists: the entry joins the session as if loaded, not as a new object.
     entry = AuditEntry(
@@ -461,16 +457,13 @@ def audit_record(
     """The entry ``actor`` appends for ``action`` on an object named by its type and id."""
     before, after = _jsonable(before), _jsonable(after)
     actor_id = actor.id if actor is not None else None
-    # _payload's text cut around its two late values (keys sorted: action, actor_id,
-    # after, at, before, object_id, object_type, prev_hash); json.dumps of each part gives
-    # the same text as within the whole (sort_keys applies at every level).
-    dump = _dump
-    head = (
-        f'{{"action": {dump(action)}, "actor_id": {dump(actor_id)}, "after": {dump(after)}, "at": '
-    )
-    middle = (
-        f', "before": {dump(before)}, "object_id": {dump(object_id)}, '
-        f'"object_type": {dump(object_type)}, "prev_hash": '
+    head, middle = _payload_parts(
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
     )
     return AuditRecord(
         action,
@@ -487,6 +480,33 @@ def audit_record(
 
 def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def _payload_parts(
+    *,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> tuple[str, str]:
+    """:func:`_payload`'s text before the time and between it and the previous hash (both
+    written as JSON strings there): ``head + at + middle + prev_hash + "}"``.
+
+    Keys sorted (action, actor_id, after, at, before, object_id, object_type, prev_hash);
+    json.dumps of each part gives the same text as within the whole (sort_keys applies at
+    every level).
+    """
+    dump = _dump
+    head = (
+        f'{{"action": {dump(action)}, "actor_id": {dump(actor_id)}, "after": {dump(after)}, "at": '
+    )
+    middle = (
+        f', "before": {dump(before)}, "object_id": {dump(object_id)}, '
+        f'"object_type": {dump(object_type)}, "prev_hash": '
+    )
+    return head, middle
 
 
 def log_actions(

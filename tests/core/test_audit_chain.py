@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import delete, select, text, update
 
 from consult_app.accounts import operations as account_ops
 from consult_app.accounts.models import Role
-from consult_app.core.audit import AuditEntry, AuditLogAppendOnly, log_action, verify_chain
+from consult_app.core.audit import (
+    AuditEntry,
+    AuditLogAppendOnly,
+    _payload,
+    _payload_parts,
+    log_action,
+    verify_chain,
+)
 from consult_app.extensions import db
 from consult_app.submissions import commenting
 from consult_app.submissions import operations as submission_ops
@@ -146,6 +155,34 @@ def test_entries_with_quotes_backslashes_and_other_scripts_verify(app):
     assert stored.hash == stored.compute_hash()
     assert verify_chain() == []
     assert run_verify(app).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "actor_id", "object_id"),
+    [
+        (None, None, None, None),
+        ({"role": "contributor"}, {"role": "secretariat"}, 7, 12),
+        ({"body": 'He said "no" \\ "at": x', "n": [1, None, True]}, {"\u4e2d": "\u0639"}, 1, 2),
+    ],
+)
+def test_payload_parts_are_the_payload_around_the_time_and_the_previous_hash(
+    before, after, actor_id, object_id
+):
+    """What the database's ``audit_append`` joins (the parts, the time and the previous
+    hash) is the text the entry's hash covers."""
+    fields = {
+        "actor_id": actor_id,
+        "action": "update_comment",
+        "object_type": "Comment",
+        "object_id": object_id,
+        "before": before,
+        "after": after,
+    }
+    at = datetime(2026, 12, 5, 6, 30, 1, tzinfo=UTC)
+    previous = "ab" * 32
+    head, middle = _payload_parts(**fields)
+    joined = f'{head}"{at.isoformat()}"{middle}"{previous}"}}'
+    assert joined == _payload(**fields, at=at, prev_hash=previous)
 
 
 def test_the_entry_returned_is_the_stored_one(app):
