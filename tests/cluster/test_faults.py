@@ -503,7 +503,8 @@ def _at_the_deadline(
         started.abort()
         raise
     sid = account["submission_id"]
-    started.wait()
+    started.wait()  # every client ready
+    started.wait()  # the deadline set (however long getting ready took)
     deadline = closes[0]
     submit_at = deadline - 0.6 + index * 0.15
     submitted = False
@@ -581,6 +582,13 @@ def test_the_deadline_under_load(cluster: Cluster) -> None:
     ]
     for thread in threads:
         thread.start()
+    try:
+        started.wait(timeout=120)
+    except threading.BrokenBarrierError:
+        raise AssertionError(
+            f"a client could not get ready (see the warnings)\n{_logs(cluster)}"
+        ) from None
+    # The deadline a moment after every client is ready, whatever getting ready took.
     app = _in_app(cluster)
     with app.app_context():
         consultation = db.session.get(Consultation, accounts[0]["consultation_id"])
@@ -589,12 +597,7 @@ def test_the_deadline_under_load(cluster: Cluster) -> None:
         consultation.closes_at = deadline
         db.session.commit()
     closes.append(deadline.timestamp())
-    try:
-        started.wait(timeout=120)
-    except threading.BrokenBarrierError:
-        raise AssertionError(
-            f"a client could not get ready (see the warnings)\n{_logs(cluster)}"
-        ) from None
+    started.wait(timeout=120)
     for thread in threads:
         thread.join(timeout=600)
     assert not any(t.is_alive() for t in threads)
