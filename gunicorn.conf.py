@@ -27,6 +27,12 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 # Seconds an idle kept-alive connection stays open (gunicorn's default is 2).
 keepalive = 5
+# gunicorn 27's control socket (``gunicornc``): one per instance where several run on one
+# host (scripts/cluster.sh gives each its own); by default every instance of a user binds
+# the same path, each new one taking it from the others. Older gunicorn ignores the name.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
 # The workers' heartbeat files, in memory where there is /dev/shm (as in containers).
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"

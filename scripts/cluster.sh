@@ -65,7 +65,8 @@ start_app() {
   if alive "$pidfile"; then log "app $port already runs"; return 0; fi
   local metrics="$CLUSTER_DIR/metrics/app-$port"
   rm -rf "$metrics" && mkdir -p "$metrics"
-  PROMETHEUS_MULTIPROC_DIR=$metrics setsid "$BIN/gunicorn" -c gunicorn.conf.py \
+  PROMETHEUS_MULTIPROC_DIR=$metrics GUNICORN_CONTROL_SOCKET=$CLUSTER_DIR/app-$port.ctl \
+    setsid "$BIN/gunicorn" -c gunicorn.conf.py \
     -b "127.0.0.1:$port" --pid "$pidfile" --timeout 60 --graceful-timeout 10 \
     'consult_app:create_app()' >>"$CLUSTER_DIR/app-$port.log" 2>&1 < /dev/null &
   wait_http "http://127.0.0.1:$port/readyz" 60
