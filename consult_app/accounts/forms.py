@@ -33,7 +33,7 @@ from consult_app.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     password_problem,
 )
-from consult_app.core.forms import AppForm
+from consult_app.core.forms import AppForm, choices
 from consult_app.extensions import db
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]
@@ -147,26 +147,32 @@ class RegistrationForm(AppForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Choices are set here, not as tuples in the class (deprecated from WTForms 3.3).
-        self.organisation_mode.choices = [
-            ("existing", _l("My organisation is already registered")),
-            ("new", _l("Register a new organisation")),
-        ]
-        self.org_category.choices = [("", _l("Choose a category"))] + [
-            (c.value, c.label) for c in OrgCategory
-        ]
-        self.org_regional_group.choices = [("", _l("None"))] + [
-            (g.value, g.label) for g in RegionalGroup
-        ]
+        self.organisation_mode.choices = choices(
+            [
+                ("existing", _l("My organisation is already registered")),
+                ("new", _l("Register a new organisation")),
+            ]
+        )
+        self.org_category.choices = choices(
+            [("", _l("Choose a category")), *((c.value, c.label) for c in OrgCategory)]
+        )
+        self.org_regional_group.choices = choices(
+            [("", _l("None")), *((g.value, g.label) for g in RegionalGroup)]
+        )
         organisations = db.session.execute(
             select(Organisation.id, Organisation.name, Organisation.acronym)
             .where(Organisation.verification_status != VerificationStatus.REJECTED)
             .order_by(Organisation.name)
         ).all()
-        self.organisation_id.choices = [("", _l("Choose your organisation"))] + [
-            (str(org_id), f"{name} ({acronym})" if acronym else name)
-            for org_id, name, acronym in organisations
-        ]
+        self.organisation_id.choices = choices(
+            [
+                ("", _l("Choose your organisation")),
+                *(
+                    (str(org_id), f"{name} ({acronym})" if acronym else name)
+                    for org_id, name, acronym in organisations
+                ),
+            ]
+        )
 
     # No check that the address is free: the page must not tell which addresses have
     # accounts. Registration answers the same either way and writes to the address.
@@ -259,8 +265,10 @@ class ProfileForm(AppForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z) for z in timezone_names()]
-        self.locale.choices = [("", _l("The language of my browser")), *LANGUAGE_NAMES.items()]
+        self.timezone.choices = choices((z, z) for z in timezone_names())
+        self.locale.choices = choices(
+            [("", _l("The language of my browser")), *LANGUAGE_NAMES.items()]
+        )
 
 
 class PasswordChangeForm(AppForm):
@@ -289,7 +297,7 @@ class RoleForm(AppForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r.value, r.label) for r in Role]
+        self.role.choices = choices((r.value, r.label) for r in Role)
 
 
 class ConfirmForm(AppForm):
@@ -308,7 +316,7 @@ class UserFilterForm(AppForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = [("", _l("All roles"))] + [(r.value, r.label) for r in Role]
+        self.role.choices = choices([("", _l("All roles")), *((r.value, r.label) for r in Role)])
 
 
 class OrganisationFilterForm(AppForm):
@@ -322,12 +330,12 @@ class OrganisationFilterForm(AppForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", _l("All categories"))] + [
-            (c.value, c.label) for c in OrgCategory
-        ]
-        self.status.choices = [("", _l("Any status"))] + [
-            (s.value, s.label) for s in VerificationStatus
-        ]
+        self.category.choices = choices(
+            [("", _l("All categories")), *((c.value, c.label) for c in OrgCategory)]
+        )
+        self.status.choices = choices(
+            [("", _l("Any status")), *((s.value, s.label) for s in VerificationStatus)]
+        )
 
 
 class MembershipDecisionForm(AppForm):

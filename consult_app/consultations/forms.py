@@ -25,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from consult_app.accounts.models import OrgCategory
 from consult_app.consultations.models import PublicationMode
 from consult_app.consultations.operations import TITLE_MAX, is_valid_timezone, timezone_names
-from consult_app.core.forms import AppForm
+from consult_app.core.forms import AppForm, choices
 
 DEFAULT_TIMEZONE = "Europe/Zurich"
 
@@ -89,12 +89,12 @@ class ConsultationForm(AppForm):
     def __init__(self, *args: Any, versions: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._version_ids = {vid for vid, _label in versions}
-        self.version_id.choices = [("", _l("Choose a text version"))] + [
-            (str(vid), label) for vid, label in versions
-        ]
-        self.timezone.choices = [(name, name) for name in timezone_names()]
-        self.categories.choices = [(c.value, c.label) for c in OrgCategory]
-        self.publication_mode.choices = [(m.value, m.label) for m in PublicationMode]
+        self.version_id.choices = choices(
+            [("", _l("Choose a text version")), *((str(vid), label) for vid, label in versions)]
+        )
+        self.timezone.choices = choices((name, name) for name in timezone_names())
+        self.categories.choices = choices((c.value, c.label) for c in OrgCategory)
+        self.publication_mode.choices = choices((m.value, m.label) for m in PublicationMode)
         self.opens_at: datetime | None = None
         self.closes_at: datetime | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from babel import support
@@ -10,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import FieldList, FormField
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.i18n import messages_path
 
@@ -63,6 +65,16 @@ _OUR_WORDING = {
 }
 
 _WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Options for a select, radio or checkbox field, from (value, label) pairs.
+
+    WTForms takes its options as SelectChoice objects (tuples are deprecated, and the
+    tests turn that warning into an error); a SelectChoice is not a pair: read
+    `.value` and `.label`.
+    """
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class AppForm(FlaskForm):

@@ -26,7 +26,7 @@ from consult_app.exports.forms import (
     ExportForm,
     ReportSettingsForm,
     RetryForm,
-    language_choices,
+    language_names,
     parse_choice,
 )
 from consult_app.exports.jobs import (
@@ -125,7 +125,7 @@ def _page(
                 "exports/index.html",
                 consultation=consultation,
                 available=available,
-                language_names=dict(language_choices()),
+                language_names=language_names(),
                 can_manage=can_manage,
                 form=form,
                 settings_form=(
@@ -181,12 +181,13 @@ def save_settings(consultation_id: int) -> Response:
     form = ReportSettingsForm()
     if not form.validate_on_submit():
         return _page(consultation, ExportForm(formdata=None), status=400, settings_form=form)
-    save_report_settings(current_user, consultation,
-                         expected_lock_version=form.lock_version.data, **form.values())
-    flash(_("The report settings were saved. They apply to the next report built."),
-          "success")
-    return redirect(url_for("exports.index", consultation_id=consultation.id,
-                            _anchor="report-settings"))
+    save_report_settings(
+        current_user, consultation, expected_lock_version=form.lock_version.data, **form.values()
+    )
+    flash(_("The report settings were saved. They apply to the next report built."), "success")
+    return redirect(
+        url_for("exports.index", consultation_id=consultation.id, _anchor="report-settings")
+    )
 
 
 @bp.get("/jobs/<int:job_id>")
@@ -195,8 +196,13 @@ def job_status(job_id: int) -> Response:
     job = _get_status_job(job_id)
     stale = is_stale(job)
     response = current_app.make_response(
-        render_template("exports/job.html", job=job, has_file=job_file(job) is not None,
-                        stale=stale, retry_form=RetryForm())
+        render_template(
+            "exports/job.html",
+            job=job,
+            has_file=job_file(job) is not None,
+            stale=stale,
+            retry_form=RetryForm(),
+        )
     )
     if job.status.is_active and not stale:
         response.headers["Refresh"] = str(REFRESH_SECONDS)

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from consult_app.core.forms import AppForm
+from consult_app.core.forms import AppForm, choices
 from consult_app.core.guards import parse_id
 from consult_app.review.dispositions import (
     MAX_CHANGE_REFERENCE,
@@ -24,7 +24,6 @@ from consult_app.review.dispositions import (
     MAX_SATISFACTION_NOTE,
 )
 from consult_app.review.models import Outcome, Satisfaction
-from consult_app.submissions.forms import choices
 
 
 class _AnswerFields(AppForm):

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from consult_app.core.forms import AppForm
+from consult_app.core.forms import AppForm, choices
 from consult_app.revisions.operations import NUMBER_MAX, REASON_MAX, SYMBOL_MAX, TEXT_MAX, TITLE_MAX
 
 _MAX = _l("At most %(max)d characters.")
@@ -63,7 +63,8 @@ class EditProvisionForm(_Traced):
 
 class AddProvisionForm(_Traced):
     kind = SelectField(
-        _l("Kind"), choices=[("article", _l("Article")), ("preamble", _l("Preambular paragraph"))]
+        _l("Kind"),
+        choices=choices([("article", _l("Article")), ("preamble", _l("Preambular paragraph"))]),
     )
     after = SelectField(_l("Insert after"), coerce=int, validate_choice=True)
     number = StringField(

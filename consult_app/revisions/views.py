@@ -12,9 +12,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from consult_app.accounts.models import Organisation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.forms import choices
 from consult_app.extensions import db
 from consult_app.review.dispositions import author_label, redline_for
 from consult_app.revisions import operations as ops
@@ -92,10 +94,13 @@ def _back(version: TextVersion, anchor: str | None = None) -> Response:
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
-def _after_choices(version: TextVersion, exclude: int | None = None) -> list[tuple[int, str]]:
-    return [(0, _("(the beginning)"))] + [
-        (p.id, p.full_label) for p in version.provisions if p.id != exclude
-    ]
+def _after_choices(version: TextVersion, exclude: int | None = None) -> list[SelectChoice]:
+    return choices(
+        [
+            (0, _("(the beginning)")),
+            *((p.id, p.full_label) for p in version.provisions if p.id != exclude),
+        ]
+    )
 
 
 # --- public record ---------------------------------------------------------------------
@@ -140,13 +145,13 @@ def compare() -> str:
         raise UserError(_("Choose two versions to compare."))
     old, new = _version(old_id), _version(new_id)
     comparison = compare_versions(old, new)
-    choices = [
+    versions = choices(
         (v.id, v.display_title)
         for v in new.instrument.versions
         if can_view_version(current_user, v)
-    ]
-    form.old.choices = choices
-    form.new.choices = choices
+    )
+    form.old.choices = versions
+    form.new.choices = versions
     form.old.data, form.new.data = old.id, new.id
     return render_template(
         "revisions/compare.html",
@@ -259,15 +264,15 @@ def _edit_forms(provision: Provision) -> dict[str, Any]:
     move = MoveProvisionForm(prefix="move")
     move.after.choices = _after_choices(version, exclude=provision.id)
     split = SplitProvisionForm(prefix="split")
-    split.at.choices = [(p.id, p.labelled_text[:80]) for p in provision.paragraphs if p.level == 0][
-        1 if not provision.intro else 0 :
-    ]
+    split.at.choices = choices(
+        (p.id, p.labelled_text[:80]) for p in provision.paragraphs if p.level == 0
+    )[1 if not provision.intro else 0 :]
     merge = MergeProvisionForm(prefix="merge")
-    merge.other.choices = [
+    merge.other.choices = choices(
         (p.id, p.full_label)
         for p in version.provisions
         if p.id != provision.id and p.kind is provision.kind
-    ]
+    )
     return {
         "move_form": move,
         "split_form": split,
@@ -367,7 +372,7 @@ def split(provision_id: int) -> Response:
     provision = _provision(provision_id)
     version = _draft(provision.version_id)
     form = SplitProvisionForm(prefix="split")
-    form.at.choices = [(p.id, p.labelled_text[:80]) for p in provision.paragraphs]
+    form.at.choices = choices((p.id, p.labelled_text[:80]) for p in provision.paragraphs)
     if not form.validate_on_submit():
         raise UserError(_("Choose the paragraph where the new provision starts."))
     paragraph = next(p for p in provision.paragraphs if p.id == form.at.data)
@@ -391,7 +396,9 @@ def merge(provision_id: int) -> Response:
     provision = _provision(provision_id)
     version = _draft(provision.version_id)
     form = MergeProvisionForm(prefix="merge")
-    form.other.choices = [(p.id, p.full_label) for p in version.provisions if p.id != provision.id]
+    form.other.choices = choices(
+        (p.id, p.full_label) for p in version.provisions if p.id != provision.id
+    )
     if not form.validate_on_submit():
         raise UserError(_("Choose the provision to merge into this one."))
     other = db.session.get(Provision, form.other.data)

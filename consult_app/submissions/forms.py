@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -18,12 +15,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from consult_app.accounts.models import RegionalGroup
-from consult_app.core.forms import AppForm
+from consult_app.core.forms import AppForm, choices
 from consult_app.submissions.editing import MAX_BODY, MAX_QUOTE
 from consult_app.submissions.models import (
     COMMENT_KIND_LABELS,
@@ -33,11 +29,6 @@ from consult_app.submissions.models import (
     Position,
 )
 from consult_app.texts.models import LANGUAGE_NAMES, TEXT_LANGUAGES
-
-
-def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
-    """Options for a select or radio field, from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _lock_field() -> IntegerField:

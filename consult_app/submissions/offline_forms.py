@@ -27,11 +27,10 @@ from consult_app.accounts.models import RegionalGroup
 from consult_app.consultations.forms import local_to_utc
 from consult_app.consultations.operations import is_valid_timezone, timezone_names
 from consult_app.core.errors import UserError
-from consult_app.core.forms import AppForm
+from consult_app.core.forms import AppForm, choices
 from consult_app.core.guards import parse_id
 from consult_app.submissions.commenting import CommentFields
 from consult_app.submissions.editing import MAX_BODY
-from consult_app.submissions.forms import choices
 from consult_app.submissions.models import CommentKind, OnBehalfKind, Position
 from consult_app.submissions.offline import MAX_DETAIL, OFFLINE_CHANNELS
 from consult_app.submissions.offline_values import ProvisionIndex, find_paragraph
@@ -68,8 +67,14 @@ class CommentRowForm(Form):
     def is_empty(self) -> bool:
         return not any(
             (f.data or "").strip()
-            for f in (self.provision, self.paragraph, self.position, self.body,
-                      self.proposed_wording, self.rationale)
+            for f in (
+                self.provision,
+                self.paragraph,
+                self.position,
+                self.body,
+                self.proposed_wording,
+                self.rationale,
+            )
         )
 
 
@@ -88,7 +93,9 @@ class OfflineSubmissionForm(AppForm):
     )
     publishable = BooleanField(_l("The submission may be published"), default=True)
     on_behalf_kind = RadioField(
-        _l("The submission is made"), choices=[], default=OnBehalfKind.NONE.value,
+        _l("The submission is made"),
+        choices=[],
+        default=OnBehalfKind.NONE.value,
         validate_choice=False,
     )
     on_behalf_group = SelectField(_l("Regional group"), choices=[], validate_choice=False)
@@ -123,8 +130,7 @@ class OfflineSubmissionForm(AppForm):
             + [(g.value, g.label) for g in RegionalGroup]
         )
         provision_choices = choices(
-            [("", _l("Choose a provision"))]
-            + [(str(p.id), p.full_label) for p in index.provisions]
+            [("", _l("Choose a provision"))] + [(str(p.id), p.full_label) for p in index.provisions]
         )
         position_choices = choices(
             [("", _l("Choose a position"))] + [(p.value, p.label) for p in Position]

@@ -11,10 +11,9 @@ from wtforms import BooleanField, FieldList, FormField, SubmitField, TextAreaFie
 from wtforms.validators import Length, Optional
 
 from consult_app.core.errors import UserError
-from consult_app.core.forms import AppForm
+from consult_app.core.forms import AppForm, choices
 from consult_app.submissions.commenting import CommentFields
 from consult_app.submissions.editing import MAX_QUOTE
-from consult_app.submissions.forms import choices
 from consult_app.submissions.models import CommentKind, Position
 from consult_app.submissions.offline_forms import CommentRowForm, OfflineSubmissionForm
 from consult_app.submissions.offline_values import ProvisionIndex, find_paragraph

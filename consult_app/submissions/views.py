@@ -34,6 +34,7 @@ from wtforms.fields.choices import SelectChoice
 from consult_app.accounts.models import Organisation, RegionalGroup, User, VerificationStatus
 from consult_app.consultations.models import Consultation
 from consult_app.core.errors import NotAllowed, NotFound, UserError
+from consult_app.core.forms import choices
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db, limiter
 from consult_app.submissions import attachments as attachment_ops
@@ -46,7 +47,6 @@ from consult_app.submissions.forms import (
     DetailsForm,
     StartForm,
     SubmitForm,
-    choices,
 )
 from consult_app.submissions.models import (
     Attachment,

@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from consult_app.core.errors import NotAllowed, NotFound
+from consult_app.core.forms import choices
 from consult_app.core.pagination import paginate
 from consult_app.extensions import db
 from consult_app.texts import operations, uploads
@@ -93,11 +95,11 @@ def show_version(version_id: int) -> str:
 # --- import (secretariat) --------------------------------------------------------------
 
 
-def _instrument_choices() -> list[tuple[int, str]]:
+def _instrument_choices() -> list[SelectChoice]:
     rows = db.session.execute(
         select(Instrument.id, Instrument.title).order_by(Instrument.title, Instrument.id)
     ).all()
-    return [(0, _("A new instrument")), *((row.id, row.title) for row in rows)]
+    return choices([(0, _("A new instrument")), *((row.id, row.title) for row in rows)])
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -124,8 +126,8 @@ def import_text() -> str | Response:
     return render_template("texts/import.html", form=form)
 
 
-def _language_choices(leave_out: str | None = None) -> list[tuple[str, str]]:
-    return [(code, language_name(code)) for code in TEXT_LANGUAGES if code != leave_out]
+def _language_choices(leave_out: str | None = None) -> list[SelectChoice]:
+    return choices((code, language_name(code)) for code in TEXT_LANGUAGES if code != leave_out)
 
 
 def _read_upload(form: ImportForm | LanguageImportForm) -> bytes | None:
