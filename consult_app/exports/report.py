@@ -39,7 +39,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
-from flask_babel import get_locale, ngettext
+from flask_babel import format_number, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import selectinload
@@ -496,22 +496,25 @@ def _default_summary(consultation: Consultation, part: Participation, provisions
             text=display_title(version),
         ),
         ngettext(
-            "Submissions were received from %(num)d State.",
-            "Submissions were received from %(num)d States.",
+            "Submissions were received from %(count)s State.",
+            "Submissions were received from %(count)s States.",
             part.states,
+            count=format_number(part.states),
         )
         + " "
         + ngettext(
-            "%(num)d other stakeholder made a submission.",
-            "%(num)d other stakeholders made submissions.",
+            "%(count)s other stakeholder made a submission.",
+            "%(count)s other stakeholders made submissions.",
             part.other_stakeholders,
+            count=format_number(part.other_stakeholders),
         ),
         ngettext(
-            "The report summarizes the views expressed on the %(num)d provision of the "
+            "The report summarizes the views expressed on the %(count)s provision of the "
             "text and the degree of agreement among States on it.",
-            "The report summarizes the views expressed on each of the %(num)d provisions "
+            "The report summarizes the views expressed on each of the %(count)s provisions "
             "of the text and the degree of agreement among States on each.",
             provisions,
+            count=format_number(provisions),
         ),
     ]
     return " ".join(sentences_)

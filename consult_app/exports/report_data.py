@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 
 from consult_app.consultations.models import Consultation
@@ -386,13 +386,15 @@ def annex_two_intro(data: ReportData) -> str:
 def _figure_cells(row: FigureRow) -> list[Any]:
     if row.withheld:  # the same number of cells, the note in the first
         return [withheld_note(row.withheld), *["" for _n in row.stances]]
-    return [row.organisations, *row.stances]
+    return [format_number(row.organisations), *(format_number(n) for n in row.stances)]
 
 
 def _group_text(cell: GroupCell) -> str:
     if cell.withheld:
         return withheld_note(cell.withheld)
-    return f"{cell.states} ({cell.objecting})" if cell.states else "0"
+    if not cell.states:
+        return format_number(0)
+    return f"{format_number(cell.states)} ({format_number(cell.objecting)})"
 
 
 def table_rows(data: ReportData) -> dict[str, list[list[Any]]]:

@@ -487,13 +487,13 @@ def _participants(document: Document, data: ReportData) -> None:
 
 def _unnamed_text(group: ParticipantList) -> str:
     if group.names:
-        return ngettext("In addition, %(num)d participant took part without being named.",
-                        "In addition, %(num)d participants took part without being named.",
-                        group.unnamed)
-    return ngettext("%(num)d participant, not named in line with the rules of the "
+        return ngettext("In addition, %(count)s participant took part without being named.",
+                        "In addition, %(count)s participants took part without being named.",
+                        group.unnamed, count=format_number(group.unnamed))
+    return ngettext("%(count)s participant, not named in line with the rules of the "
                     "consultation.",
-                    "%(num)d participants, not named in line with the rules of the "
-                    "consultation.", group.unnamed)
+                    "%(count)s participants, not named in line with the rules of the "
+                    "consultation.", group.unnamed, count=format_number(group.unnamed))
 
 
 def _section(document: Document, data: ReportData, section: ProvisionSection,
@@ -541,9 +541,10 @@ def _section(document: Document, data: ReportData, section: ProvisionSection,
     if section.reservations_total:
         document.add_heading(_("Reservations"), level=5)
         paragraph = document.add_paragraph(
-            ngettext("A reservation was expressed in %(num)d comment.",
-                     "Reservations were expressed in %(num)d comments.",
-                     section.reservations_total)
+            ngettext("A reservation was expressed in %(count)s comment.",
+                     "Reservations were expressed in %(count)s comments.",
+                     section.reservations_total,
+                     count=format_number(section.reservations_total))
         )
         for note in section.reservations:
             notes.add(paragraph, f"{note.who}: {note.text}" if note.text else note.who)

@@ -32,9 +32,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from consult_app.submissions.models import Position
 from consult_app.summaries.figures import (
@@ -555,11 +555,11 @@ def _others_reason(others: GroupFigures) -> str:
         return _("No other stakeholder commented (reported separately, not part of the rule).")
     return _(
         "Other stakeholders (reported separately, not part of the rule): organisations "
-        "%(n)d; support %(support)d, support with amendments %(amend)d, reservations "
-        "%(reserve)d, oppose or propose deletion %(oppose)d.",
-        n=others.organisations,
-        support=others.stances[Position.SUPPORT],
-        amend=others.stances[Position.SUPPORT_WITH_AMENDMENTS],
-        reserve=others.reserving,
-        oppose=others.opposing,
+        "%(n)s; support %(support)s, support with amendments %(amend)s, reservations "
+        "%(reserve)s, oppose or propose deletion %(oppose)s.",
+        n=format_number(others.organisations),
+        support=format_number(others.stances[Position.SUPPORT]),
+        amend=format_number(others.stances[Position.SUPPORT_WITH_AMENDMENTS]),
+        reserve=format_number(others.reserving),
+        oppose=format_number(others.opposing),
     )

@@ -492,8 +492,13 @@ def test_counts_are_written_with_the_languages_digit_grouping(
         )
     expected = line.split("@")[0]
     if fmt is ExportFormat.DOCX:
-        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+        document = docx.Document(str(path))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        text = "\n".join([*(p.text for p in document.paragraphs), *cells])
+        # Annex II, table 2: the other stakeholders who commented, and who supported.
+        assert cells.count(organisations) >= 2
     else:
         text = path.read_text(encoding="utf-8")
+        assert text.count(f"<td>{organisations}</td>") >= 2
     assert expected in text
-    assert "1234" not in text
+    assert "1234" not in text and "1001" not in text
