@@ -87,7 +87,7 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
 
 def _payload(
     *,
-    at: datetime | str,
+    at: datetime,
     actor_id: int | None,
     action: str,
     object_type: str,
@@ -99,11 +99,10 @@ def _payload(
     """The text an entry's hash covers: its content and the previous entry's hash.
 
     Keys are sorted, so ``prev_hash`` comes last (:func:`_payload_parts` relies on it).
-    ``at`` may be given as the text it becomes (the database fills it in there).
     """
     return json.dumps(
         {
-            "at": at if isinstance(at, str) else at.astimezone(UTC).isoformat(),
+            "at": at.astimezone(UTC).isoformat(),
             "actor_id": actor_id,
             "action": action,
             "object_type": object_type,

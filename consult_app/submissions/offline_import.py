@@ -411,6 +411,11 @@ def check_offline_channel_text(raw: str, channel: Channel) -> str | None:
     return check_offline_channel(channel, raw)
 
 
+def _in_plan_order(audit: dict[int, list[AuditRecord]]) -> list[AuditRecord]:
+    """The audit records of the submissions, in the order of their plans."""
+    return [record for index in sorted(audit) for record in audit[index]]
+
+
 def import_offline_file(
     actor: User,
     consultation: Consultation,
@@ -459,7 +464,7 @@ def import_offline_file(
     # read now; once the write lock is held only the head is checked (chained again if
     # another writer appended an entry meanwhile, or if the rows were made again).
     chain = (
-        draft_chain(actor, [r for i in sorted(prepared.audit) for r in prepared.audit[i]])
+        draft_chain(actor, _in_plan_order(prepared.audit))
         if prepared is not None and len(prepared.indexes) == len(plans)
         else None
     )
@@ -528,9 +533,7 @@ def import_offline_file(
             written += len(plan.comments)
             if progress:
                 progress(ImportStage.WRITING, written, rows)
-        append_records(
-            actor, [record for index in sorted(audit) for record in audit[index]], draft=chain
-        )
+        append_records(actor, _in_plan_order(audit), draft=chain)
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
