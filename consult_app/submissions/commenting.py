@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, TextClause, bindparam, select, text
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult_app.accounts.models import User
 from consult_app.consultations.models import PublicationMode
@@ -21,6 +24,7 @@ from consult_app.extensions import db
 from consult_app.submissions.editing import (
     MAX_BODY,
     MAX_QUOTE,
+    changed_meanwhile,
     clean_text,
     comment_state,
     ensure_can_edit,
@@ -29,6 +33,7 @@ from consult_app.submissions.editing import (
     refresh_public_flags,
     touch,
     touch_now,
+    touched_values,
 )
 from consult_app.submissions.models import (
     Comment,
@@ -141,6 +146,8 @@ def add_comment(
     now = now or utcnow()
     ensure_can_edit(user, submission, now)
     values = validated_comment(submission, provision, fields)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _add_in_one_statement(user, submission, values, now)
     # A resubmitted form must not leave the same comment twice (asked of the database, so
     # the cost does not grow with the number of comments already in the submission).
     existing = _same_comment(submission, values)
@@ -181,6 +188,20 @@ def _same_comment(submission: Submission, values: dict[str, Any]) -> Comment | N
     return db.session.get(Comment, existing_id) if existing_id is not None else None
 
 
+#: The columns of a comment compared to find the same comment posted again.
+_SAME_KEYS = (
+    "provision_id",
+    "paragraph_id",
+    "quoted_text",
+    "position",
+    "kind",
+    "body",
+    "proposed_wording",
+    "rationale",
+    "language",
+)
+
+
 def _same_comment_statement() -> Select[tuple[int]]:
     """The first comment of a submission, not withdrawn, that says exactly the same thing
     (NULL matches NULL); built once, its values bound per call."""
@@ -189,17 +210,7 @@ def _same_comment_statement() -> Select[tuple[int]]:
         c[key].is_not_distinct_from(bindparam(key, type_=c[key].type))
         if c[key].nullable
         else c[key] == bindparam(key, type_=c[key].type)
-        for key in (
-            "provision_id",
-            "paragraph_id",
-            "quoted_text",
-            "position",
-            "kind",
-            "body",
-            "proposed_wording",
-            "rationale",
-            "language",
-        )
+        for key in _SAME_KEYS
     ]
     return (
         select(c.id)
@@ -209,6 +220,111 @@ def _same_comment_statement() -> Select[tuple[int]]:
 
 
 _SAME_COMMENT = _same_comment_statement()
+
+
+def _new_comment(user: User, submission: Submission, values: dict[str, Any]) -> Comment:
+    """The comment :func:`add_comment` adds, every column given (none left to the database
+    but the id and the times), not yet in the session."""
+    columns: dict[str, Any] = {column.key: None for column in Comment.__table__.columns}
+    columns.update(
+        submission_id=submission.id,
+        consultation_id=submission.consultation_id,
+        created_by_id=user.id,
+        moderation_status=ModerationStatus.PENDING,
+        is_public=False,
+        lock_version=1,
+        **values,
+    )
+    for key in ("id", "created_at", "updated_at"):
+        del columns[key]
+    return Comment(**columns)
+
+
+def _add_in_one_statement(
+    user: User, submission: Submission, values: dict[str, Any], now: datetime
+) -> Comment:
+    """PostgreSQL: :func:`add_comment`'s three writing steps in one statement (one round
+    trip where they took three): find the same comment posted before, else count up the
+    submission's version (:func:`touch_now`) and insert the comment. The submission is
+    locked: its version cannot have changed, but is checked all the same.
+
+    The audit entry follows in a statement of its own: ``audit_append`` takes the chain's
+    lock, held until the commit, and the insert's triggers (counts, foreign keys) run at
+    the end of their statement, so within one statement they would run under that lock,
+    which every post waits for."""
+    comment = _new_comment(user, submission, values)
+    touched = touched_values(submission, now)
+    row = db.session.execute(
+        _one_statement(frozenset(touched)),
+        {
+            **{f"c_{column.key}": getattr(comment, column.key) for column in _inserted_columns()},
+            "version": submission.lock_version,
+            **{f"new_{name}": value for name, value in touched.items()},
+        },
+    ).one()
+    if row.same_id is not None:  # the same form posted again: answered as the first time
+        existing = db.session.get(Comment, row.same_id)
+        assert existing is not None
+        return existing
+    if row.id is None:
+        raise changed_meanwhile()
+    for name, value in touched.items():
+        set_committed_value(submission, name, value)
+    comment.id = row.id
+    comment.created_at = row.created_at
+    comment.updated_at = row.updated_at
+    # The row exists: the comment joins the session as if loaded, not as a new object.
+    make_transient_to_detached(comment)
+    db.session.add(comment)
+    log_action(user, "add_comment", comment, after=comment_state(comment))
+    return comment
+
+
+def _inserted_columns() -> list[Any]:
+    """The columns of a comment :func:`_add_in_one_statement` gives (not the id and times)."""
+    return [c for c in Comment.__table__.columns if c.key not in ("id", "created_at", "updated_at")]
+
+
+@cache
+def _one_statement(touched: frozenset[str]) -> TextClause:
+    """:func:`_add_in_one_statement`'s SQL for a submission whose ``touched`` columns
+    change; built once. Parameters: the comment's columns as ``c_<column>``, the
+    submission's version and new values (``version``, ``new_<column>``)."""
+    table = Comment.__table__
+    columns = _inserted_columns()
+    same = " AND ".join(
+        f"{key} IS NOT DISTINCT FROM :c_{key}" if table.c[key].nullable else f"{key} = :c_{key}"
+        for key in _SAME_KEYS
+    )
+    sets = ", ".join(f"{name} = :new_{name}" for name in sorted(touched))
+    names = ", ".join(c.name for c in columns)
+    # Typed, so that NULLs of the SELECT list are of their column's type.
+    selected = ", ".join(
+        f"CAST(:c_{c.key} AS {c.type.compile(dialect=db.engine.dialect)})" for c in columns
+    )
+    sql = f"""
+        WITH same AS (
+            SELECT id FROM comments
+            WHERE submission_id = :c_submission_id AND withdrawn_at IS NULL AND {same}
+            LIMIT 1
+        ), touched AS (
+            UPDATE submissions SET {sets}
+            WHERE id = :c_submission_id AND lock_version = :version
+                AND NOT EXISTS (SELECT FROM same)
+            RETURNING id
+        ), added AS (
+            INSERT INTO comments ({names})
+            SELECT {selected} FROM touched
+            RETURNING id, created_at, updated_at
+        )
+        SELECT (SELECT id FROM same) AS same_id, added.*
+        FROM (SELECT) AS one LEFT JOIN added ON true
+    """  # noqa: S608 (the names are the models' columns, every value a parameter)
+    touched_table = Submission.__table__
+    return text(sql).bindparams(
+        *(bindparam(f"c_{c.key}", type_=c.type) for c in columns),
+        *(bindparam(f"new_{name}", type_=touched_table.c[name].type) for name in touched),
+    )
 
 
 def update_comment(

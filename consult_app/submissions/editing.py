@@ -181,7 +181,7 @@ def touch(submission: Submission, now: datetime) -> None:
         submission.has_unsubmitted_changes = True
 
 
-def _touched(submission: Submission, now: datetime) -> dict[str, Any]:
+def touched_values(submission: Submission, now: datetime) -> dict[str, Any]:
     """The columns :func:`touch_now` writes, with their new values (:func:`touch`'s changes
     and the version the unit of work would count up)."""
     values: dict[str, Any] = {"updated_at": now, "lock_version": submission.lock_version + 1}
@@ -211,7 +211,7 @@ def touch_now(submission: Submission, now: datetime) -> None:
     What the unit of work would emit for :func:`touch` followed by a flush, without its
     cost; the submission must have no other pending change (it was just locked).
     """
-    values = _touched(submission, now)
+    values = touched_values(submission, now)
     result = db.session.execute(
         _touch_statement(frozenset(values)),
         {

@@ -190,6 +190,51 @@ def test_same_comment_twice_is_kept_once(world):
     assert len(submission.active_comments) == 1
 
 
+def test_an_added_comment_is_as_stored_and_its_entry_chains(world):
+    """The comment add_comment returns says what its row says, column by column, and its
+    audit entry names it and keeps the chain whole (PostgreSQL writes it in two statements
+    once the submission is locked: the same comment looked for, the submission's version
+    counted up and the comment inserted in one, the entry appended in the other)."""
+    submission = ops.start_submission(world.author, world.consultation)
+    article = world.articles[1]
+    db.session.commit()
+    locked = editing.load_submission_for_update(submission.id)
+    version = locked.lock_version
+    given = fields("On paragraph 2.", paragraph=article.paragraphs[1], rationale="Because.")
+    article.plain_text(), locked.consultation.version_id, world.author.organisation.name
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        comment = commenting.add_comment(world.author, locked, article, given)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    if db.engine.dialect.name == "postgresql":
+        assert len(statements) == 2, statements
+    table = Comment.__table__
+    stored = db.session.execute(select(table).where(table.c.id == comment.id)).one()._mapping
+    assert {c.key: getattr(comment, c.key) for c in table.columns} == dict(stored)
+    assert comment in db.session and not db.session.is_modified(comment)
+    assert (comment.paragraph_id, comment.rationale, comment.lock_version) == (
+        article.paragraphs[1].id, "Because.", 1,
+    )
+    assert locked.lock_version == version + 1
+    assert db.session.scalar(
+        select(Submission.__table__.c.lock_version).where(Submission.id == submission.id)
+    ) == version + 1
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.action, entry.object_type, entry.object_id) == (
+        "add_comment", "Comment", comment.id,
+    )
+    assert entry.after == editing.comment_state(comment)
+    assert entry.hash == entry.compute_hash()
+    db.session.commit()
+    assert verify_chain() == []
+
+
 def test_same_words_with_another_optional_part_are_another_comment(world):
     """A comment repeats another only when every part matches, an empty part included."""
     submission = ops.start_submission(world.author, world.consultation)
