@@ -217,14 +217,17 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     """What lower layers offer to higher ones without importing them: figures for ``/metrics``,
-    signals (a submission received: review's receipt e-mail), the audit trail's vocabulary."""
+    signals (a submission received: review's receipt e-mail; comments inserted in bulk: the
+    figures' counts), the audit trail's vocabulary."""
     from consult_app.audit import vocabulary
     from consult_app.core.observability import add_scrape_collector
     from consult_app.exports.metrics import ExportQueueCollector
     from consult_app.review.notifications import connect_signals
+    from consult_app.summaries import counts
 
     add_scrape_collector(app, ExportQueueCollector)
     connect_signals()
+    counts.connect_signals()
     vocabulary.register()
 
 

@@ -18,7 +18,8 @@ take: reserved from the sequences on PostgreSQL (where the submissions read are 
 largest on SQLite, where :func:`write` checks them again once it holds the write lock (and
 prepares again in the rare case another writer inserted rows meanwhile; a submission
 changed meanwhile fails its version check). So on SQLite the write lock is held for the
-writes only.
+writes only. The comments' INSERT is announced before and after (:mod:`.signals`), so that
+the figures' counts are kept once for all its rows (SQLite's triggers run a row at a time).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from consult_app.submissions.models import (
     SubmissionStatus,
 )
 from consult_app.submissions.operations import SubmissionDetails, validated_details
+from consult_app.submissions.signals import comments_bulk_insert_ends, comments_bulk_insert_starts
 from consult_app.submissions.submitting import receipt_number
 
 if TYPE_CHECKING:
@@ -690,7 +692,7 @@ def write(prepared: Prepared) -> Prepared:
         raise PlanError(draft.lines[0], _conflict(draft.organisation)) from None
     if prepared.updates:
         _update_existing(prepared)
-    insert_bound(comment_rows)
+    _insert_comments(comment_rows)
     insert_bound(revision_rows)
     if prepared.visible or prepared.hidden:
         _refresh_public_flags(prepared.visible, prepared.hidden)
@@ -710,6 +712,22 @@ def write(prepared: Prepared) -> Prepared:
         len(prepared.comments),
     )
     return prepared
+
+
+def _insert_comments(rows: BoundRows) -> None:
+    """Insert the comments, announced before and after (:mod:`.signals`: the figures' counts
+    are then kept for the rows at once, not by a trigger a row)."""
+    if not rows.values:
+        return
+    comments_bulk_insert_starts.send(None)
+    ids: tuple[int, int] | None = None
+    try:
+        insert_bound(rows)
+        column = rows.names.index("id")
+        given = [row[column] for row in rows.values]
+        ids = (min(given), max(given))
+    finally:
+        comments_bulk_insert_ends.send(None, ids=ids)
 
 
 def _update_existing(prepared: Prepared) -> None:

@@ -79,6 +79,7 @@ from consult_app.core.audit import log_action
 from consult_app.extensions import db
 from consult_app.review.models import WithheldReason, comment_themes
 from consult_app.submissions.models import Comment, ModerationStatus, Position
+from consult_app.submissions.signals import comments_bulk_insert_ends, comments_bulk_insert_starts
 
 if TYPE_CHECKING:
     from consult_app.accounts.models import User
@@ -987,3 +988,57 @@ def rebuild(consultation_id: int | None = None) -> dict[str, int]:
             count = count.where(table.c.consultation_id == consultation_id)
         written[table.name] = int(db.session.execute(count).scalar_one())
     return written
+
+
+# --- a bulk insert of comments (SQLite): counted once for all the rows ----------------------
+
+#: The counts' triggers that fire on an INSERT into comments (SQLite: one a row).
+_SQLITE_INSERT_TRIGGERS = ("comment_counts_insert", "amendment_counts_insert",
+                           "paragraph_counts_insert")
+_SUSPENDED = "consult_app.suspended_count_triggers"
+
+
+def _suspend_insert_triggers(sender: Any, **_: Any) -> None:
+    """SQLite: drop the counts' INSERT triggers on comments until the bulk insert ends
+    (:func:`_count_bulk_insert`), keeping their SQL to make them again. In the insert's
+    transaction: no one else sees them gone, and a rollback brings them back."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL's triggers run once a statement already
+    marks = ", ".join("?" for _ in _SQLITE_INSERT_TRIGGERS)
+    saved = connection.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+        _SQLITE_INSERT_TRIGGERS,
+    ).all()
+    for name, _sql in saved:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    db.session.info[_SUSPENDED] = [sql for _name, sql in saved]
+
+
+def _count_bulk_insert(sender: Any, *, ids: tuple[int, int] | None, **_: Any) -> None:
+    """Make the suspended triggers again, then (the insert done) count the comments of the
+    submissions it added to, as ``flask summaries recount`` would: all their rows in the
+    tables the triggers keep, with one DELETE and one INSERT ... SELECT each."""
+    saved: list[str] | None = db.session.info.pop(_SUSPENDED, None)
+    if saved is None:
+        return
+    connection = db.session.connection()
+    for sql in saved:
+        connection.exec_driver_sql(sql)
+    if ids is None:
+        return  # the insert failed
+    c = Comment.__table__.c
+    submissions = (
+        select(c.submission_id).where(c.id.between(ids[0], ids[1])).distinct().scalar_subquery()
+    )
+    for table in (comment_counts, amendment_counts, paragraph_counts):
+        db.session.execute(delete(table).where(table.c.submission_id.in_(submissions)))
+        expected = expected_rows("sqlite", table).where(c.submission_id.in_(submissions))
+        db.session.execute(insert(table).from_select([col.name for col in table.c], expected))
+
+
+def connect_signals() -> None:
+    """Receive what submissions announce (called by the app factory; connecting twice is
+    harmless)."""
+    comments_bulk_insert_starts.connect(_suspend_insert_triggers)
+    comments_bulk_insert_ends.connect(_count_bulk_insert)

@@ -388,7 +388,10 @@ def test_a_file_of_new_submissions_writes_with_a_few_statements(world):
     small = writing_statements(3, "Small")
     large = writing_statements(30, "Large")
     assert large == small
-    assert large <= 12
+    # SQLite: 13 more, for the counts kept once for all the comments (the three INSERT
+    # triggers read, dropped and made again; three tables recounted, a DELETE and an
+    # INSERT each) rather than by a trigger a row.
+    assert large <= (25 if db.engine.dialect.name == "sqlite" else 12)
 
 
 def test_ids_taken_by_another_writer_before_the_write(world, monkeypatch, caplog):
@@ -528,6 +531,11 @@ def test_under_the_write_lock_only_the_writes(world, monkeypatch, before_the_fil
             == [
                 ("INSERT INTO submissions", True),
                 ("INSERT INTO comments", True),
+                # The counts of the comments inserted, once for all of them (the row
+                # triggers are suspended meanwhile).
+                ("INSERT INTO comment_counts", False),
+                ("INSERT INTO amendment_counts", False),
+                ("INSERT INTO paragraph_counts", False),
                 ("INSERT INTO submission_revisions", True),
                 ("INSERT INTO audit_entries", True),
             ][before_the_file:]

@@ -264,6 +264,25 @@ def op_bulk_insert(s: Scene) -> bool:
     return True
 
 
+def op_bulk_insert_announced(s: Scene) -> bool:
+    """:func:`op_bulk_insert` as the bulk import makes it: announced before and after, so
+    that SQLite's counts are kept once for all the rows, not by a trigger a row."""
+    from consult_app.submissions.signals import (
+        comments_bulk_insert_ends,
+        comments_bulk_insert_starts,
+    )
+
+    last = db.session.scalar(select(func.coalesce(func.max(Comment.id), 0)))
+    comments_bulk_insert_starts.send(None)
+    inserted = False
+    try:
+        inserted = op_bulk_insert(s)
+    finally:
+        newest = db.session.scalar(select(func.max(Comment.id)))
+        comments_bulk_insert_ends.send(None, ids=(last + 1, newest) if inserted else None)
+    return inserted
+
+
 def op_bulk_update(s: Scene) -> bool:
     candidates = s.comments()
     if not candidates:
@@ -300,7 +319,8 @@ def op_bulk_delete(s: Scene) -> bool:
 OPERATIONS: list[tuple[Callable[[Scene], bool], int]] = [
     (op_post, 6), (op_edit, 3), (op_submit, 2), (op_publish, 3), (op_withhold, 3),
     (op_pending, 1), (op_withdraw, 2), (op_delete, 1), (op_move, 2), (op_tag, 3),
-    (op_untag, 1), (op_bulk_insert, 1), (op_bulk_update, 2), (op_bulk_delete, 1),
+    (op_untag, 1), (op_bulk_insert, 1), (op_bulk_insert_announced, 1), (op_bulk_update, 2),
+    (op_bulk_delete, 1),
 ]
 
 
@@ -388,6 +408,50 @@ def test_bulk_core_insert_is_counted(scene: Scene) -> None:
     assert _counted(False) == sum(
         1 for n in range(500) if n % 7 and statuses[n % 4][1] != "spam"
     )
+
+
+def _comment_triggers() -> dict[str, str]:
+    """SQLite: the triggers on comments, by name, with their SQL."""
+    return dict(db.session.connection().exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'comments'"
+    ).all())
+
+
+def test_a_bulk_insert_announced_is_counted_once_for_all_its_rows(scene: Scene) -> None:
+    """SQLite: while a bulk insert of comments runs (between the signals the import sends),
+    the counts' INSERT triggers are gone; afterwards they are back as they were, and the
+    counts of the submissions it added to are exact. An insert that failed gets its
+    triggers back and nothing counted. (PostgreSQL's triggers run once a statement: the
+    signals change nothing there.)"""
+    from consult_app.submissions.signals import (
+        comments_bulk_insert_ends,
+        comments_bulk_insert_starts,
+    )
+
+    s = scene
+    for _ in range(4):
+        op_post(s)
+    op_submit(s)
+    assert op_tag(s)
+    sqlite = db.engine.dialect.name == "sqlite"
+    before = _comment_triggers() if sqlite else {}
+    inserts = {"comment_counts_insert", "amendment_counts_insert", "paragraph_counts_insert"}
+    assert not sqlite or inserts < set(before)
+    for failed in (False, True):
+        last = db.session.scalar(select(func.coalesce(func.max(Comment.id), 0)))
+        comments_bulk_insert_starts.send(None)
+        if sqlite:
+            assert set(_comment_triggers()) == set(before) - inserts
+        if not failed:
+            assert op_bulk_insert(s)
+        newest = db.session.scalar(select(func.max(Comment.id)))
+        comments_bulk_insert_ends.send(None, ids=None if failed else (last + 1, newest))
+        if sqlite:
+            assert _comment_triggers() == before
+        assert_exact(s.consultation)
+    # The triggers made again count the next comment as before.
+    assert op_post(s)
+    assert_exact(s.consultation)
 
 
 def test_first_comment_of_a_wording_follows_removals(scene: Scene) -> None:
