@@ -166,14 +166,7 @@ def add_comment(
     # Ids rather than relationships: the flush then only inserts the comment. (Through the
     # unit of work: a rolled back transaction then forgets the new comment; one inserted
     # with a bare INSERT would stay in the session as a row that no longer exists.)
-    comment = Comment(
-        submission_id=submission.id,
-        consultation_id=submission.consultation_id,
-        created_by_id=user.id,
-        moderation_status=ModerationStatus.PENDING,
-        is_public=False,
-        **values,
-    )
+    comment = _new_comment(user, submission, values)
     db.session.add(comment)
     flush()
     log_action(user, "add_comment", comment, after=comment_state(comment))
@@ -224,7 +217,7 @@ _SAME_COMMENT = _same_comment_statement()
 
 def _new_comment(user: User, submission: Submission, values: dict[str, Any]) -> Comment:
     """The comment :func:`add_comment` adds, every column given (none left to the database
-    but the id and the times), not yet in the session."""
+    but the id and the times), not yet in the session (both engines' paths start here)."""
     columns: dict[str, Any] = {column.key: None for column in Comment.__table__.columns}
     columns.update(
         submission_id=submission.id,

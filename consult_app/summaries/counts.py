@@ -977,17 +977,28 @@ def rebuild(consultation_id: int | None = None) -> dict[str, int]:
     dialect = db.session.get_bind().dialect.name
     written = {}
     for table in ALL_COUNT_TABLES:
-        removal = delete(table)
-        if consultation_id is not None:
-            removal = removal.where(table.c.consultation_id == consultation_id)
-        db.session.execute(removal)
-        expected = expected_rows(dialect, table, consultation_id)
-        db.session.execute(insert(table).from_select([c.name for c in table.c], expected))
+        kept = [] if consultation_id is None else [table.c.consultation_id == consultation_id]
+        _replace_rows(dialect, table, kept, consultation_id=consultation_id)
         count = select(func.count()).select_from(table)
         if consultation_id is not None:
             count = count.where(table.c.consultation_id == consultation_id)
         written[table.name] = int(db.session.execute(count).scalar_one())
     return written
+
+
+def _replace_rows(
+    dialect: str,
+    table: Table,
+    rows: Sequence[ColumnElement[bool]],
+    *,
+    consultation_id: int | None = None,
+    comments: Sequence[ColumnElement[bool]] = (),
+) -> None:
+    """Replace the ``rows`` of ``table`` (all when none is given) by a recount of the
+    comments (of ``consultation_id``, and matching ``comments``)."""
+    db.session.execute(delete(table).where(*rows))
+    expected = expected_rows(dialect, table, consultation_id).where(*comments)
+    db.session.execute(insert(table).from_select([c.name for c in table.c], expected))
 
 
 # --- a bulk insert of comments (SQLite): counted once for all the rows ----------------------
@@ -1032,9 +1043,12 @@ def _count_bulk_insert(sender: Any, *, ids: tuple[int, int] | None, **_: Any) ->
         select(c.submission_id).where(c.id.between(ids[0], ids[1])).distinct().scalar_subquery()
     )
     for table in (comment_counts, amendment_counts, paragraph_counts):
-        db.session.execute(delete(table).where(table.c.submission_id.in_(submissions)))
-        expected = expected_rows("sqlite", table).where(c.submission_id.in_(submissions))
-        db.session.execute(insert(table).from_select([col.name for col in table.c], expected))
+        _replace_rows(
+            "sqlite",
+            table,
+            [table.c.submission_id.in_(submissions)],
+            comments=[c.submission_id.in_(submissions)],
+        )
 
 
 def connect_signals() -> None:
