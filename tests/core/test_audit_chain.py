@@ -206,6 +206,31 @@ def test_the_entry_returned_is_the_stored_one(app):
     ) == values
 
 
+def test_the_chain_head_is_read_through_its_key_however_small_the_chain(app):
+    """PostgreSQL: ``audit_append`` reads the last entry through the primary key even while
+    the table is small: its plan is kept for the connection's life, and a scan planned on the
+    first day would read and sort every entry on each append, ever slower as the chain grows.
+    (The transaction's own statistics count the scans of audit_entries.)"""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("audit_append is PostgreSQL's")
+    org = make_org()
+    log_action(None, "touch", org, after={"n": 0})
+    # The planner told the table holds one entry, as on a new database's first day (the
+    # function's plans are made again on the next call).
+    db.session.execute(text("ANALYZE audit_entries"))
+    scans = text(
+        "SELECT coalesce(seq_scan, 0), coalesce(idx_scan, 0) FROM pg_stat_xact_user_tables "
+        "WHERE relname = 'audit_entries'"
+    )
+    before = db.session.execute(scans).one()
+    for n in range(3):
+        log_action(None, "touch", org, after={"n": n + 1})
+    after = db.session.execute(scans).one()
+    assert after[0] == before[0]  # no entry read by a sequential scan
+    assert after[1] >= before[1] + 3  # the head found by the index, once an append
+    assert verify_chain() == []
+
+
 def test_concurrent_writers_keep_one_chain(app):
     """Writers in parallel transactions (requests of several workers) append to one chain:
     each entry follows the one committed before it, none forks it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 
 from consult_app.accounts.models import OrgCategory, RegionalGroup, Role
 from consult_app.consultations.models import PublicationMode
@@ -233,6 +233,50 @@ def test_an_added_comment_is_as_stored_and_its_entry_chains(world):
     assert entry.hash == entry.compute_hash()
     db.session.commit()
     assert verify_chain() == []
+
+
+def test_the_same_comment_is_looked_for_among_the_submission_s_on_that_provision(world):
+    """The look-up for the same comment posted again reads the index on (consultation,
+    provision, submission): not every comment of the submission, which grows with each post
+    (the plan of the statement add_comment sends, asked of the engine; PostgreSQL given the
+    table's statistics and told not to scan the whole of a test's small table)."""
+    submission = ops.start_submission(world.author, world.consultation)
+    others = ops.start_submission(world.outsider, world.consultation)
+    for n in range(30):  # the submission's on another provision, others' on this one
+        commenting.add_comment(world.author, submission, world.articles[0], fields(f"On 1: {n}."))
+        commenting.add_comment(world.outsider, others, world.articles[1], fields(f"On 2: {n}."))
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE comments"))
+    locked = editing.load_submission_for_update(submission.id)
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        commenting.add_comment(world.author, locked, world.articles[1], fields("On 2."))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    statement, parameters = next(
+        (s, p) for s, p in sent if "FROM comments" in s and "withdrawn_at IS NULL" in s
+    )
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+        plan = "\n".join(r[0] for r in rows)
+        scan = plan.split("CTE touched")[0]
+        assert "Index Cond" in scan and "provision_id" in scan, plan
+        assert "submission_id" in scan.split("Index Cond")[1].split("\n")[0], plan
+    else:
+        plan = " ".join(
+            str(r[-1]) for r in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters
+            )
+        )
+        assert "ix_comments_figures" in plan and "submission_id=?" in plan, plan
 
 
 def test_same_words_with_another_optional_part_are_another_comment(world):
