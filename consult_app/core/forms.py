@@ -27,6 +27,17 @@ class _WTFormsMessages:
 
     def __init__(self) -> None:
         self._catalogues: dict[str, support.NullTranslations] = {}
+        self._messages: frozenset[str] | None = None
+
+    def _is_message(self, string: str) -> bool:
+        """Whether ``string`` is one of WTForms' messages: a field without a label asks for
+        its name as a title ("Lock Version"), which no catalogue holds, and is answered
+        without looking up the request's language (three such fields in a comment form)."""
+        if self._messages is None:
+            french = support.Translations.load(messages_path(), ["fr"], domain="wtforms")
+            catalog = getattr(french, "_catalog", {})
+            self._messages = frozenset(key for key in catalog if isinstance(key, str) and key)
+        return string in self._messages
 
     def _catalogue(self) -> support.NullTranslations | None:
         if not has_request_context():
@@ -43,6 +54,8 @@ class _WTFormsMessages:
         ours = _OUR_WORDING.get(string)
         if ours is not None:
             return str(ours)
+        if not self._is_message(string):
+            return string
         catalogue = self._catalogue()
         return string if catalogue is None else catalogue.ugettext(string)
 

@@ -306,3 +306,13 @@ def test_translations_keep_their_placeholders(locale: str) -> None:
             if "%" in bare and "%" not in PLACEHOLDER.sub("", ids[0]).replace("%%", ""):
                 problems.append((ids[0], text))
     assert problems == []
+
+
+def test_wtforms_messages_are_translated_and_field_names_kept(app: Flask) -> None:
+    """The forms' translations: a WTForms message in the request's language; a field without
+    a label keeps its name as a title, without the language being looked up for it."""
+    from consult_app.core.forms import _WTFORMS_MESSAGES
+
+    with app.test_request_context("/?lang=fr", headers={"Accept-Language": "fr"}):
+        assert "entier" in _WTFORMS_MESSAGES.gettext("Not a valid integer value.")
+        assert _WTFORMS_MESSAGES.gettext("Lock Version") == "Lock Version"
