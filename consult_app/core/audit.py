@@ -282,6 +282,73 @@ def _append_in_database(connection: Connection, fields: dict[str, Any]) -> Audit
     return entry
 
 
+@dataclass(frozen=True)
+class EntryToAppend:
+    """PostgreSQL: an audit entry appended by ``audit_append`` within another statement, which
+    gives the object's id (a row that statement inserts): :meth:`call_sql` is the SQL of the call
+    given the SQL of the id, :attr:`params` its values."""
+
+    fields: dict[str, Any]
+    params: dict[str, Any]
+
+    @staticmethod
+    def call_sql(object_id_sql: str) -> str:
+        return (
+            "audit_append(:a_actor_id, :a_action, :a_object_type, "
+            f"{object_id_sql}, :a_before, :a_after, :a_head, "
+            f":a_before_id || ({object_id_sql})::text || :a_after_id, :a_tail)"
+        )
+
+
+#: The values of :meth:`EntryToAppend.call_sql`, typed (the states are JSON).
+APPEND_CALL_PARAMS = (
+    bindparam("a_before", type_=JSON()),
+    bindparam("a_after", type_=JSON()),
+)
+
+
+def entry_to_append(
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> EntryToAppend:
+    """What :func:`log_action` appends for ``action`` on an object of ``object_type`` whose id
+    the database gives in the statement that appends it (PostgreSQL)."""
+    fields: dict[str, Any] = {
+        "actor_id": actor.id if actor is not None else None,
+        "action": action,
+        "object_type": object_type,
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+    head, before_id, after_id = _payload_parts_around_id(**fields)
+    # As _append_in_database: the function writes the time and the hash without quotes.
+    params = {f"a_{key}": value for key, value in fields.items()}
+    params.update(
+        a_head=f'{head}"', a_before_id=f'"{before_id}', a_after_id=f'{after_id}"', a_tail='"}'
+    )
+    return EntryToAppend(fields, params)
+
+
+def entry_appended(
+    entry: EntryToAppend, object_id: int, at: datetime, prev_hash: str, hash_: str, id_: int
+) -> AuditEntry:
+    """The entry :meth:`EntryToAppend.call_sql` appended, from what the call returned; it joins
+    the session as if loaded."""
+    appended = AuditEntry(
+        id=id_, at=at, prev_hash=prev_hash, hash=hash_, object_id=object_id, **entry.fields
+    )
+    make_transient_to_detached(appended)
+    db.session.add(appended)
+    logger.info(
+        "audit %s by %s on %s %s",
+        appended.action, appended.actor_id, appended.object_type, object_id,
+    )
+    return appended
+
+
 def log_action(
     actor: Actor | None,
     action: str,
@@ -500,15 +567,29 @@ def _payload_parts(
     json.dumps of each part gives the same text as within the whole (sort_keys applies at
     every level).
     """
+    head, before_id, after_id = _payload_parts_around_id(
+        actor_id=actor_id, action=action, object_type=object_type, before=before, after=after
+    )
+    return head, before_id + _dump(object_id) + after_id
+
+
+def _payload_parts_around_id(
+    *,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> tuple[str, str, str]:
+    """:func:`_payload_parts` with the middle part cut where the object's id goes (an id
+    known only to the database when the entry is written): ``head, before_id, after_id``."""
     dump = _dump
     head = (
         f'{{"action": {dump(action)}, "actor_id": {dump(actor_id)}, "after": {dump(after)}, "at": '
     )
-    middle = (
-        f', "before": {dump(before)}, "object_id": {dump(object_id)}, '
-        f'"object_type": {dump(object_type)}, "prev_hash": '
-    )
-    return head, middle
+    before_id = f', "before": {dump(before)}, "object_id": '
+    after_id = f', "object_type": {dump(object_type)}, "prev_hash": '
+    return head, before_id, after_id
 
 
 def log_actions(

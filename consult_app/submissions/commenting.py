@@ -17,7 +17,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from consult_app.accounts.models import User
 from consult_app.consultations.models import PublicationMode
-from consult_app.core.audit import log_action
+from consult_app.core.audit import (
+    APPEND_CALL_PARAMS,
+    EntryToAppend,
+    entry_appended,
+    entry_to_append,
+    log_action,
+)
 from consult_app.core.errors import Conflict, UserError
 from consult_app.core.models import utcnow
 from consult_app.extensions import db
@@ -250,23 +256,26 @@ def _new_comment(user: User, submission: Submission, values: dict[str, Any]) -> 
 def _add_in_one_statement(
     user: User, submission: Submission, values: dict[str, Any], now: datetime
 ) -> Comment:
-    """PostgreSQL: :func:`add_comment`'s three writing steps in one statement (one round
-    trip where they took three): find the same comment posted before, else count up the
-    submission's version (:func:`touch_now`) and insert the comment. The submission is
-    locked: its version cannot have changed, but is checked all the same.
+    """PostgreSQL: :func:`add_comment`'s writing steps in one statement (one round trip where
+    they took four): find the same comment posted before, else count up the submission's
+    version (:func:`touch_now`), insert the comment and append its audit entry (the
+    comment's id given to ``audit_append`` there). The submission is locked: its version
+    cannot have changed, but is checked all the same.
 
-    The audit entry follows in a statement of its own: ``audit_append`` takes the chain's
-    lock, held until the commit, and the insert's triggers (counts, foreign keys) run at
-    the end of their statement, so within one statement they would run under that lock,
-    which every post waits for."""
+    ``audit_append`` takes the chain's lock, held until the commit; the insert's triggers
+    (the counts, the foreign keys) run at the end of the statement, under that lock. (A
+    first version of this, in session 6, was slower than two statements: the chain's head
+    was then read by a scan of the whole chain, under the lock.)"""
     comment = _new_comment(user, submission, values)
     touched = touched_values(submission, now)
+    entry = entry_to_append(user, "add_comment", "Comment", after=comment_state(comment))
     row = db.session.execute(
         _one_statement(frozenset(touched)),
         {
             **{f"c_{column.key}": getattr(comment, column.key) for column in _inserted_columns()},
             "version": submission.lock_version,
             **{f"new_{name}": value for name, value in touched.items()},
+            **entry.params,
         },
     ).one()
     if row.same_id is not None:  # the same form posted again: answered as the first time
@@ -283,7 +292,9 @@ def _add_in_one_statement(
     # The row exists: the comment joins the session as if loaded, not as a new object.
     make_transient_to_detached(comment)
     db.session.add(comment)
-    log_action(user, "add_comment", comment, after=comment_state(comment))
+    entry_appended(
+        entry, row.id, row.entry_at, row.entry_prev_hash, row.entry_hash, row.entry_id
+    )
     return comment
 
 
@@ -323,15 +334,22 @@ def _one_statement(touched: frozenset[str]) -> TextClause:
             INSERT INTO comments ({names})
             SELECT {selected} FROM touched
             RETURNING id, created_at, updated_at
+        ), logged AS (
+            SELECT entry.* FROM added, LATERAL {_ENTRY_CALL} AS entry
         )
-        SELECT (SELECT id FROM same) AS same_id, added.*
-        FROM (SELECT) AS one LEFT JOIN added ON true
+        SELECT (SELECT id FROM same) AS same_id, added.*, logged.*
+        FROM (SELECT) AS one LEFT JOIN added ON true LEFT JOIN logged ON true
     """  # noqa: S608 (the names are the models' columns, every value a parameter)
     touched_table = Submission.__table__
     return text(sql).bindparams(
         *(bindparam(f"c_{c.key}", type_=c.type) for c in columns),
         *(bindparam(f"new_{name}", type_=touched_table.c[name].type) for name in touched),
+        *APPEND_CALL_PARAMS,
     )
+
+
+#: The audit entry's call in :func:`_one_statement` (run only when the comment was added).
+_ENTRY_CALL = EntryToAppend.call_sql("added.id")
 
 
 def update_comment(
