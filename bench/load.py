@@ -61,7 +61,7 @@ TARGETS = {
     "provision_p50_ms": 30.0,
     "provision_rps": 150.0,
     "api_rps": 300.0,
-    "submit_per_s": 150.0,
+    "submit_per_s": 300.0,  # issue 12: 8 clients, on PostgreSQL and on SQLite
     "figures_ms": 200.0,
     "xlsx_s": 15.0,
     "docx_s": 60.0,
@@ -1091,7 +1091,7 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     if s:
         clean = s["error_count"] == 0 and s["lost_writes"] == 0 and s["unexpected_rows"] == 0
         rows.append((f"comment posts/s, {s['clients']} clients, {s['seconds']} s",
-                     f"{s['per_second']}{_cpu(s)}", "≥ 150, no error, no lost write",
+                     f"{s['per_second']}{_cpu(s)}", "≥ 300, no error, no lost write",
                      verdict(s["per_second"], TARGETS["submit_per_s"], True)
                      + ("" if clean else " (errors or lost writes)")))
         rows.append(("  posts accepted / rows written / errors",
