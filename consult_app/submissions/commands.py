@@ -50,7 +50,7 @@ def import_command(file: Path, consultation_id: int, recorded_by: str, dry_run: 
         db.session.rollback()
         for error in rejected.errors:
             click.echo(str(error), err=True)
-        click.echo(f"Nothing was imported: {len(rejected.errors)} problem(s).", err=True)
+        click.echo(f"Nothing was imported: {_count(len(rejected.errors), 'problem')}.", err=True)
         raise SystemExit(1) from None
     except UserError as error:
         db.session.rollback()
@@ -59,21 +59,28 @@ def import_command(file: Path, consultation_id: int, recorded_by: str, dry_run: 
     if dry_run:
         db.session.rollback()
         click.echo(
-            f"The file is correct: it would record {len(result.submissions)} submission(s) "
-            f"({result.created_count} new, {result.added_count} added to an existing one) "
-            f"with {result.comment_count} comment(s). Nothing was imported (--dry-run)."
+            f"The file is correct: it would record {_count(len(result.submissions), 'submission')}"
+            f" ({result.created_count:,} new, {result.added_count:,} added to an existing one) "
+            f"with {_count(result.comment_count, 'comment')}. Nothing was imported (--dry-run)."
         )
         return
     db.session.commit()
     click.echo(
-        f"Imported {len(result.submissions)} submission(s) ({result.created_count} new, "
-        f"{result.added_count} added to an existing one) with {result.comment_count} "
-        "comment(s)."
+        f"Imported {_count(len(result.submissions), 'submission')} ({result.created_count:,} "
+        f"new, {result.added_count:,} added to an existing one) with "
+        f"{_count(result.comment_count, 'comment')}."
     )
     for item in result.submissions:
         state = "new" if item.created else f"revision {item.revision}"
-        click.echo(f"{item.receipt_number}\t{item.organisation}\t{item.comments} comment(s)\t"
-                   f"{state}")
+        click.echo(
+            f"{item.receipt_number}\t{item.organisation}\t{_count(item.comments, 'comment')}\t"
+            f"{state}"
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, in the plural unless one (the commands speak English)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 @submissions_cli.command("split-paper")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -148,7 +149,12 @@ class ImportRejected(UserError):
 
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(
-            _("Nothing was imported: %(n)d problem(s) found in the file.", n=len(errors))
+            ngettext(
+                "Nothing was imported: %(count)s problem found in the file.",
+                "Nothing was imported: %(count)s problems found in the file.",
+                len(errors),
+                count=format_number(len(errors)),
+            )
         )
         self.errors = errors
 

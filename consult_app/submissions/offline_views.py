@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -12,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -248,6 +250,46 @@ def _import_job(consultation_id: int, job_id: int) -> tuple[Consultation, Import
     return consultation, job
 
 
+def _import_summary(result: dict[str, Any], *, dry_run: bool) -> str:
+    """What an import recorded (or, checked only, would record): each count with the plural
+    of its own language, written as numbers are in the reader's language."""
+
+    def n(key: str) -> int:
+        return int(result.get(key) or 0)
+
+    def number(key: str) -> str:
+        return format_number(n(key))
+
+    parts = {
+        "submissions": ngettext(
+            "%(count)s submission",
+            "%(count)s submissions",
+            n("submissions"),
+            count=number("submissions"),
+        ),
+        # TRANSLATORS: "new" submissions (of an import), as in "(2 new, 1 added to ...)".
+        "created": ngettext(
+            "%(count)s new", "%(count)s new", n("created"), count=number("created")
+        ),
+        "added": ngettext(
+            "%(count)s added to an existing submission",
+            "%(count)s added to existing submissions",
+            n("added"),
+            count=number("added"),
+        ),
+        "comments": ngettext(
+            "%(count)s comment", "%(count)s comments", n("comments"), count=number("comments")
+        ),
+    }
+    if dry_run:
+        return _(
+            "Importing it would record %(submissions)s (%(created)s, %(added)s) with "
+            "%(comments)s. Nothing was imported yet.",
+            **parts,
+        )
+    return _("Imported %(submissions)s (%(created)s, %(added)s) with %(comments)s.", **parts)
+
+
 @bp.get("/<int:consultation_id>/imports/<int:job_id>")
 @login_required
 def import_job(consultation_id: int, job_id: int) -> Response:
@@ -269,6 +311,7 @@ def import_job(consultation_id: int, job_id: int) -> Response:
             refresh=refresh,
             shown_errors=(job.errors or [])[:SHOWN_ERRORS],
             format_number=format_number,
+            summary=_import_summary(job.result, dry_run=job.dry_run) if job.result else None,
         )
     )
     if refresh:

@@ -120,8 +120,8 @@ def test_secretariat_imports_a_file_in_the_background_and_follows_its_progress(
         expect(page.locator(".job-status")).to_have_text("Finished")
         expect(progress).to_have_attribute("value", "100")
         expect(page.locator("main")).to_contain_text(
-            "Imported 2 submission(s) (2 new, 0 added to an existing submission) with "
-            "1,000 comment(s)."
+            "Imported 2 submissions (2 new, 0 added to existing submissions) with "
+            "1,000 comments."
         )
         expect(page.locator("main")).not_to_contain_text("refreshes itself")
         page.screenshot(path=str(ARTIFACTS / "import-job-done.png"), full_page=True)
@@ -219,8 +219,8 @@ def test_a_file_larger_than_the_usual_request_limit_is_uploaded_and_imported(
     expect(page.get_by_role("heading", name="Imported")).to_be_visible(timeout=180_000)
     journey.check()
     expect(page.locator("main")).to_contain_text(
-        "Imported 2 submission(s) (2 new, 0 added to an existing submission) with "
-        "20,000 comment(s)."
+        "Imported 2 submissions (2 new, 0 added to existing submissions) with "
+        "20,000 comments."
     )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "import-large-done.png"), full_page=True)

@@ -179,7 +179,7 @@ def test_import_a_csv(client, world):
     html = page.get_data(as_text=True)
     receipts = sorted(s.receipt_number for s in db.session.scalars(select(Submission)))
     assert len(receipts) == 2
-    assert "Imported 2 submission(s)" in html and "3 comment(s)" in html
+    assert "Imported 2 submissions" in html and "3 comments" in html
     for receipt in receipts:
         assert receipt in html
     assert "Refresh" not in page.headers  # finished: the page stops refreshing
@@ -230,7 +230,7 @@ def test_import_dry_run(client, world):
     page = follow_job(client, upload(client, world, csv_bytes(good_rows(world)), dry_run="y"))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "would record 2 submission(s)" in html and "Check only" in html
+    assert "would record 2 submissions" in html and "Check only" in html
     assert count_submissions() == 0
     job = latest_job()
     assert job.status is ImportStatus.SUCCEEDED and job.dry_run
@@ -372,7 +372,7 @@ def test_a_file_larger_than_other_forms_take_is_accepted_up_to_its_own_limit(
     try:
         app.config["MAX_SUBMISSIONS_IMPORT_BYTES"] = 20_000
         page = follow_job(client, upload(client, world, data))
-        assert "Imported 2 submission(s)" in page.get_data(as_text=True)
+        assert "Imported 2 submissions" in page.get_data(as_text=True)
         assert count_submissions() == 2
         # Another form keeps the application's limit.
         refused = client.post(new_url(world), data={**form_data(world), "x": "y" * 6_000})
@@ -384,3 +384,48 @@ def test_a_file_larger_than_other_forms_take_is_accepted_up_to_its_own_limit(
         assert count_submissions() == 2
     finally:
         app.config["MAX_CONTENT_LENGTH"], app.config["MAX_SUBMISSIONS_IMPORT_BYTES"] = saved
+
+
+@pytest.mark.parametrize(
+    ("locale", "counts", "dry_run", "expected"),
+    [
+        (
+            "en",
+            {"submissions": 1, "created": 1, "added": 0, "comments": 1},
+            False,
+            "Imported 1 submission (1 new, 0 added to existing submissions) with 1 comment.",
+        ),
+        (
+            "en",
+            {"submissions": 2, "created": 1, "added": 1, "comments": 20000},
+            True,
+            "Importing it would record 2 submissions (1 new, 1 added to an existing "
+            "submission) with 20,000 comments. Nothing was imported yet.",
+        ),
+        (
+            "fr",
+            {"submissions": 1, "created": 0, "added": 1, "comments": 1000},
+            False,
+            "Importation terminée : 1 contribution (0 nouvelle, 1 ajoutée à une contribution "
+            "existante) avec 1\u202f000 observations.",
+        ),
+        (
+            "ru",
+            {"submissions": 3, "created": 2, "added": 1, "comments": 21},
+            False,
+            "Импортировано: 3 представления (2 новых, 1 добавлено к существующему "
+            "представлению) и 21 замечание.",
+        ),
+    ],
+)
+def test_an_import_is_summed_up_with_the_plural_of_each_count(
+    app, locale, counts, dry_run, expected
+):
+    """The import page says each count with its own plural, in the reader's language and with
+    its way of writing numbers: no "submission(s)"."""
+    from flask_babel import force_locale
+
+    from consult_app.submissions.offline_views import _import_summary
+
+    with app.test_request_context("/"), force_locale(locale):
+        assert _import_summary(counts, dry_run=dry_run) == expected
