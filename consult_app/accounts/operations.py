@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
@@ -267,13 +267,19 @@ def start_registration(
     )
     db.session.add(pending)
     db.session.flush()
-    body = _(
+    hours = _registration_hours()
+    body = ngettext(
         "Hello %(name)s,\n\n"
         "To finish creating your account on the consultation platform, open this link "
-        "within %(hours)d hour(s) and confirm your address:\n\n%(link)s\n\n"
+        "within %(hours)d hour and confirm your address:\n\n%(link)s\n\n"
         "If you did not register, ignore this message: no account is created.",
+        "Hello %(name)s,\n\n"
+        "To finish creating your account on the consultation platform, open this link "
+        "within %(hours)d hours and confirm your address:\n\n%(link)s\n\n"
+        "If you did not register, ignore this message: no account is created.",
+        hours,
         name=name,
-        hours=_registration_hours(),
+        hours=hours,
         link=external_url("accounts.confirm_registration", token=token),
     )
     try:
@@ -488,12 +494,18 @@ def request_password_reset(email: str) -> None:
         return
     link = external_url("accounts.reset_password", token=make_reset_token(user))
     hours = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
-    body = _(
+    body = ngettext(
         "Hello %(name)s,\n\n"
         "Someone, probably you, asked to reset the password of your account on the "
         "consultation platform. To choose a new password, open this link within "
-        "%(hours)d hour(s):\n\n%(link)s\n\n"
+        "%(hours)d hour:\n\n%(link)s\n\n"
         "If you did not ask for this, ignore this message: your password stays the same.",
+        "Hello %(name)s,\n\n"
+        "Someone, probably you, asked to reset the password of your account on the "
+        "consultation platform. To choose a new password, open this link within "
+        "%(hours)d hours:\n\n%(link)s\n\n"
+        "If you did not ask for this, ignore this message: your password stays the same.",
+        hours,
         name=user.name,
         hours=hours,
         link=link,

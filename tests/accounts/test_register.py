@@ -348,3 +348,23 @@ def test_register_new_organisation_with_minimal_form(client):
     assert client.post("/account/register", data=data).status_code == 302
     pending = db.session.scalar(select(PendingRegistration))
     assert pending.new_organisation["category"] == "member_state"
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(3600, "1 hour"), (48 * 3600, "48 hours")])
+def test_the_time_to_confirm_is_said_with_its_plural(app, client, mail, seconds, said):
+    """The page after registering and the mail say how long the link lasts: "1 hour",
+    "48 hours", not "hour(s)"."""
+    saved = app.config["REGISTRATION_MAX_AGE"]
+    app.config["REGISTRATION_MAX_AGE"] = seconds
+    try:
+        org = make_org("Existing NGO")
+        db.session.commit()
+        response = client.post(
+            "/account/register", data=_data(organisation_id=str(org.id)), follow_redirects=True
+        )
+    finally:
+        app.config["REGISTRATION_MAX_AGE"] = saved
+    page = response.get_data(as_text=True)
+    assert f"within {said} to confirm your address" in page
+    assert f"within {said} and confirm your address" in mail[-1].get_content()
+    assert "(s)" not in page and "(s)" not in mail[-1].get_content()
