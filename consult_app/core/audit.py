@@ -269,17 +269,40 @@ def _append_in_database(connection: Connection, fields: dict[str, Any]) -> Audit
     row = connection.execute(
         _APPEND, {**fields, "head": head, "middle": middle, "tail": tail}
     ).one()
-    # The row exists: the entry joins the session as if loaded, not as a new object.
-    entry = AuditEntry(
-        id=row.entry_id,
-        at=row.entry_at,
-        prev_hash=row.entry_prev_hash,
-        hash=row.entry_hash,
+    return _stored(
+        id=row.entry_id, at=row.entry_at, prev_hash=row.entry_prev_hash, hash=row.entry_hash,
         **fields,
     )
+
+
+def _stored(**columns: Any) -> AuditEntry:
+    """The entry whose row was just inserted with ``columns``: it joins the session as if
+    loaded (not as a new object), and the log says it."""
+    entry = AuditEntry(**columns)
     make_transient_to_detached(entry)
     db.session.add(entry)
+    logger.info(
+        "audit %s by %s on %s %s", entry.action, entry.actor_id, entry.object_type,
+        entry.object_id,
+    )
     return entry
+
+
+def _entry_fields(
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An entry's columns that its writer gives (not its id, time and hashes)."""
+    return {
+        "actor_id": actor.id if actor is not None else None,
+        "action": action,
+        "object_type": object_type,
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
 
 
 @dataclass(frozen=True)
@@ -316,13 +339,7 @@ def entry_to_append(
 ) -> EntryToAppend:
     """What :func:`log_action` appends for ``action`` on an object of ``object_type`` whose id
     the database gives in the statement that appends it (PostgreSQL)."""
-    fields: dict[str, Any] = {
-        "actor_id": actor.id if actor is not None else None,
-        "action": action,
-        "object_type": object_type,
-        "before": _jsonable(before),
-        "after": _jsonable(after),
-    }
+    fields = _entry_fields(actor, action, object_type, before, after)
     head, before_id, after_id = _payload_parts_around_id(**fields)
     # As _append_in_database: the function writes the time and the hash without quotes.
     params = {f"a_{key}": value for key, value in fields.items()}
@@ -337,16 +354,9 @@ def entry_appended(
 ) -> AuditEntry:
     """The entry :meth:`EntryToAppend.call_sql` appended, from what the call returned; it joins
     the session as if loaded."""
-    appended = AuditEntry(
+    return _stored(
         id=id_, at=at, prev_hash=prev_hash, hash=hash_, object_id=object_id, **entry.fields
     )
-    make_transient_to_detached(appended)
-    db.session.add(appended)
-    logger.info(
-        "audit %s by %s on %s %s",
-        appended.action, appended.actor_id, appended.object_type, object_id,
-    )
-    return appended
 
 
 def log_action(
@@ -362,34 +372,21 @@ def log_action(
     before the request commits.
     """
     db.session.flush()
-    fields: dict[str, Any] = {
-        "actor_id": actor.id if actor is not None else None,
-        "action": action,
-        "object_type": type(obj).__name__,
-        "object_id": getattr(obj, "id", None),
-        "before": _jsonable(before),
-        "after": _jsonable(after),
-    }
+    fields = _entry_fields(actor, action, type(obj).__name__, before, after)
+    fields["object_id"] = getattr(obj, "id", None)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        entry = _append_in_database(connection, fields)  # locks the chain itself
-    else:
-        _lock_chain()
-        fields["at"] = datetime.now(UTC).replace(microsecond=0)  # in chain order
-        # The last hash is one lookup on the primary key index; the row goes in with one
-        # INSERT (not through the unit of work) and joins the session as if loaded.
-        last = connection.execute(_LAST_HASH).scalar_one_or_none()
-        fields["prev_hash"] = last or GENESIS_HASH
-        fields["hash"] = hashlib.sha256(_payload(**fields).encode()).hexdigest()
-        key = connection.execute(insert(_table), fields).inserted_primary_key
-        assert key is not None
-        entry = AuditEntry(id=key[0], **fields)
-        make_transient_to_detached(entry)
-        db.session.add(entry)
-    logger.info(
-        "audit %s by %s on %s %s", action, entry.actor_id, entry.object_type, entry.object_id
-    )
-    return entry
+        return _append_in_database(connection, fields)  # locks the chain itself
+    _lock_chain()
+    fields["at"] = datetime.now(UTC).replace(microsecond=0)  # in chain order
+    # The last hash is one lookup on the primary key index; the row goes in with one
+    # INSERT (not through the unit of work) and joins the session as if loaded.
+    last = connection.execute(_LAST_HASH).scalar_one_or_none()
+    fields["prev_hash"] = last or GENESIS_HASH
+    fields["hash"] = hashlib.sha256(_payload(**fields).encode()).hexdigest()
+    key = connection.execute(insert(_table), fields).inserted_primary_key
+    assert key is not None
+    return _stored(id=key[0], **fields)
 
 
 @dataclass(frozen=True)

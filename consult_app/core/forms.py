@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
 from babel import support
+from babel.messages.pofile import read_po
 from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -34,9 +36,9 @@ class _WTFormsMessages:
         its name as a title ("Lock Version"), which no catalogue holds, and is answered
         without looking up the request's language (three such fields in a comment form)."""
         if self._messages is None:
-            french = support.Translations.load(messages_path(), ["fr"], domain="wtforms")
-            catalog = getattr(french, "_catalog", {})
-            self._messages = frozenset(key for key in catalog if isinstance(key, str) and key)
+            with open(os.path.join(messages_path(), "wtforms.pot"), "rb") as template:
+                ids = [message.id for message in read_po(template) if message.id]
+            self._messages = frozenset(i if isinstance(i, str) else i[0] for i in ids)
         return string in self._messages
 
     def _catalogue(self) -> support.NullTranslations | None:
